@@ -1,0 +1,15 @@
+//! Domain types and rules of the EfA Marktplatz.
+//!
+//! Everything here is pure: no database, no HTTP. Values from the outside world
+//! (CSV rows, query parameters, JSON bodies) are parsed once into these types,
+//! so the rest of the code never sees a malformed AGS or LeiKa key.
+
+pub mod codes;
+pub mod enums;
+pub mod money;
+pub mod search;
+
+pub use codes::{Ags, Ars, CodeError, KreisCode, LandCode, LeikaKey, OzgId};
+pub use enums::{Anbindung, EnumError, OrgKind, PriceModel, Reifegrad, ServiceStatus};
+pub use money::Cents;
+pub use search::fold;

@@ -1,0 +1,111 @@
+//! Connections: one diesel code path over PostgreSQL and SQLite.
+//!
+//! The backend is chosen by the URL: `postgres://…` or `postgresql://…` is PostgreSQL,
+//! anything else is a SQLite file path (`sqlite://` prefix optional).
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::r2d2::{self, ManageConnection};
+use diesel::sqlite::SqliteConnection;
+use diesel::{Connection, ConnectionError};
+use std::time::Duration;
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+pub type Pool = r2d2::Pool<ConnManager>;
+pub type PooledConn = r2d2::PooledConnection<ConnManager>;
+
+/// Runs the same code against the concrete connection of either backend, for the few
+/// statements the common `MultiBackend` cannot express (upserts, SQLite batch inserts).
+#[macro_export]
+macro_rules! per_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::DbConn::Pg($c) => $body,
+            $crate::DbConn::Sqlite($c) => $body,
+        }
+    };
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Backend {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+}
+
+impl DbConn {
+    pub fn backend(&self) -> Backend {
+        match self {
+            DbConn::Pg(_) => Backend::Postgres,
+            DbConn::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+
+    /// Opens the backend the URL names; SQLite gets its per-connection settings.
+    pub fn open(url: &str) -> Result<DbConn, ConnectionError> {
+        match Backend::from_url(url) {
+            Backend::Postgres => PgConnection::establish(url).map(DbConn::Pg),
+            Backend::Sqlite => {
+                let path = url.strip_prefix("sqlite://").unwrap_or(url);
+                let mut conn = SqliteConnection::establish(path)?;
+                // WAL lets readers run beside the one writer; synchronous=FULL makes every
+                // committed transaction survive a kill -9; the busy timeout queues writers
+                // instead of failing them with SQLITE_BUSY.
+                conn.batch_execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                )
+                .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConn::Sqlite(conn))
+            }
+        }
+    }
+}
+
+/// r2d2 manager that opens the right variant for the configured URL.
+#[derive(Debug, Clone)]
+pub struct ConnManager {
+    url: String,
+}
+
+impl ManageConnection for ConnManager {
+    type Connection = DbConn;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, r2d2::Error> {
+        DbConn::open(&self.url).map_err(r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConn) -> bool {
+        false
+    }
+}
+
+/// Builds the pool without connecting: the server starts (and answers /readyz 503)
+/// even while the database is down, and recovers once it is back.
+pub fn pool(url: &str, max_size: u32) -> Pool {
+    r2d2::Pool::builder()
+        .max_size(max_size)
+        .min_idle(Some(0))
+        .connection_timeout(Duration::from_secs(5))
+        .test_on_check_out(false)
+        .build_unchecked(ConnManager { url: url.to_owned() })
+}

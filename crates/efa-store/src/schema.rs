@@ -1,0 +1,177 @@
+//! One schema for both backends, in types every backend shares
+//! (Text for UUIDs and codes, Timestamp naive UTC, Integer/BigInt, Bool, Double).
+
+diesel::table! {
+    laender (code) {
+        code -> Text,
+        name -> Text,
+        population -> BigInt,
+        population_2023 -> Nullable<BigInt>,
+        gemeinden_count -> Integer,
+    }
+}
+
+diesel::table! {
+    koenigsteiner_shares (year, land_code) {
+        year -> Integer,
+        land_code -> Text,
+        share_e5 -> BigInt,
+    }
+}
+
+diesel::table! {
+    kreise (code) {
+        code -> Text,
+        name -> Text,
+        kind -> Text,
+        land_code -> Text,
+        population -> BigInt,
+        gemeinden_count -> Integer,
+    }
+}
+
+diesel::table! {
+    gemeinden (ags) {
+        ags -> Text,
+        ars -> Text,
+        name -> Text,
+        kind -> Text,
+        gemeindefrei -> Bool,
+        land_code -> Text,
+        kreis_code -> Nullable<Text>,
+        gemeindeverband -> Nullable<Text>,
+        population -> BigInt,
+        area_km2 -> Nullable<Double>,
+        postcode -> Nullable<Text>,
+        longitude -> Nullable<Double>,
+        latitude -> Nullable<Double>,
+        urbanisation -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    themenfelder (id) {
+        id -> Integer,
+        name -> Text,
+        lead_land_code -> Nullable<Text>,
+        lead_bundesressort -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    lebenslagen (id) {
+        id -> Integer,
+        name -> Text,
+        themenfeld_id -> Integer,
+    }
+}
+
+diesel::table! {
+    ozg_leistungen (ozg_id) {
+        ozg_id -> Integer,
+        name -> Text,
+        lebenslage_id -> Integer,
+        themenfeld_id -> Integer,
+    }
+}
+
+diesel::table! {
+    leika_leistungen (id) {
+        id -> Integer,
+        leika_key -> Nullable<Text>,
+        name -> Text,
+        ozg_id -> Nullable<Integer>,
+        leika_typ -> Nullable<Text>,
+        legal_basis -> Nullable<Text>,
+        laws -> Nullable<Text>,
+        law_abbreviations -> Nullable<Text>,
+        sdg1_relevant -> Bool,
+        sdg2_relevant -> Bool,
+    }
+}
+
+diesel::table! {
+    organisations (id) {
+        id -> Text,
+        name -> Text,
+        kind -> Text,
+        land_code -> Nullable<Text>,
+        ags -> Nullable<Text>,
+        ars -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    online_services (id) {
+        id -> Text,
+        name -> Text,
+        description -> Nullable<Text>,
+        provider_org_id -> Text,
+        lead_land_code -> Nullable<Text>,
+        efa -> Bool,
+        status -> Nullable<Text>,
+        reifegrad -> Nullable<Integer>,
+        url -> Nullable<Text>,
+        price_model -> Nullable<Text>,
+        one_off_fee_cents -> Nullable<BigInt>,
+        annual_fee_cents -> Nullable<BigInt>,
+        per_inhabitant_cents -> Nullable<BigInt>,
+        per_use_cents -> Nullable<BigInt>,
+        source -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    online_service_ozg_leistungen (online_service_id, ozg_id) {
+        online_service_id -> Text,
+        ozg_id -> Integer,
+    }
+}
+
+diesel::table! {
+    online_service_anbindungen (online_service_id, kind) {
+        online_service_id -> Text,
+        kind -> Text,
+    }
+}
+
+diesel::table! {
+    efa_mindestanforderungen (code) {
+        code -> Text,
+        version -> Text,
+        criterion -> Text,
+        description -> Text,
+        category -> Text,
+        mandatory -> Text,
+        source -> Text,
+    }
+}
+
+diesel::joinable!(kreise -> laender (land_code));
+diesel::joinable!(gemeinden -> laender (land_code));
+diesel::joinable!(lebenslagen -> themenfelder (themenfeld_id));
+diesel::joinable!(ozg_leistungen -> lebenslagen (lebenslage_id));
+diesel::joinable!(leika_leistungen -> ozg_leistungen (ozg_id));
+diesel::joinable!(online_services -> organisations (provider_org_id));
+diesel::joinable!(online_service_ozg_leistungen -> online_services (online_service_id));
+diesel::joinable!(online_service_anbindungen -> online_services (online_service_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    laender,
+    koenigsteiner_shares,
+    kreise,
+    gemeinden,
+    themenfelder,
+    lebenslagen,
+    ozg_leistungen,
+    leika_leistungen,
+    organisations,
+    online_services,
+    online_service_ozg_leistungen,
+    online_service_anbindungen,
+    efa_mindestanforderungen,
+);

@@ -1,0 +1,134 @@
+//! Store tests: migrations and the seed, each on a fresh SQLite file and a fresh PostgreSQL database.
+
+use diesel::prelude::*;
+use efa_store::models::*;
+use efa_store::schema::*;
+use efa_store::test_util::{seed_dir, TestDb};
+use efa_store::{both_backends, migrations, seed, Backend, DbConn};
+use std::path::Path;
+
+macro_rules! count {
+    ($conn:expr, $table:ident) => {
+        $table::table.count().get_result::<i64>($conn).unwrap()
+    };
+}
+
+fn counts(conn: &mut DbConn) -> [i64; 10] {
+    [
+        count!(conn, laender),
+        count!(conn, kreise),
+        count!(conn, gemeinden),
+        count!(conn, themenfelder),
+        count!(conn, lebenslagen),
+        count!(conn, ozg_leistungen),
+        count!(conn, leika_leistungen),
+        count!(conn, organisations),
+        count!(conn, online_services),
+        count!(conn, online_service_ozg_leistungen),
+    ]
+}
+
+/// A copy of seed-data with one cell of one file replaced.
+fn broken_seed_dir(file: &str, from: &str, to: &str) -> tempdir::Dir {
+    let dir = tempdir::Dir::new();
+    for entry in std::fs::read_dir(seed_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        if path.file_name().unwrap() == file {
+            assert!(text.contains(from), "{file} must contain {from:?}");
+            text = text.replacen(from, to, 1);
+        }
+        std::fs::write(dir.path().join(path.file_name().unwrap()), text).unwrap();
+    }
+    dir
+}
+
+mod tempdir {
+    pub struct Dir(std::path::PathBuf);
+    impl Dir {
+        pub fn new() -> Dir {
+            let p = std::env::temp_dir().join(format!("efa-seed-{}", std::process::id() as u128 * 1000 + rand_suffix()));
+            std::fs::create_dir_all(&p).unwrap();
+            Dir(p)
+        }
+        pub fn path(&self) -> &std::path::Path {
+            &self.0
+        }
+    }
+    fn rand_suffix() -> u128 {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos() as u128
+    }
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+both_backends! {
+    migrations_apply_and_revert => |backend| {
+        let db = TestDb::new(backend);
+        let mut conn = db.conn();
+        assert!(migrations::is_current(&mut conn).unwrap());
+        migrations::revert_all(&mut conn).unwrap();
+        assert!(!migrations::is_current(&mut conn).unwrap());
+        assert!(!migrations::run(&mut conn).unwrap().is_empty());
+        assert!(migrations::is_current(&mut conn).unwrap());
+    };
+
+    seed_loads_the_real_catalogue => |backend| {
+        let db = TestDb::new(backend);
+        let mut conn = db.conn();
+        let report = seed::run(&mut conn, &seed_dir()).unwrap();
+        let [l, k, g, t, lb, o, lk, orgs, svc, links] = counts(&mut conn);
+        assert_eq!((l, k, g, t, lb, o, lk), (16, 401, 11_004, 14, 55, 557, 5_249));
+        assert_eq!(report.gemeinden, 11_004);
+        assert!(orgs >= 16 + 7, "16 Land governments and the 7 federal ministries at least, got {orgs}");
+        assert_eq!(svc, 36 + 84, "36 EfA projects and 84 NRW WSP services");
+        assert!(links > 100, "services link to OZG-Leistungen, got {links}");
+        // Wohngeld and its LeiKa keys are there, and Berlin has one Gemeinde.
+        let wohngeld: OzgLeistungRow = ozg_leistungen::table.find(10092).select(OzgLeistungRow::as_select()).first(&mut conn).unwrap();
+        assert_eq!(wohngeld.name, "Wohngeld");
+        let berlin: i64 = gemeinden::table.filter(gemeinden::land_code.eq("11")).count().get_result(&mut conn).unwrap();
+        assert_eq!(berlin, 1);
+        let nrw_share: i64 = koenigsteiner_shares::table.find((2019, "05")).select(koenigsteiner_shares::share_e5).first(&mut conn).unwrap();
+        assert_eq!(nrw_share, 2_107_592);
+    };
+
+    seed_twice_gives_the_same_counts => |backend| {
+        let db = TestDb::new(backend);
+        let mut conn = db.conn();
+        seed::run(&mut conn, &seed_dir()).unwrap();
+        let first = counts(&mut conn);
+        seed::run(&mut conn, &seed_dir()).unwrap();
+        assert_eq!(counts(&mut conn), first);
+    };
+
+    malformed_row_names_file_line_column_and_writes_nothing => |backend| {
+        let db = TestDb::new(backend);
+        let mut conn = db.conn();
+        // The Kiel row gets a 7-digit AGS; the file is read after Länder and Kreise, so a
+        // partial write would show up as Länder rows.
+        let dir = broken_seed_dir("gemeinden.csv", "01002000,010020000000", "0100200,010020000000");
+        let err = seed::run(&mut conn, dir.path()).unwrap_err().to_string();
+        assert!(err.contains("gemeinden.csv:3:") && err.contains("\"ags\"") && err.contains("8 digits"), "{err}");
+        assert_eq!(counts(&mut conn), [0; 10]);
+    };
+
+    constraint_failure_rolls_back_the_whole_seed => |backend| {
+        let db = TestDb::new(backend);
+        let mut conn = db.conn();
+        // Parses fine, but breaks a database rule (two organisations with one name) at the very end.
+        let mut data = seed::read(&seed_dir()).unwrap();
+        let dup = data.organisations[0].clone();
+        data.organisations.push(OrganisationRow { id: "00000000-0000-0000-0000-000000000001".into(), ..dup });
+        assert!(seed::write(&mut conn, &data).is_err());
+        assert_eq!(counts(&mut conn), [0; 10]);
+    };
+}
+
+#[test]
+fn seed_dir_is_the_repository_folder() {
+    assert!(Path::new(&seed_dir()).join("SOURCES.md").exists());
+    let _ = Backend::Sqlite;
+}

@@ -1,0 +1,13 @@
+DROP TABLE efa_mindestanforderungen;
+DROP TABLE online_service_anbindungen;
+DROP TABLE online_service_ozg_leistungen;
+DROP TABLE online_services;
+DROP TABLE organisations;
+DROP TABLE leika_leistungen;
+DROP TABLE ozg_leistungen;
+DROP TABLE lebenslagen;
+DROP TABLE themenfelder;
+DROP TABLE gemeinden;
+DROP TABLE kreise;
+DROP TABLE koenigsteiner_shares;
+DROP TABLE laender;
