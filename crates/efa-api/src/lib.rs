@@ -1,1 +1,15 @@
+//! The HTTP API of the EfA Marktplatz.
 
+pub mod app;
+pub mod catalogue;
+pub mod error;
+pub mod handlers;
+pub mod http;
+pub mod metrics;
+pub mod openapi;
+pub mod params;
+pub mod state;
+pub mod views;
+
+pub use app::app;
+pub use state::AppState;

@@ -1,1 +1,102 @@
-fn main(){}
+//! `efa`: the EfA Marktplatz server and its tools.
+
+mod config;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use config::Config;
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(name = "efa", version, about = "EfA Marktplatz: catalogue and reuse marketplace for EfA online services")]
+struct Cli {
+    #[command(flatten)]
+    config: Config,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the HTTP API (the database must be migrated; see `efa migrate`).
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "EFA_BIND", default_value = "127.0.0.1:8080")]
+        bind: String,
+        /// HTTP worker threads (default: one per CPU).
+        #[arg(long, env = "EFA_WORKERS")]
+        workers: Option<usize>,
+    },
+    /// Apply pending database migrations.
+    Migrate,
+    /// Load the real catalogue from the seed-data folder, in one transaction (idempotent).
+    Seed {
+        /// Folder holding the seed CSV files.
+        #[arg(long, env = "EFA_SEED_DIR", default_value = "seed-data")]
+        dir: PathBuf,
+    },
+    /// Print the OpenAPI 3.1 document (or write it to a file).
+    Openapi {
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    cli.config.init_tracing();
+    match cli.command {
+        Command::Serve { bind, workers } => serve(&cli.config, &bind, workers),
+        Command::Migrate => {
+            let mut conn = cli.config.connect()?;
+            let applied = efa_store::migrations::run(&mut conn)?;
+            println!("applied {} migration(s){}", applied.len(), if applied.is_empty() { String::new() } else { format!(": {}", applied.join(", ")) });
+            Ok(())
+        }
+        Command::Seed { dir } => {
+            let mut conn = cli.config.connect()?;
+            if !efa_store::migrations::is_current(&mut conn)? {
+                anyhow::bail!("the database is not migrated; run `efa migrate` first");
+            }
+            let report = efa_store::seed::run(&mut conn, &dir).with_context(|| format!("seeding from {}", dir.display()))?;
+            println!("{report}");
+            Ok(())
+        }
+        Command::Openapi { out } => {
+            let json = efa_api::openapi::spec_json();
+            match out {
+                Some(path) => std::fs::write(&path, json).with_context(|| format!("writing {}", path.display())),
+                None => {
+                    print!("{json}");
+                    Ok(())
+                }
+            }
+        }
+    }
+}
+
+fn serve(config: &Config, bind: &str, workers: Option<usize>) -> anyhow::Result<()> {
+    let pool = efa_store::pool(&config.database_url, config.pool_size);
+    let state = efa_api::AppState::new(pool.clone());
+    // Load the catalogue before accepting traffic; if the database is down, start anyway:
+    // /readyz answers 503 and loads the catalogue once the database is back.
+    match pool.get().map_err(anyhow::Error::from).and_then(|mut c| efa_api::catalogue::load(&mut c)) {
+        Ok(c) => state.catalogue.replace(c),
+        Err(e) => tracing::warn!(error = %e, "catalogue not loaded at start; /readyz stays 503 until the database is reachable"),
+    }
+    let workers = workers.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2));
+    actix_web::rt::System::new().block_on(async move {
+        let server = actix_web::HttpServer::new(move || efa_api::app(state.clone()))
+            .workers(workers)
+            .shutdown_timeout(10)
+            .bind(bind)
+            .with_context(|| format!("cannot listen on {bind}"))?;
+        for addr in server.addrs() {
+            tracing::info!(%addr, docs = %format!("http://{addr}/docs/"), "listening");
+            println!("efa listening on http://{addr} (API docs: http://{addr}/docs/)");
+        }
+        // actix-web stops gracefully on SIGTERM and SIGINT: in-flight requests finish first.
+        server.run().await.context("server stopped with an error")
+    })
+}

@@ -1,0 +1,191 @@
+//! Assembles the actix application: routes, extractor error handlers, fallbacks, middleware.
+
+use crate::error::ApiError;
+use crate::handlers::{catalogue, ops, organisations, places, services};
+use crate::state::AppState;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::{web, App, HttpRequest, HttpResponse, ResponseError};
+use std::sync::Arc;
+use std::time::Instant;
+use utoipa::OpenApi;
+use utoipa_actix_web::{scope, AppExt};
+use utoipa_swagger_ui::SwaggerUi;
+
+/// Largest accepted request body.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(
+        scope::scope("/api/v1")
+            .service(catalogue::list_themenfelder)
+            .service(catalogue::list_lebenslagen)
+            .service(catalogue::list_ozg_leistungen)
+            .service(catalogue::get_ozg_leistung)
+            .service(catalogue::get_leika_leistung)
+            .service(services::list_online_services)
+            .service(services::get_online_service)
+            .service(organisations::list_organisations)
+            .service(organisations::get_organisation)
+            .service(places::list_laender)
+            .service(places::list_kreise)
+            .service(places::list_gemeinden)
+            .service(places::get_gemeinde),
+    )
+    .service(ops::healthz)
+    .service(ops::readyz)
+    .service(ops::metrics);
+}
+
+/// The route table without state, for the OpenAPI document.
+pub(crate) fn routes_only() -> (App<impl ServiceFactory<ServiceRequest, Config = (), Error = actix_web::Error, InitError = ()>>, utoipa::openapi::OpenApi) {
+    App::new().into_utoipa_app().openapi(crate::openapi::ApiDoc::openapi()).configure(routes).split_for_parts()
+}
+
+/// One path template of the route table and the methods it answers.
+struct RouteTemplate {
+    segments: Vec<Option<String>>,
+    methods: Vec<String>,
+}
+
+/// Known paths and methods, taken from the OpenAPI document (the route table), so that
+/// a wrong method on a known path answers 405 with `Allow` instead of 404.
+struct RouteTable(Vec<RouteTemplate>);
+
+impl RouteTable {
+    fn from_spec(api: &utoipa::openapi::OpenApi) -> RouteTable {
+        let mut routes: Vec<RouteTemplate> = api
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let mut methods = Vec::new();
+                for (m, op) in [("GET", &item.get), ("POST", &item.post), ("PUT", &item.put), ("PATCH", &item.patch), ("DELETE", &item.delete)] {
+                    if op.is_some() {
+                        methods.push(m.to_owned());
+                    }
+                }
+                let segments = path.split('/').map(|s| if s.starts_with('{') { None } else { Some(s.to_owned()) }).collect();
+                RouteTemplate { segments, methods }
+            })
+            .collect();
+        for extra in ["/openapi.json", "/docs"] {
+            routes.push(RouteTemplate { segments: extra.split('/').map(|s| Some(s.to_owned())).collect(), methods: vec!["GET".into()] });
+        }
+        RouteTable(routes)
+    }
+
+    fn allowed(&self, path: &str) -> Vec<String> {
+        let parts: Vec<&str> = path.split('/').collect();
+        let mut allowed: Vec<String> = self
+            .0
+            .iter()
+            .filter(|r| r.segments.len() == parts.len() && r.segments.iter().zip(&parts).all(|(s, p)| s.as_deref().is_none_or(|s| s == *p)))
+            .flat_map(|r| r.methods.iter().cloned())
+            .collect();
+        allowed.sort();
+        allowed.dedup();
+        allowed
+    }
+}
+
+async fn fallback(req: HttpRequest, table: web::Data<Arc<RouteTable>>) -> HttpResponse {
+    let allowed = table.allowed(req.path());
+    let err = if allowed.is_empty() {
+        ApiError::not_found(format!("no resource at {}", truncate(req.path(), 200)))
+    } else {
+        ApiError::MethodNotAllowed { method: req.method().to_string(), allowed: allowed.join(", ") }
+    };
+    err.error_response()
+}
+
+fn truncate(s: &str, max: usize) -> &str {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
+fn query_error(err: actix_web::error::QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    let message = err.to_string();
+    // serde names the offending field: "unknown field `foo`, expected one of …".
+    let parameter = message.split('`').nth(1).unwrap_or("query").to_owned();
+    ApiError::BadParameter { parameter, message }.into()
+}
+
+fn json_error(err: actix_web::error::JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    use actix_web::error::JsonPayloadError as E;
+    match err {
+        E::OverflowKnownLength { .. } | E::Overflow { .. } => ApiError::PayloadTooLarge { limit: BODY_LIMIT }.into(),
+        E::ContentType => ApiError::UnsupportedMediaType("the body must be application/json".into()).into(),
+        other => ApiError::BadRequest(format!("malformed JSON body: {other}")).into(),
+    }
+}
+
+fn request_id(req: &ServiceRequest) -> String {
+    req.headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+}
+
+/// The application with all routes, docs, fallbacks and middleware.
+pub fn app(state: AppState) -> App<impl ServiceFactory<ServiceRequest, Config = (), Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error, InitError = ()>> {
+    let metrics = state.metrics.clone();
+    let (app, api) = App::new()
+        .into_utoipa_app()
+        .openapi(crate::openapi::ApiDoc::openapi())
+        .app_data(web::Data::new(state))
+        .app_data(web::QueryConfig::default().error_handler(query_error))
+        .app_data(web::JsonConfig::default().limit(BODY_LIMIT).error_handler(json_error))
+        .app_data(web::PathConfig::default().error_handler(|err, _| ApiError::BadRequest(err.to_string()).into()))
+        .configure(routes)
+        .split_for_parts();
+    let table = Arc::new(RouteTable::from_spec(&api));
+    app.app_data(web::Data::new(table))
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
+        .default_service(web::to(fallback))
+        .wrap_fn(move |req, srv| {
+            let started = Instant::now();
+            let id = request_id(&req);
+            let method = req.method().to_string();
+            let metrics = metrics.clone();
+            let fut = srv.call(req);
+            async move {
+                let mut res = fut.await?;
+                let status = res.status().as_u16();
+                let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+                let elapsed = started.elapsed();
+                metrics.observe(&route, &method, status, elapsed.as_secs_f64());
+                if let Ok(v) = HeaderValue::from_str(&id) {
+                    res.headers_mut().insert(HeaderName::from_static("x-request-id"), v);
+                }
+                tracing::info!(
+                    request_id = %id,
+                    method = %method,
+                    route = %route,
+                    status,
+                    duration_us = elapsed.as_micros() as u64,
+                    "request"
+                );
+                Ok(res)
+            }
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn route_table_knows_methods_of_templated_paths() {
+        let table = RouteTable::from_spec(&crate::openapi::spec());
+        assert_eq!(table.allowed("/api/v1/ozg-leistungen/10092"), vec!["GET"]);
+        assert_eq!(table.allowed("/api/v1/laender"), vec!["GET"]);
+        assert!(table.allowed("/api/v1/nothing").is_empty());
+        assert!(table.allowed("/api/v1/ozg-leistungen/1/extra").is_empty());
+    }
+}

@@ -1,0 +1,115 @@
+//! The in-process read model of the catalogue.
+//!
+//! The catalogue is read-mostly: every read endpoint answers from this snapshot, built
+//! from the database (the source of truth) at start and rebuilt after each write.
+//! A snapshot is immutable; a rebuild swaps in a new `Arc`, so readers never block.
+
+mod build;
+pub mod query;
+
+use crate::views::*;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+pub use build::load;
+
+/// One OZG-Leistung with what search needs beside its view.
+#[derive(Debug, Clone)]
+pub struct OzgEntry {
+    pub view: OzgLeistung,
+    pub folded_name: String,
+    /// Indices into `Catalogue::leika`.
+    pub leika: Vec<usize>,
+    /// Indices into `Catalogue::services`.
+    pub services: Vec<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct LeikaEntry {
+    pub view: Leika,
+    pub folded_name: String,
+    pub ozg: Option<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServiceEntry {
+    pub detail: OnlineServiceDetail,
+    pub folded_name: String,
+    pub folded_text: String,
+    pub provider: usize,
+    pub ozg: Vec<usize>,
+    pub themenfelder: Vec<i32>,
+}
+
+#[derive(Debug, Clone)]
+pub struct GemeindeEntry {
+    pub view: Gemeinde,
+    pub folded_name: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct OrgEntry {
+    pub view: Organisation,
+    pub folded_name: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Catalogue {
+    pub laender: Vec<Land>,
+    pub kreise: Vec<Kreis>,
+    pub gemeinden: Vec<GemeindeEntry>,
+    pub themenfelder: Vec<Themenfeld>,
+    pub lebenslagen: Vec<Lebenslage>,
+    pub ozg: Vec<OzgEntry>,
+    pub leika: Vec<LeikaEntry>,
+    pub orgs: Vec<OrgEntry>,
+    pub services: Vec<ServiceEntry>,
+    pub ozg_by_id: HashMap<i32, usize>,
+    pub leika_by_key: HashMap<String, usize>,
+    pub gemeinde_by_ags: HashMap<String, usize>,
+    pub org_by_id: HashMap<String, usize>,
+    pub service_by_id: HashMap<String, usize>,
+    /// False until the first successful load from the database.
+    pub loaded: bool,
+}
+
+impl Catalogue {
+    pub fn ozg(&self, id: i32) -> Option<&OzgEntry> {
+        self.ozg_by_id.get(&id).map(|&i| &self.ozg[i])
+    }
+
+    pub fn service(&self, id: &str) -> Option<&ServiceEntry> {
+        self.service_by_id.get(id).map(|&i| &self.services[i])
+    }
+
+    pub fn org(&self, id: &str) -> Option<&OrgEntry> {
+        self.org_by_id.get(id).map(|&i| &self.orgs[i])
+    }
+
+    pub fn gemeinde(&self, ags: &str) -> Option<&GemeindeEntry> {
+        self.gemeinde_by_ags.get(ags).map(|&i| &self.gemeinden[i])
+    }
+
+    pub fn leika(&self, key: &str) -> Option<&LeikaEntry> {
+        self.leika_by_key.get(key).map(|&i| &self.leika[i])
+    }
+
+    pub fn land(&self, code: &str) -> Option<&Land> {
+        self.laender.iter().find(|l| l.code == code)
+    }
+}
+
+/// Shared handle to the current snapshot.
+#[derive(Clone, Default)]
+pub struct CatalogueHandle(Arc<RwLock<Arc<Catalogue>>>);
+
+impl CatalogueHandle {
+    pub fn current(&self) -> Arc<Catalogue> {
+        // A poisoned lock still holds a complete snapshot: the swap is a single assignment.
+        self.0.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub fn replace(&self, next: Catalogue) {
+        *self.0.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(next);
+    }
+}

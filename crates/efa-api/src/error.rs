@@ -1,0 +1,196 @@
+//! Every error leaves the API as RFC 9457 `application/problem+json`, with one status
+//! and one problem `type` per variant.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+const TYPE_BASE: &str = "https://efa-marktplatz.de/problems/";
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "https://efa-marktplatz.de/problems/not-found",
+    "title": "Not Found",
+    "status": 404,
+    "detail": "OZG-Leistung 99999 does not exist"
+}))]
+pub struct ProblemDetails {
+    /// URI identifying the kind of problem.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// The query or path parameter that was rejected, where one was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parameter: Option<String>,
+    /// Every invalid field of a request body, where several were checked.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// A query or path parameter is malformed.
+    #[error("{message}")]
+    BadParameter { parameter: String, message: String },
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{method} is not allowed here; allowed: {allowed}")]
+    MethodNotAllowed { method: String, allowed: String },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("request body larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("{0}")]
+    NotAcceptable(String),
+    #[error("the database is not available")]
+    Unavailable,
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl ApiError {
+    pub fn bad_param(parameter: &str, message: impl std::fmt::Display) -> ApiError {
+        ApiError::BadParameter { parameter: parameter.to_owned(), message: format!("{parameter}: {message}") }
+    }
+
+    pub fn not_found(what: impl Into<String>) -> ApiError {
+        ApiError::NotFound(what.into())
+    }
+
+    fn slug(&self) -> &'static str {
+        match self {
+            ApiError::BadParameter { .. } => "invalid-parameter",
+            ApiError::BadRequest(_) => "bad-request",
+            ApiError::NotFound(_) => "not-found",
+            ApiError::MethodNotAllowed { .. } => "method-not-allowed",
+            ApiError::Conflict(_) => "conflict",
+            ApiError::PayloadTooLarge { .. } => "payload-too-large",
+            ApiError::UnsupportedMediaType(_) => "unsupported-media-type",
+            ApiError::NotAcceptable(_) => "not-acceptable",
+            ApiError::Unavailable => "unavailable",
+            ApiError::Internal(_) => "internal",
+        }
+    }
+
+    pub fn problem(&self) -> ProblemDetails {
+        let status = self.status_code();
+        ProblemDetails {
+            kind: format!("{TYPE_BASE}{}", self.slug()),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail: self.to_string(),
+            parameter: match self {
+                ApiError::BadParameter { parameter, .. } => Some(parameter.clone()),
+                _ => None,
+            },
+            errors: Vec::new(),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::BadParameter { .. } | ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
+            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let ApiError::Internal(e) = self {
+            // The cause chain is logged once, here; the body carries no internal text.
+            tracing::error!(error = format!("{e:#}"), "internal error");
+        }
+        let mut res = HttpResponse::build(self.status_code());
+        if let ApiError::MethodNotAllowed { allowed, .. } = self {
+            res.insert_header((header::ALLOW, allowed.as_str()));
+        }
+        res.content_type(PROBLEM_JSON).json(self.problem())
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(e: diesel::result::Error) -> ApiError {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match e {
+            Error::NotFound => ApiError::NotFound("no such resource".into()),
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => ApiError::Conflict(info.message().to_owned()),
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => ApiError::Unavailable,
+            other => ApiError::Internal(other.into()),
+        }
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for ApiError {
+    fn from(_: diesel::r2d2::PoolError) -> ApiError {
+        ApiError::Unavailable
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(e: actix_web::error::BlockingError) -> ApiError {
+        ApiError::Internal(anyhow::anyhow!("blocking pool: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_variant_has_its_status() {
+        let cases: Vec<(ApiError, u16)> = vec![
+            (ApiError::bad_param("per_page", "too big"), 400),
+            (ApiError::BadRequest("x".into()), 400),
+            (ApiError::not_found("x"), 404),
+            (ApiError::MethodNotAllowed { method: "POST".into(), allowed: "GET".into() }, 405),
+            (ApiError::Conflict("x".into()), 409),
+            (ApiError::PayloadTooLarge { limit: 1 }, 413),
+            (ApiError::UnsupportedMediaType("x".into()), 415),
+            (ApiError::NotAcceptable("x".into()), 406),
+            (ApiError::Unavailable, 503),
+            (ApiError::Internal(anyhow::anyhow!("secret detail")), 500),
+        ];
+        for (err, status) in cases {
+            assert_eq!(err.status_code().as_u16(), status, "{err:?}");
+            let p = err.problem();
+            assert_eq!(p.status, status);
+            assert!(p.kind.starts_with(TYPE_BASE));
+        }
+    }
+
+    #[test]
+    fn internal_errors_do_not_leak_their_cause() {
+        let p = ApiError::Internal(anyhow::anyhow!("password=hunter2")).problem();
+        assert!(!p.detail.contains("hunter2"));
+    }
+
+    #[test]
+    fn bad_parameter_names_the_parameter() {
+        let p = ApiError::bad_param("per_page", "must be between 1 and 100").problem();
+        assert_eq!(p.parameter.as_deref(), Some("per_page"));
+        assert!(p.detail.starts_with("per_page:"));
+    }
+}

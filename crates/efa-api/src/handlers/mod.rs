@@ -1,0 +1,26 @@
+//! HTTP handlers, one file per resource group. Handlers parse, ask the catalogue or the
+//! store, and shape the answer; decisions live in efa-domain and the catalogue queries.
+
+pub mod catalogue;
+pub mod ops;
+pub mod organisations;
+pub mod places;
+pub mod services;
+
+use crate::error::ProblemDetails;
+use utoipa::IntoResponses;
+
+/// 400: a parameter is malformed (the problem names it).
+#[derive(IntoResponses)]
+#[response(status = 400, description = "A parameter is malformed; `parameter` names it.", content_type = "application/problem+json")]
+pub struct BadRequest(#[to_schema] pub ProblemDetails);
+
+/// 404: no such resource.
+#[derive(IntoResponses)]
+#[response(status = 404, description = "No such resource.", content_type = "application/problem+json")]
+pub struct NotFound(#[to_schema] pub ProblemDetails);
+
+/// 503: the database or the catalogue is not available yet.
+#[derive(IntoResponses)]
+#[response(status = 503, description = "The database is not reachable or the catalogue is not loaded yet.", content_type = "application/problem+json")]
+pub struct Unavailable(#[to_schema] pub ProblemDetails);

@@ -1,0 +1,114 @@
+//! Online services: the catalogue of what has been built, with shop-style facets.
+
+use super::{BadRequest, NotFound, Unavailable};
+use crate::catalogue::query::{self, Facets, ServiceFilter, ServiceSort, Words};
+use crate::error::ApiError;
+use crate::http::{json_with_etag, json_with_links};
+use crate::params::{self, Page, PageMeta};
+use crate::state::AppState;
+use crate::views::{OnlineService, OnlineServiceDetail};
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use efa_domain::{Anbindung, LandCode, OzgId, PriceModel, Reifegrad, ServiceStatus};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// Filters take one value or a comma-separated list (`status=live,pilot`: live or pilot).
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ServiceListParams {
+    /// Search words in the service's name (ranked first), description, OZG-Leistungen and provider.
+    #[param(value_type = Option<String>, example = "gewerbe", max_length = 200)]
+    pub q: Option<String>,
+    /// Only services implementing this OZG-Leistung.
+    #[param(value_type = Option<i32>, example = 10092)]
+    pub ozg_id: Option<String>,
+    /// Themenfeld id(s).
+    #[param(value_type = Option<String>, example = "2")]
+    pub themenfeld: Option<String>,
+    /// Provider organisation id(s).
+    #[param(value_type = Option<String>)]
+    pub provider: Option<String>,
+    /// Lead Land code(s).
+    #[param(value_type = Option<String>, example = "05")]
+    pub lead_land: Option<String>,
+    /// planned, in_development, pilot, live, retired.
+    #[param(value_type = Option<String>, example = "live")]
+    pub status: Option<String>,
+    /// Minimum Reifegrad, 0–4.
+    #[param(value_type = Option<u8>, minimum = 0, maximum = 4)]
+    pub reifegrad_min: Option<String>,
+    /// fit_connect, xoev_standard, link_out, api.
+    #[param(value_type = Option<String>, example = "link_out")]
+    pub anbindung: Option<String>,
+    /// free, one_off_anbindung_fee, annual, per_inhabitant, koenigsteiner_share, per_use.
+    #[param(value_type = Option<String>)]
+    pub price_model: Option<String>,
+    /// Only EfA services (true) or only others (false).
+    #[param(value_type = Option<bool>)]
+    pub efa: Option<String>,
+    /// `relevance` (default with q), `name` (default without), `reifegrad`, `updated_at`; prefix `-` for descending.
+    #[param(value_type = Option<String>)]
+    pub sort: Option<String>,
+    #[param(value_type = Option<u32>, minimum = 1)]
+    pub page: Option<String>,
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
+    pub per_page: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OnlineServicesResponse {
+    pub items: Vec<OnlineService>,
+    #[serde(flatten)]
+    pub meta: PageMeta,
+    pub facets: Facets,
+}
+
+impl ServiceListParams {
+    fn filter(&self) -> Result<ServiceFilter, ApiError> {
+        Ok(ServiceFilter {
+            words: Words::parse(params::text("q", &self.q)?.as_deref().unwrap_or("")),
+            ozg_id: params::opt("ozg_id", &self.ozg_id, OzgId::parse)?.map(OzgId::get),
+            themenfeld: params::list("themenfeld", &self.themenfeld, |s| s.parse::<i32>().map_err(|_| format!("{s:?} is not a Themenfeld id")))?,
+            provider: params::list("provider", &self.provider, |s| uuid::Uuid::parse_str(s).map(|u| u.to_string()).map_err(|_| format!("{s:?} is not a UUID")))?,
+            lead_land: params::list("lead_land", &self.lead_land, |s| LandCode::parse(s).map(|l| l.to_string()))?,
+            status: params::list("status", &self.status, ServiceStatus::parse)?,
+            reifegrad_min: params::opt("reifegrad_min", &self.reifegrad_min, Reifegrad::parse)?.map(Reifegrad::get),
+            anbindung: params::list("anbindung", &self.anbindung, Anbindung::parse)?,
+            price_model: params::list("price_model", &self.price_model, PriceModel::parse)?,
+            efa: params::boolean("efa", &self.efa)?,
+        })
+    }
+}
+
+/// Search and filter the online services; `facets` counts each filter's values over the other active filters.
+#[utoipa::path(tag = "online-services", operation_id = "list_online_services", params(ServiceListParams),
+    responses((status = 200, body = OnlineServicesResponse, headers(("Link" = String, description = "RFC 8288 first/prev/next/last"))), BadRequest, Unavailable))]
+#[get("/online-services")]
+pub async fn list_online_services(req: HttpRequest, state: web::Data<AppState>, q: web::Query<ServiceListParams>) -> Result<HttpResponse, ApiError> {
+    let filter = q.filter()?;
+    let default_sort = if filter.words.is_empty() { ServiceSort::Name } else { ServiceSort::Relevance };
+    let (sort, desc) = params::sort(
+        &q.sort,
+        &[("relevance", ServiceSort::Relevance), ("name", ServiceSort::Name), ("reifegrad", ServiceSort::Reifegrad), ("updated_at", ServiceSort::UpdatedAt)],
+        default_sort,
+    )?;
+    let page = Page::parse(&q.page, &q.per_page)?;
+    let c = state.catalogue()?;
+    let (hits, facets) = query::online_services(&c, &filter, sort, desc);
+    let items = page.slice(&hits).iter().map(|&i| c.services[i].detail.service.clone()).collect();
+    let body = OnlineServicesResponse { items, meta: PageMeta::new(page, hits.len()), facets };
+    Ok(json_with_links(&body, page.link_header(&req, hits.len())))
+}
+
+/// One online service with its description, prices and Themenfelder.
+#[utoipa::path(tag = "online-services", operation_id = "get_online_service",
+    params(("id" = String, Path, description = "Online service id (UUID)")),
+    responses((status = 200, body = OnlineServiceDetail, headers(("ETag" = String))), (status = 304, description = "Not modified"), BadRequest, NotFound, Unavailable))]
+#[get("/online-services/{id}")]
+pub async fn get_online_service(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let id = uuid::Uuid::parse_str(&path).map_err(|_| ApiError::bad_param("id", "is not a UUID"))?;
+    let c = state.catalogue()?;
+    let s = c.service(&id.to_string()).ok_or_else(|| ApiError::not_found(format!("online service {id} does not exist")))?;
+    json_with_etag(&req, &s.detail)
+}

@@ -1,0 +1,184 @@
+//! Query parameters: parsed one by one, so a bad value is a 400 naming its parameter.
+//!
+//! Parameter structs hold raw strings (`Option<String>`): deserialisation itself can then
+//! only fail on an unknown parameter, and each value is parsed here with its name.
+
+use crate::error::ApiError;
+use actix_web::HttpRequest;
+use serde::Serialize;
+use std::fmt::Display;
+use utoipa::ToSchema;
+
+pub const DEFAULT_PER_PAGE: u32 = 20;
+pub const MAX_PER_PAGE: u32 = 100;
+/// Longest accepted free-text search, in characters.
+pub const MAX_Q_CHARS: usize = 200;
+
+pub fn opt<T, E: Display>(name: &str, raw: &Option<String>, parse: impl FnOnce(&str) -> Result<T, E>) -> Result<Option<T>, ApiError> {
+    match raw.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(s) => parse(s).map(Some).map_err(|e| ApiError::bad_param(name, e)),
+    }
+}
+
+/// A comma-separated list: `status=live,pilot` means live or pilot.
+pub fn list<T, E: Display>(name: &str, raw: &Option<String>, parse: impl Fn(&str) -> Result<T, E>) -> Result<Vec<T>, ApiError> {
+    match raw.as_deref() {
+        None => Ok(Vec::new()),
+        Some(s) => s.split(',').map(str::trim).filter(|p| !p.is_empty()).map(|p| parse(p).map_err(|e| ApiError::bad_param(name, e))).collect(),
+    }
+}
+
+pub fn boolean(name: &str, raw: &Option<String>) -> Result<Option<bool>, ApiError> {
+    opt(name, raw, |s| match s {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        other => Err(format!("{other:?} is not true or false")),
+    })
+}
+
+pub fn int(name: &str, raw: &Option<String>) -> Result<Option<i32>, ApiError> {
+    opt(name, raw, |s| s.parse::<i32>().map_err(|_| format!("{s:?} is not a whole number")))
+}
+
+pub fn text(name: &str, raw: &Option<String>) -> Result<Option<String>, ApiError> {
+    opt(name, raw, |s| {
+        if s.chars().count() > MAX_Q_CHARS {
+            Err(format!("longer than {MAX_Q_CHARS} characters"))
+        } else if s.contains('\0') {
+            Err("contains a NUL character".to_owned())
+        } else {
+            Ok(s.to_owned())
+        }
+    })
+}
+
+/// `sort=name` or `sort=-name` (descending), from the allowed keys.
+pub fn sort<T: Copy>(raw: &Option<String>, allowed: &[(&str, T)], default: T) -> Result<(T, bool), ApiError> {
+    let Some(s) = raw.as_deref().map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok((default, false));
+    };
+    let (key, desc) = match s.strip_prefix('-') {
+        Some(k) => (k, true),
+        None => (s, false),
+    };
+    allowed.iter().find(|(k, _)| *k == key).map(|&(_, v)| (v, desc)).ok_or_else(|| {
+        let keys: Vec<&str> = allowed.iter().map(|(k, _)| *k).collect();
+        ApiError::bad_param("sort", format!("{s:?} is not one of {} (prefix - for descending)", keys.join(", ")))
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub page: u32,
+    pub per_page: u32,
+}
+
+impl Page {
+    pub fn parse(page: &Option<String>, per_page: &Option<String>) -> Result<Page, ApiError> {
+        let page = opt("page", page, |s| match s.parse::<u32>() {
+            Ok(n) if n >= 1 => Ok(n),
+            _ => Err(format!("{s:?} is not a page number (1 to {})", u32::MAX)),
+        })?
+        .unwrap_or(1);
+        let per_page = opt("per_page", per_page, |s| match s.parse::<u32>() {
+            Ok(n) if (1..=MAX_PER_PAGE).contains(&n) => Ok(n),
+            _ => Err(format!("{s:?} is not between 1 and {MAX_PER_PAGE}")),
+        })?
+        .unwrap_or(DEFAULT_PER_PAGE);
+        Ok(Page { page, per_page })
+    }
+
+    /// The slice of `items` this page shows.
+    pub fn slice<'a, T>(&self, items: &'a [T]) -> &'a [T] {
+        let start = (u64::from(self.page) - 1) * u64::from(self.per_page);
+        let start = usize::try_from(start).unwrap_or(usize::MAX).min(items.len());
+        let end = start.saturating_add(self.per_page as usize).min(items.len());
+        &items[start..end]
+    }
+
+    pub fn last(&self, total: usize) -> u32 {
+        let pages = total.div_ceil(self.per_page as usize).max(1);
+        u32::try_from(pages).unwrap_or(u32::MAX)
+    }
+
+    /// RFC 8288 `Link` header with first, prev, next and last, keeping every other parameter.
+    pub fn link_header(&self, req: &HttpRequest, total: usize) -> String {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+        let url = |page: u32| {
+            let mut q: Vec<(String, String)> = pairs.iter().filter(|(k, _)| k != "page").cloned().collect();
+            q.push(("page".into(), page.to_string()));
+            format!("{}?{}", req.path(), serde_urlencoded::to_string(&q).unwrap_or_default())
+        };
+        let last = self.last(total);
+        let mut links = vec![format!("<{}>; rel=\"first\"", url(1))];
+        if self.page > 1 {
+            links.push(format!("<{}>; rel=\"prev\"", url((self.page - 1).min(last))));
+        }
+        if self.page < last {
+            links.push(format!("<{}>; rel=\"next\"", url(self.page + 1)));
+        }
+        links.push(format!("<{}>; rel=\"last\"", url(last)));
+        links.join(", ")
+    }
+}
+
+/// Paging facts every list response carries beside its items.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PageMeta {
+    /// Items matching the request, on all pages.
+    pub total: usize,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+impl PageMeta {
+    pub fn new(p: Page, total: usize) -> PageMeta {
+        PageMeta { total, page: p.page, per_page: p.per_page }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &str) -> Option<String> {
+        Some(v.to_owned())
+    }
+
+    #[test]
+    fn page_defaults_and_bounds() {
+        assert_eq!(Page::parse(&None, &None).unwrap(), Page { page: 1, per_page: 20 });
+        for bad in ["0", "1000", "-1", "x", "101"] {
+            let e = Page::parse(&None, &s(bad)).unwrap_err();
+            assert!(matches!(e, ApiError::BadParameter { ref parameter, .. } if parameter == "per_page"), "{bad}");
+        }
+        assert!(Page::parse(&s("0"), &None).is_err());
+        assert!(Page::parse(&s("99999999999999999999"), &None).is_err());
+    }
+
+    #[test]
+    fn slice_past_the_end_is_empty() {
+        let items: Vec<u32> = (0..45).collect();
+        let p = Page { page: 3, per_page: 20 };
+        assert_eq!(p.slice(&items), &[40, 41, 42, 43, 44]);
+        assert!(Page { page: u32::MAX, per_page: 100 }.slice(&items).is_empty());
+        assert_eq!(p.last(45), 3);
+        assert_eq!(p.last(0), 1);
+    }
+
+    #[test]
+    fn sort_accepts_known_keys_with_optional_minus() {
+        let allowed = [("name", 1), ("ozg_id", 2)];
+        assert_eq!(sort(&s("-name"), &allowed, 0).unwrap(), (1, true));
+        assert_eq!(sort(&None, &allowed, 0).unwrap(), (0, false));
+        assert!(sort(&s("price"), &allowed, 0).is_err());
+    }
+
+    #[test]
+    fn text_rejects_nul_and_overlong() {
+        assert!(text("q", &s("a\0b")).is_err());
+        assert!(text("q", &Some("x".repeat(201))).is_err());
+        assert_eq!(text("q", &s(" wohngeld ")).unwrap().as_deref(), Some("wohngeld"));
+    }
+}
