@@ -6,7 +6,7 @@
 
 use crate::db::{Backend, DbConn};
 use diesel::connection::SimpleConnection;
-use diesel::Connection;
+use diesel::prelude::*;
 use std::path::{Path, PathBuf};
 
 pub const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
@@ -55,10 +55,60 @@ impl TestDb {
     }
 
     /// A migrated database holding the real seed from `seed-data/`.
+    ///
+    /// Seeding takes a second or two; tests clone a seeded template instead, made once per
+    /// content of `migrations/` and `seed-data/` (PostgreSQL: `CREATE DATABASE … TEMPLATE`,
+    /// SQLite: a file copy).
     pub fn seeded(backend: Backend) -> TestDb {
-        let db = TestDb::new(backend);
-        crate::seed::run(&mut db.conn(), &seed_dir()).expect("seed test database");
-        db
+        let hash = content_hash();
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        match backend {
+            Backend::Sqlite => {
+                let template = std::env::temp_dir().join(format!("efa-template-{hash}.db"));
+                with_file_lock(&template.with_extension("lock"), || {
+                    if !template.exists() {
+                        let partial = template.with_extension("partial");
+                        let _ = std::fs::remove_file(&partial);
+                        let mut conn = DbConn::open(&partial.display().to_string()).expect("open template");
+                        crate::migrations::run(&mut conn).expect("migrate template");
+                        crate::seed::run(&mut conn, &seed_dir()).expect("seed template");
+                        conn.batch_execute("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode = DELETE;").expect("checkpoint");
+                        drop(conn);
+                        std::fs::rename(&partial, &template).expect("publish template");
+                    }
+                });
+                let path = std::env::temp_dir().join(format!("efa-test-{id}.db"));
+                std::fs::copy(&template, &path).expect("copy template");
+                TestDb { url: path.display().to_string(), backend, cleanup: Cleanup::Sqlite(path) }
+            }
+            Backend::Postgres => {
+                let admin = admin_url();
+                let template = format!("efa_template_{hash}");
+                let mut conn = diesel::PgConnection::establish(&admin).expect("PostgreSQL reachable");
+                let key = i64::from_str_radix(&hash[..15], 16).unwrap_or(1);
+                conn.batch_execute(&format!("SELECT pg_advisory_lock({key})")).expect("lock");
+                let exists: bool = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
+                    "EXISTS (SELECT 1 FROM pg_database WHERE datname = '{template}')"
+                )))
+                .get_result(&mut conn)
+                .expect("look up template");
+                if !exists {
+                    let building = format!("{template}_building");
+                    conn.batch_execute(&format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)")).expect("drop stale template");
+                    conn.batch_execute(&format!("CREATE DATABASE {building}")).expect("create template");
+                    {
+                        let mut t = DbConn::open(&with_database(&admin, &building)).expect("open template");
+                        crate::migrations::run(&mut t).expect("migrate template");
+                        crate::seed::run(&mut t, &seed_dir()).expect("seed template");
+                    }
+                    conn.batch_execute(&format!("ALTER DATABASE {building} RENAME TO {template}")).expect("publish template");
+                }
+                let name = format!("efa_test_{id}");
+                conn.batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template}")).expect("clone template");
+                conn.batch_execute(&format!("SELECT pg_advisory_unlock({key})")).expect("unlock");
+                TestDb { url: with_database(&admin, &name), backend, cleanup: Cleanup::Pg { admin_url: admin, name } }
+            }
+        }
     }
 
     pub fn url(&self) -> &str {
@@ -76,6 +126,45 @@ impl TestDb {
     pub fn pool(&self) -> crate::Pool {
         crate::pool(&self.url, 4)
     }
+}
+
+/// FNV-1a over every file of `migrations/` and `seed-data/`: a template is reused only
+/// while both are unchanged.
+fn content_hash() -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut files = Vec::new();
+    let mut stack = vec![root.join("migrations"), root.join("seed-data")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read dir").flatten() {
+            let p = entry.path();
+            if p.is_dir() { stack.push(p) } else { files.push(p) }
+        }
+    }
+    files.sort();
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for f in files {
+        for b in f.strip_prefix(&root).unwrap_or(&f).to_string_lossy().bytes().chain(std::fs::read(&f).expect("read file")) {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
+}
+
+/// A cross-process mutex: the lock file exists while one process holds it.
+fn with_file_lock(lock: &Path, f: impl FnOnce()) {
+    let started = std::time::Instant::now();
+    loop {
+        match std::fs::OpenOptions::new().write(true).create_new(true).open(lock) {
+            Ok(_) => break,
+            // A holder that died leaves the file behind; after a minute take it over.
+            Err(_) if started.elapsed() > std::time::Duration::from_secs(60) => {
+                let _ = std::fs::remove_file(lock);
+            }
+            Err(_) => std::thread::sleep(std::time::Duration::from_millis(20)),
+        }
+    }
+    f();
+    let _ = std::fs::remove_file(lock);
 }
 
 /// The repository's `seed-data/` folder.

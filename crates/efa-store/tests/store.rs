@@ -115,6 +115,16 @@ both_backends! {
         assert_eq!(counts(&mut conn), [0; 10]);
     };
 
+    seeded_clone_holds_the_catalogue_and_is_private => |backend| {
+        let a = TestDb::seeded(backend);
+        let b = TestDb::seeded(backend);
+        let mut ca = a.conn();
+        assert_eq!(count!(&mut ca, gemeinden), 11_004);
+        diesel::delete(online_service_ozg_leistungen::table).execute(&mut ca).unwrap();
+        // A change in one test's database does not reach another's.
+        assert!(count!(&mut b.conn(), online_service_ozg_leistungen) > 0);
+    };
+
     constraint_failure_rolls_back_the_whole_seed => |backend| {
         let db = TestDb::new(backend);
         let mut conn = db.conn();

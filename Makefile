@@ -1,0 +1,52 @@
+# EfA Marktplatz — everything a fresh machine needs goes through here.
+#   make run    migrate, load the real seed data into an embedded SQLite file, serve on 127.0.0.1:8080
+#   make test   every test, on SQLite and PostgreSQL
+#   make bench  load benchmark report (bench/results.md); not part of make test
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+CARGO ?= cargo
+DATABASE_URL ?= efa.db
+EFA_BIND ?= 127.0.0.1:8080
+export DATABASE_URL EFA_BIND
+
+.PHONY: help run build test tools postgres openapi bench clean
+
+help:
+	@echo "make run     migrate, seed the real catalogue into $(DATABASE_URL), serve on http://$(EFA_BIND)"
+	@echo "make test    all tests on SQLite and PostgreSQL (starts the local PostgreSQL if it is down)"
+	@echo "make openapi rewrite openapi/openapi.json from the code"
+	@echo "make bench   benchmark report, written to bench/results.md"
+
+tools:
+	@command -v $(CARGO) >/dev/null || { echo "ERROR: cargo (Rust toolchain) is required" >&2; exit 1; }
+	@$(CARGO) nextest --version >/dev/null 2>&1 || { echo "installing cargo-nextest from crates.io" >&2; $(CARGO) install cargo-nextest --locked; }
+
+build:
+	$(CARGO) build --release -p efa
+
+run: build
+	./target/release/efa migrate
+	./target/release/efa seed
+	@echo "API docs: http://$(EFA_BIND)/docs/   (Ctrl-C stops the server)"
+	./target/release/efa serve
+
+postgres:
+	@bash scripts/ensure-postgres.sh
+
+# One build of the workspace's tests, then nextest runs them in parallel, each on its own database.
+test: tools postgres
+	$(CARGO) build -p efa
+	$(CARGO) nextest run --workspace --no-fail-fast
+
+openapi:
+	$(CARGO) run -q -p efa -- openapi --out openapi/openapi.json
+	@echo "wrote openapi/openapi.json"
+
+bench:
+	bash bench/run.sh
+
+clean:
+	$(CARGO) clean
+	rm -rf bench/tmp
