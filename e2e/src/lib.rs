@@ -1,1 +1,466 @@
+//! End-to-end helpers: start the real `efa` binary on a fresh SQLite file and talk
+//! plain HTTP/1.1 to it, the way a newcomer with `curl` would.
+//!
+//! * [`Efa::start`] makes a temp dir, runs `efa migrate` and `efa seed`, spawns
+//!   `efa serve` on a free loopback port and waits for `GET /readyz` to answer 200.
+//!   Dropping the handle kills the server and removes the temp dir.
+//! * [`http_get`] is a tiny std-only HTTP/1.1 client (`Connection: close`, body by
+//!   `Content-Length`, chunked encoding or end of stream).
+//!
+//! The binary is `$EFA_BIN` if set, else `<workspace>/target/debug/efa`; build it with
+//! `cargo build -p efa` (the Makefile does so before running the tests).
 
+use std::fmt;
+use std::fs;
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::thread;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// How long `efa serve` may take until `/readyz` answers 200.
+pub const READY_TIMEOUT: Duration = Duration::from_secs(20);
+/// Socket read/write timeout of one request.
+const IO_TIMEOUT: Duration = Duration::from_secs(30);
+
+// ---------------------------------------------------------------------------------------
+// HTTP client
+// ---------------------------------------------------------------------------------------
+
+/// One HTTP response, fully read.
+#[derive(Clone)]
+pub struct Response {
+    pub status: u16,
+    pub reason: String,
+    /// Header names lower-cased, in the order received.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    /// The request path, for assertion messages.
+    pub path: String,
+}
+
+impl Response {
+    /// The first header with this name (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let name = name.to_ascii_lowercase();
+        self.headers.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str())
+    }
+
+    /// The media type of `Content-Type` without parameters, lower-cased ("" when absent).
+    pub fn media_type(&self) -> String {
+        self.header("content-type").unwrap_or("").split(';').next().unwrap_or("").trim().to_ascii_lowercase()
+    }
+
+    /// The body as text (lossy UTF-8).
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The body parsed as JSON; panics with the body when it is not JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("GET {}: body is not JSON ({e}):\n{}", self.path, self.text()))
+    }
+
+    /// Panics unless the status is `expected`, showing the body.
+    #[track_caller]
+    pub fn expect_status(&self, expected: u16) -> &Self {
+        assert_eq!(self.status, expected, "GET {}: expected status {expected}, got {self:?}", self.path);
+        self
+    }
+
+    /// The `Link` header (RFC 8288) as (rel, target) pairs.
+    pub fn links(&self) -> Vec<(String, String)> {
+        self.headers.iter().filter(|(n, _)| n == "link").flat_map(|(_, v)| parse_link_header(v)).collect()
+    }
+
+    /// The target of the link with this `rel`, if any.
+    pub fn link(&self, rel: &str) -> Option<String> {
+        self.links().into_iter().find(|(r, _)| r.split_ascii_whitespace().any(|r| r.eq_ignore_ascii_case(rel))).map(|(_, t)| t)
+    }
+}
+
+impl fmt::Debug for Response {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "HTTP/1.1 {} {}", self.status, self.reason)?;
+        for (n, v) in &self.headers {
+            writeln!(f, "{n}: {v}")?;
+        }
+        let text = self.text();
+        let shown: String = text.chars().take(2000).collect();
+        write!(f, "\n{shown}{}", if shown.len() < text.len() { " …" } else { "" })
+    }
+}
+
+/// Parses an RFC 8288 `Link` header value into (rel, target) pairs. Targets may contain
+/// commas (`status=live,pilot`), so the value is split on `<…>` rather than on commas.
+pub fn parse_link_header(value: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut rest = value;
+    while let Some(open) = rest.find('<') {
+        let Some(close) = rest[open..].find('>').map(|c| open + c) else { break };
+        let target = rest[open + 1..close].to_string();
+        let after = &rest[close + 1..];
+        let params_end = after.find('<').unwrap_or(after.len());
+        let params = &after[..params_end];
+        let rel = params
+            .split(';')
+            .filter_map(|p| p.split_once('='))
+            .find(|(k, _)| k.trim().eq_ignore_ascii_case("rel"))
+            .map(|(_, v)| v.trim().trim_end_matches(',').trim().trim_matches('"').to_string());
+        if let Some(rel) = rel {
+            out.push((rel, target));
+        }
+        rest = &after[params_end..];
+    }
+    out
+}
+
+/// `GET path` on `addr` with extra request headers; one connection per request.
+pub fn http_get(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> io::Result<Response> {
+    let mut stream = TcpStream::connect_timeout(&addr, IO_TIMEOUT)?;
+    stream.set_read_timeout(Some(IO_TIMEOUT))?;
+    stream.set_write_timeout(Some(IO_TIMEOUT))?;
+    let mut request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: efa-e2e\r\nAccept: */*\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes())?;
+    stream.flush()?;
+    // `Connection: close`: the server closes after the response, so read to the end.
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw)?;
+    parse_response(&raw, path)
+}
+
+fn invalid(msg: impl Into<String>) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, msg.into())
+}
+
+/// Parses a complete HTTP/1.1 response (status line, headers, body).
+pub fn parse_response(raw: &[u8], path: &str) -> io::Result<Response> {
+    let head_end = raw.windows(4).position(|w| w == b"\r\n\r\n").ok_or_else(|| invalid(format!("no end of headers in {} bytes", raw.len())))?;
+    let head = std::str::from_utf8(&raw[..head_end]).map_err(|_| invalid("headers are not UTF-8"))?;
+    let mut lines = head.split("\r\n");
+    let status_line = lines.next().unwrap_or("");
+    let mut parts = status_line.splitn(3, ' ');
+    let version = parts.next().unwrap_or("");
+    if !version.starts_with("HTTP/1.") {
+        return Err(invalid(format!("not an HTTP/1.x status line: {status_line:?}")));
+    }
+    let status: u16 = parts.next().and_then(|s| s.parse().ok()).ok_or_else(|| invalid(format!("bad status line {status_line:?}")))?;
+    let reason = parts.next().unwrap_or("").to_string();
+    let mut headers = Vec::new();
+    for line in lines {
+        let (name, value) = line.split_once(':').ok_or_else(|| invalid(format!("bad header line {line:?}")))?;
+        headers.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
+    }
+    let rest = &raw[head_end + 4..];
+    let find = |n: &str| headers.iter().find(|(h, _)| h == n).map(|(_, v)| v.as_str());
+    let body = if status == 204 || status == 304 || (100..200).contains(&status) {
+        Vec::new()
+    } else if find("transfer-encoding").is_some_and(|te| te.to_ascii_lowercase().contains("chunked")) {
+        decode_chunked(rest)?
+    } else if let Some(len) = find("content-length") {
+        let len: usize = len.parse().map_err(|_| invalid(format!("bad content-length {len:?}")))?;
+        if rest.len() < len {
+            return Err(invalid(format!("body cut short: content-length {len}, got {} bytes", rest.len())));
+        }
+        rest[..len].to_vec()
+    } else {
+        rest.to_vec()
+    };
+    Ok(Response { status, reason, headers, body, path: path.to_string() })
+}
+
+/// Decodes a chunked body (RFC 9112 §7.1); trailers are ignored.
+pub fn decode_chunked(mut data: &[u8]) -> io::Result<Vec<u8>> {
+    let mut body = Vec::new();
+    loop {
+        let line_end = data.windows(2).position(|w| w == b"\r\n").ok_or_else(|| invalid("chunk size line without CRLF"))?;
+        let line = std::str::from_utf8(&data[..line_end]).map_err(|_| invalid("chunk size is not text"))?;
+        let size_hex = line.split(';').next().unwrap_or("").trim();
+        let size = usize::from_str_radix(size_hex, 16).map_err(|_| invalid(format!("bad chunk size {line:?}")))?;
+        data = &data[line_end + 2..];
+        if size == 0 {
+            return Ok(body);
+        }
+        if data.len() < size + 2 {
+            return Err(invalid("chunk cut short"));
+        }
+        body.extend_from_slice(&data[..size]);
+        if &data[size..size + 2] != b"\r\n" {
+            return Err(invalid("chunk not followed by CRLF"));
+        }
+        data = &data[size + 2..];
+    }
+}
+
+/// Percent-encodes a query value (UTF-8; unreserved characters kept).
+pub fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------
+// The server under test
+// ---------------------------------------------------------------------------------------
+
+/// The workspace root (the parent of this crate).
+pub fn workspace_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("e2e lives inside the workspace").to_path_buf()
+}
+
+/// The `efa` binary under test: `$EFA_BIN`, else `<workspace>/target/debug/efa`.
+pub fn efa_bin() -> PathBuf {
+    let bin = match std::env::var_os("EFA_BIN") {
+        Some(p) if !p.is_empty() => PathBuf::from(p),
+        _ => workspace_dir().join("target").join("debug").join(format!("efa{}", std::env::consts::EXE_SUFFIX)),
+    };
+    assert!(
+        bin.is_file(),
+        "the efa binary was not found at {}.\nBuild it first: `cargo build -p efa` (in {}), or point EFA_BIN at a built binary. `make test` builds it for you.",
+        bin.display(),
+        workspace_dir().display()
+    );
+    bin
+}
+
+/// A running `efa serve` on a fresh, migrated and seeded SQLite database.
+pub struct Efa {
+    child: Option<Child>,
+    dir: PathBuf,
+    addr: SocketAddr,
+    /// What `efa seed` printed.
+    pub seed_report: String,
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+fn fresh_dir() -> PathBuf {
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let dir = std::env::temp_dir().join(format!("efa-e2e-{}-{}-{nanos}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst)));
+    fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+    dir
+}
+
+/// A port that was free a moment ago (bind :0, read it, let it go).
+fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    listener.local_addr().expect("local_addr").port()
+}
+
+fn describe(what: &str, out: &Output) -> String {
+    format!(
+        "`efa {what}` exited with {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn read_stderr(dir: &Path) -> String {
+    fs::read_to_string(dir.join("serve.stderr")).unwrap_or_default()
+}
+
+/// Polls `GET /readyz` until it answers 200; fails early when the server exits.
+fn wait_ready(child: &mut Child, addr: SocketAddr, dir: &Path) -> Result<(), String> {
+    let started = Instant::now();
+    let mut last = String::from("no answer yet");
+    while started.elapsed() < READY_TIMEOUT {
+        if let Some(status) = child.try_wait().ok().flatten() {
+            return Err(format!("`efa serve` on {addr} exited with {status} before it was ready\n--- stderr ---\n{}", read_stderr(dir)));
+        }
+        match http_get(addr, "/readyz", &[]) {
+            Ok(r) if r.status == 200 => return Ok(()),
+            Ok(r) => last = format!("{r:?}"),
+            Err(e) => last = e.to_string(),
+        }
+        thread::sleep(Duration::from_millis(50));
+    }
+    Err(format!("`efa serve` on {addr} did not answer 200 on /readyz within {READY_TIMEOUT:?}; last: {last}\n--- stderr ---\n{}", read_stderr(dir)))
+}
+
+impl Efa {
+    /// Fresh temp dir and SQLite file, `efa migrate`, `efa seed`, `efa serve` on a free port,
+    /// then waits until `GET /readyz` answers 200.
+    pub fn start() -> Efa {
+        let bin = efa_bin();
+        let dir = fresh_dir();
+        let db = dir.join("efa.db");
+        let db_url = db.to_str().expect("temp path is UTF-8").to_string();
+        let tool = |args: &[&str]| -> Output {
+            Command::new(&bin)
+                .args(args)
+                .current_dir(&dir)
+                .env("DATABASE_URL", &db_url)
+                .env("EFA_LOG", "warn")
+                .env_remove("EFA_SEED_DIR")
+                .stdin(Stdio::null())
+                .output()
+                .unwrap_or_else(|e| panic!("cannot run {}: {e}", bin.display()))
+        };
+
+        let out = tool(&["migrate"]);
+        assert!(out.status.success(), "{}", describe("migrate", &out));
+
+        let seed_dir = workspace_dir().join("seed-data");
+        let out = tool(&["seed", "--dir", seed_dir.to_str().expect("seed path is UTF-8")]);
+        assert!(out.status.success(), "{}", describe("seed", &out));
+        let seed_report = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(seed_report.contains("11004 Gemeinden"), "`efa seed` should report 11004 Gemeinden:\n{}", describe("seed", &out));
+
+        // The free port can be taken by someone else between our probe and the server's bind;
+        // then the server exits at once and we try another port.
+        let mut last_error = String::new();
+        for _attempt in 0..3 {
+            let addr: SocketAddr = ([127, 0, 0, 1], free_port()).into();
+            let stdout = fs::File::create(dir.join("serve.stdout")).expect("create serve.stdout");
+            let stderr = fs::File::create(dir.join("serve.stderr")).expect("create serve.stderr");
+            let mut child = Command::new(&bin)
+                .arg("serve")
+                .current_dir(&dir)
+                .env("DATABASE_URL", &db_url)
+                .env("EFA_BIND", addr.to_string())
+                .env("EFA_LOG", "warn")
+                .env("EFA_WORKERS", "2")
+                .stdin(Stdio::null())
+                .stdout(stdout)
+                .stderr(stderr)
+                .spawn()
+                .unwrap_or_else(|e| panic!("cannot spawn {} serve: {e}", bin.display()));
+            match wait_ready(&mut child, addr, &dir) {
+                Ok(()) => return Efa { child: Some(child), dir, addr, seed_report },
+                Err(e) => {
+                    let exited = child.try_wait().ok().flatten().is_some();
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    let bind_failed = exited && read_stderr(&dir).contains("cannot listen");
+                    last_error = e;
+                    if !bind_failed {
+                        break;
+                    }
+                }
+            }
+        }
+        let _ = fs::remove_dir_all(&dir);
+        panic!("{last_error}");
+    }
+
+    /// Where the server listens.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("server running").id()
+    }
+
+    /// Everything the server wrote to stderr so far.
+    pub fn stderr(&self) -> String {
+        read_stderr(&self.dir)
+    }
+
+    /// `GET path` (a path like `/api/v1/...` or an absolute `http://host/...` URL of this server).
+    pub fn get(&self, path: &str) -> Response {
+        self.get_with(path, &[])
+    }
+
+    /// `GET path` with extra request headers.
+    pub fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Response {
+        let path = self.path_of(path);
+        http_get(self.addr, &path, headers).unwrap_or_else(|e| panic!("GET {path} failed: {e}\n--- server stderr ---\n{}", self.stderr()))
+    }
+
+    /// `GET path`, asserting 200 and a JSON body.
+    #[track_caller]
+    pub fn json(&self, path: &str) -> serde_json::Value {
+        let r = self.get(path);
+        r.expect_status(200);
+        assert_eq!(r.media_type(), "application/json", "GET {path}: {r:?}");
+        r.json()
+    }
+
+    /// Link targets may be relative (`/api/...`) or absolute (`http://host:port/api/...`).
+    fn path_of(&self, target: &str) -> String {
+        for scheme in ["http://", "https://"] {
+            if let Some(rest) = target.strip_prefix(scheme) {
+                return rest.find('/').map(|i| rest[i..].to_string()).unwrap_or_else(|| "/".into());
+            }
+        }
+        target.to_string()
+    }
+
+    /// Sends SIGTERM and waits up to `timeout` for the process to exit.
+    /// Returns the exit status and how long it took; panics on timeout (after killing it).
+    pub fn terminate(&mut self, timeout: Duration) -> (ExitStatus, Duration) {
+        let pid = self.pid();
+        let sent = Instant::now();
+        let out = Command::new("kill").args(["-TERM", &pid.to_string()]).output().expect("run kill -TERM");
+        assert!(out.status.success(), "kill -TERM {pid} failed: {}", String::from_utf8_lossy(&out.stderr));
+        let child = self.child.as_mut().expect("server running");
+        loop {
+            if let Some(status) = child.try_wait().expect("try_wait") {
+                self.child = None;
+                return (status, sent.elapsed());
+            }
+            if sent.elapsed() > timeout {
+                let _ = child.kill();
+                let _ = child.wait();
+                self.child = None;
+                panic!("`efa serve` did not exit within {timeout:?} of SIGTERM\n--- stderr ---\n{}", self.stderr());
+            }
+            thread::sleep(Duration::from_millis(25));
+        }
+    }
+}
+
+impl Drop for Efa {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        let _ = fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_content_length_and_chunked_bodies() {
+        let r = parse_response(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-A: b\r\n\r\n{}", "/").unwrap();
+        assert_eq!((r.status, r.reason.as_str(), r.body.as_slice(), r.header("x-a")), (200, "OK", &b"{}"[..], Some("b")));
+        let r = parse_response(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;x=y\r\nde\r\n0\r\n\r\n", "/").unwrap();
+        assert_eq!(r.text(), "abcde");
+        let r = parse_response(b"HTTP/1.1 304 Not Modified\r\nETag: \"x\"\r\n\r\n", "/").unwrap();
+        assert!(r.body.is_empty());
+        assert!(parse_response(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nab", "/").is_err());
+    }
+
+    #[test]
+    fn parses_link_headers_with_commas_in_targets() {
+        let links = parse_link_header(r#"</a?status=live,pilot&page=1>; rel="first", </a?status=live,pilot&page=2>; rel="next""#);
+        assert_eq!(links, vec![("first".into(), "/a?status=live,pilot&page=1".into()), ("next".into(), "/a?status=live,pilot&page=2".into())]);
+    }
+
+    #[test]
+    fn encodes_query_values() {
+        assert_eq!(encode("Köln a&b"), "K%C3%B6ln%20a%26b");
+    }
+}

@@ -1,11 +1,12 @@
 //! Assembles the actix application: routes, extractor error handlers, fallbacks, middleware.
 
-use crate::error::ApiError;
-use crate::handlers::{catalogue, ops, organisations, places, services};
+use crate::error::{ApiError, ProblemDetails, PROBLEM_JSON};
+use crate::handlers::{audit, catalogue, listings, ops, organisations, places, review, services};
 use crate::state::AppState;
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::StatusCode;
 use actix_web::{web, App, HttpRequest, HttpResponse, ResponseError};
 use std::sync::Arc;
 use std::time::Instant;
@@ -26,6 +27,16 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .service(catalogue::get_leika_leistung)
             .service(services::list_online_services)
             .service(services::get_online_service)
+            .service(listings::create_online_service)
+            .service(listings::get_listing)
+            .service(listings::update_online_service)
+            .service(listings::submit_online_service)
+            .service(listings::approve_online_service)
+            .service(listings::reject_online_service)
+            .service(listings::retire_online_service)
+            .service(listings::list_online_service_versions)
+            .service(review::list_possible_duplicates)
+            .service(audit::list_audit_events)
             .service(organisations::list_organisations)
             .service(organisations::get_organisation)
             .service(places::list_laender)
@@ -100,6 +111,29 @@ async fn fallback(req: HttpRequest, table: web::Data<Arc<RouteTable>>) -> HttpRe
     err.error_response()
 }
 
+/// `/docs` leads to the Swagger UI, which lives under `/docs/`.
+async fn docs_redirect() -> HttpResponse {
+    HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/docs/")).finish()
+}
+
+/// Error answers made outside our handlers (the Swagger UI's empty 404 for an unknown asset,
+/// its plain-text 500) get a problem document too: no error leaves as HTML, text or nothing.
+fn ensure_problem<B>(res: ServiceResponse<B>) -> ServiceResponse<EitherBody<B>> {
+    let status = res.status();
+    let is_problem = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if is_problem || !(status.is_client_error() || status.is_server_error()) {
+        return res.map_into_left_body();
+    }
+    let problem = if status == StatusCode::NOT_FOUND {
+        ApiError::not_found(format!("no resource at {}", truncate(res.request().path(), 200))).error_response()
+    } else {
+        let title = status.canonical_reason().unwrap_or("Error").to_owned();
+        let p = ProblemDetails { kind: "about:blank".into(), detail: title.clone(), title, status: status.as_u16(), parameter: None, errors: Vec::new() };
+        HttpResponse::build(status).content_type(PROBLEM_JSON).json(p)
+    };
+    res.into_response(problem).map_into_right_body()
+}
+
 fn truncate(s: &str, max: usize) -> &str {
     match s.char_indices().nth(max) {
         Some((i, _)) => &s[..i],
@@ -140,22 +174,32 @@ pub fn app(state: AppState) -> App<impl ServiceFactory<ServiceRequest, Config = 
         .openapi(crate::openapi::ApiDoc::openapi())
         .app_data(web::Data::new(state))
         .app_data(web::QueryConfig::default().error_handler(query_error))
-        .app_data(web::JsonConfig::default().limit(BODY_LIMIT).error_handler(json_error))
+        .app_data(
+            web::JsonConfig::default()
+                .limit(BODY_LIMIT)
+                // JSON, and JSON merge patch (RFC 7396) for PATCH.
+                .content_type(|m| m.subtype() == "json" || m.suffix().is_some_and(|s| s == "json"))
+                .content_type_required(true)
+                .error_handler(json_error),
+        )
         .app_data(web::PathConfig::default().error_handler(|err, _| ApiError::BadRequest(err.to_string()).into()))
         .configure(routes)
         .split_for_parts();
     let table = Arc::new(RouteTable::from_spec(&api));
     app.app_data(web::Data::new(table))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
+        .route("/docs", web::get().to(|| async { HttpResponse::PermanentRedirect().insert_header((actix_web::http::header::LOCATION, "/docs/")).finish() }))
+        .service(web::resource("/docs").guard(actix_web::guard::Get()).to(docs_redirect))
         .default_service(web::to(fallback))
         .wrap_fn(move |req, srv| {
             let started = Instant::now();
             let id = request_id(&req);
+            actix_web::HttpMessage::extensions_mut(&req).insert(crate::extract::RequestId(id.clone()));
             let method = req.method().to_string();
             let metrics = metrics.clone();
             let fut = srv.call(req);
             async move {
-                let mut res = fut.await?;
+                let mut res = ensure_problem(fut.await?);
                 let status = res.status().as_u16();
                 let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
                 let elapsed = started.elapsed();

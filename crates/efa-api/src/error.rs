@@ -32,11 +32,7 @@ pub struct ProblemDetails {
     pub errors: Vec<FieldError>,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-}
+pub use efa_domain::listing::FieldError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -45,6 +41,10 @@ pub enum ApiError {
     BadParameter { parameter: String, message: String },
     #[error("{0}")]
     BadRequest(String),
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
     #[error("{0}")]
     NotFound(String),
     #[error("{method} is not allowed here; allowed: {allowed}")]
@@ -57,6 +57,12 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("{0}")]
     NotAcceptable(String),
+    #[error("this request needs an If-Match header with the resource's current ETag")]
+    PreconditionRequired,
+    #[error("the resource changed since it was read: its ETag no longer matches If-Match")]
+    PreconditionFailed,
+    #[error("the request body has {} invalid field(s)", .0.len())]
+    Unprocessable(Vec<FieldError>),
     #[error("the database is not available")]
     Unavailable,
     #[error("internal error")]
@@ -76,12 +82,17 @@ impl ApiError {
         match self {
             ApiError::BadParameter { .. } => "invalid-parameter",
             ApiError::BadRequest(_) => "bad-request",
+            ApiError::Unauthorized(_) => "unauthorized",
+            ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound(_) => "not-found",
             ApiError::MethodNotAllowed { .. } => "method-not-allowed",
             ApiError::Conflict(_) => "conflict",
             ApiError::PayloadTooLarge { .. } => "payload-too-large",
             ApiError::UnsupportedMediaType(_) => "unsupported-media-type",
             ApiError::NotAcceptable(_) => "not-acceptable",
+            ApiError::PreconditionRequired => "precondition-required",
+            ApiError::PreconditionFailed => "precondition-failed",
+            ApiError::Unprocessable(_) => "validation-failed",
             ApiError::Unavailable => "unavailable",
             ApiError::Internal(_) => "internal",
         }
@@ -98,7 +109,10 @@ impl ApiError {
                 ApiError::BadParameter { parameter, .. } => Some(parameter.clone()),
                 _ => None,
             },
-            errors: Vec::new(),
+            errors: match self {
+                ApiError::Unprocessable(errors) => errors.clone(),
+                _ => Vec::new(),
+            },
         }
     }
 }
@@ -107,12 +121,17 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::BadParameter { .. } | ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
+            ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
+            ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -124,8 +143,15 @@ impl ResponseError for ApiError {
             tracing::error!(error = format!("{e:#}"), "internal error");
         }
         let mut res = HttpResponse::build(self.status_code());
-        if let ApiError::MethodNotAllowed { allowed, .. } = self {
-            res.insert_header((header::ALLOW, allowed.as_str()));
+        match self {
+            ApiError::MethodNotAllowed { allowed, .. } => {
+                res.insert_header((header::ALLOW, allowed.as_str()));
+            }
+            ApiError::Unauthorized(msg) => {
+                let quoted = msg.replace(['"', '\\'], "'");
+                res.insert_header((header::WWW_AUTHENTICATE, format!("Bearer realm=\"efa\", error=\"invalid_token\", error_description=\"{quoted}\"")));
+            }
+            _ => {}
         }
         res.content_type(PROBLEM_JSON).json(self.problem())
     }
@@ -140,6 +166,12 @@ impl From<diesel::result::Error> for ApiError {
             Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => ApiError::Unavailable,
             other => ApiError::Internal(other.into()),
         }
+    }
+}
+
+impl From<efa_domain::listing::TransitionError> for ApiError {
+    fn from(e: efa_domain::listing::TransitionError) -> ApiError {
+        ApiError::Conflict(e.to_string())
     }
 }
 
@@ -164,7 +196,12 @@ mod tests {
         let cases: Vec<(ApiError, u16)> = vec![
             (ApiError::bad_param("per_page", "too big"), 400),
             (ApiError::BadRequest("x".into()), 400),
+            (ApiError::Unauthorized("x".into()), 401),
+            (ApiError::Forbidden("x".into()), 403),
             (ApiError::not_found("x"), 404),
+            (ApiError::PreconditionRequired, 428),
+            (ApiError::PreconditionFailed, 412),
+            (ApiError::Unprocessable(vec![]), 422),
             (ApiError::MethodNotAllowed { method: "POST".into(), allowed: "GET".into() }, 405),
             (ApiError::Conflict("x".into()), 409),
             (ApiError::PayloadTooLarge { limit: 1 }, 413),

@@ -1,8 +1,10 @@
 //! The HTTP API of the EfA Marktplatz.
 
 pub mod app;
+pub mod auth;
 pub mod catalogue;
 pub mod error;
+pub mod extract;
 pub mod handlers;
 pub mod http;
 pub mod metrics;
@@ -10,6 +12,7 @@ pub mod openapi;
 pub mod params;
 pub mod state;
 pub mod views;
+pub mod write;
 
 pub use app::app;
 pub use state::AppState;

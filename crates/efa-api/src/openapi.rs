@@ -19,11 +19,34 @@ use utoipa::OpenApi;
         (name = "online-services", description = "Online services built for OZG-Leistungen"),
         (name = "organisations", description = "Land governments, ministries, IT-Dienstleister, Kommunen, bundlers"),
         (name = "places", description = "Länder, Kreise and Gemeinden (Destatis Gemeindeverzeichnis)"),
+        (name = "publishing", description = "Providers publish listings; operators review them"),
+        (name = "audit", description = "The append-only audit log"),
         (name = "operations", description = "Health, readiness, metrics")
     ),
-    components(schemas(ProblemDetails, FieldError))
+    components(schemas(ProblemDetails, FieldError)),
+    modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
+
+/// Declares the bearer scheme the write endpoints name in their `security`.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = api.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("RS256 or EdDSA token with claims sub, org, roles[, land], iss, aud, exp, nbf"))
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// The full document: the base above plus every registered handler.
 pub fn spec() -> utoipa::openapi::OpenApi {

@@ -5,14 +5,21 @@
 
 use crate::error::ApiError;
 use actix_web::HttpRequest;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt::Display;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 pub const DEFAULT_PER_PAGE: u32 = 20;
 pub const MAX_PER_PAGE: u32 = 100;
 /// Longest accepted free-text search, in characters.
 pub const MAX_Q_CHARS: usize = 200;
+
+/// The query of an endpoint that takes no parameters: any parameter is unknown, so the
+/// request answers 400 naming it, as everywhere else (`web::Query<NoParams>`).
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct NoParams {}
 
 pub fn opt<T, E: Display>(name: &str, raw: &Option<String>, parse: impl FnOnce(&str) -> Result<T, E>) -> Result<Option<T>, ApiError> {
     match raw.as_deref().map(str::trim) {
@@ -83,7 +90,7 @@ impl Page {
         .unwrap_or(1);
         let per_page = opt("per_page", per_page, |s| match s.parse::<u32>() {
             Ok(n) if (1..=MAX_PER_PAGE).contains(&n) => Ok(n),
-            _ => Err(format!("{s:?} is not between 1 and {MAX_PER_PAGE}")),
+            _ => Err(format!("{s:?} is not a whole number between 1 and {MAX_PER_PAGE}")),
         })?
         .unwrap_or(DEFAULT_PER_PAGE);
         Ok(Page { page, per_page })

@@ -2,6 +2,7 @@
 
 use crate::catalogue::{self, Catalogue, CatalogueHandle};
 use crate::error::ApiError;
+use crate::auth::Verifier;
 use crate::metrics::Metrics;
 use actix_web::web;
 use efa_store::Pool;
@@ -12,11 +13,20 @@ pub struct AppState {
     pub pool: Pool,
     pub catalogue: CatalogueHandle,
     pub metrics: Arc<Metrics>,
+    pub verifier: Arc<Verifier>,
 }
 
 impl AppState {
+    pub fn with_verifier(pool: Pool, verifier: Verifier) -> AppState {
+        AppState { pool, catalogue: CatalogueHandle::default(), metrics: Arc::new(Metrics::default()), verifier: Arc::new(verifier) }
+    }
+
+    /// State whose verifier trusts a key nobody holds: every token is refused (fails closed).
     pub fn new(pool: Pool) -> AppState {
-        AppState { pool, catalogue: CatalogueHandle::default(), metrics: Arc::new(Metrics::default()) }
+        let verifier = crate::auth::DevKey::generate()
+            .and_then(|k| Verifier::from_jwks(&k.jwks(), crate::auth::DEV_ISSUER, crate::auth::DEFAULT_AUDIENCE))
+            .unwrap_or_else(|e| panic!("cannot create a key: {e}"));
+        AppState::with_verifier(pool, verifier)
     }
 
     /// Runs blocking database work off the async workers.

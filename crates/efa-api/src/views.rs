@@ -122,7 +122,7 @@ pub struct Lebenslage {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Leika {
     /// 14-digit LeiKa key; absent for entries marked "nicht im LeiKa".
-    #[schema(example = "99048001000000")]
+    #[schema(example = "99107023000000")]
     pub key: Option<String>,
     pub name: String,
     /// LeiKa-Typ as in the source ("1", "2/3", "4" …): which level regulates and which executes.
@@ -190,7 +190,11 @@ pub struct Organisation {
 pub struct Prices {
     pub one_off_anbindung_fee_cents: Option<i64>,
     pub annual_fee_cents: Option<i64>,
+    /// Whether the first year's annual fee is charged pro rata (by days).
+    pub pro_rata_first_year: Option<bool>,
     pub per_inhabitant_cents: Option<i64>,
+    /// Total shared cost split among participating Länder by the Königsteiner Schlüssel.
+    pub koenigsteiner_total_cents: Option<i64>,
     pub per_use_cents: Option<i64>,
 }
 
@@ -218,6 +222,16 @@ pub struct OnlineServiceDetail {
     pub service: OnlineService,
     pub description: Option<String>,
     pub prices: Prices,
+    /// Lifecycle of the marketplace listing; drafts are shown to their provider only.
+    pub listing_state: efa_domain::listing::ListingState,
+    /// Number of the published version shown; absent for a never-published draft.
+    pub published_version: Option<i32>,
+    /// Conformance with the EfA-Mindestanforderungen, per criterion.
+    pub conformance: Vec<efa_domain::listing::Conformance>,
+    pub terms: Option<efa_domain::listing::Terms>,
+    pub contact: Option<efa_domain::listing::Contact>,
+    pub availability: Option<efa_domain::listing::Availability>,
+    pub anbindung_details: Option<efa_domain::listing::AnbindungDetails>,
     pub themenfelder: Vec<IdRef>,
     /// The seed file the entry came from, or `marketplace` for listings made through the API.
     pub source: String,

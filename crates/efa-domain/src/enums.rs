@@ -2,7 +2,6 @@
 //! and rejects anything else with the list of allowed values.
 
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{kind} must be one of {allowed}, got {got:?}")]
@@ -15,7 +14,7 @@ pub struct EnumError {
 macro_rules! string_enum {
     ($(#[$m:meta])* $name:ident, $kind:literal { $($(#[$vm:meta])* $variant:ident = $wire:literal),+ $(,)? }) => {
         $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
         pub enum $name {
             $($(#[$vm])* #[serde(rename = $wire)] $variant),+
         }
@@ -27,10 +26,10 @@ macro_rules! string_enum {
                 match self { $($name::$variant => $wire),+ }
             }
 
-            pub fn parse(s: &str) -> Result<Self, EnumError> {
+            pub fn parse(s: &str) -> Result<Self, $crate::enums::EnumError> {
                 match s.trim() {
                     $($wire => Ok($name::$variant),)+
-                    other => Err(EnumError {
+                    other => Err($crate::enums::EnumError {
                         kind: $kind,
                         allowed: [$($wire),+].join(", "),
                         got: other.chars().take(40).collect(),
@@ -39,20 +38,21 @@ macro_rules! string_enum {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
 
         impl std::str::FromStr for $name {
-            type Err = EnumError;
-            fn from_str(s: &str) -> Result<Self, EnumError> {
+            type Err = $crate::enums::EnumError;
+            fn from_str(s: &str) -> Result<Self, $crate::enums::EnumError> {
                 Self::parse(s)
             }
         }
     };
 }
+pub(crate) use string_enum;
 
 string_enum!(
     /// Lifecycle of an online service itself (not of its marketplace listing).

@@ -6,10 +6,13 @@
 
 pub mod codes;
 pub mod enums;
+pub mod listing;
 pub mod money;
+pub mod policy;
 pub mod search;
 
 pub use codes::{Ags, Ars, CodeError, KreisCode, LandCode, LeikaKey, OzgId};
 pub use enums::{Anbindung, EnumError, OrgKind, PriceModel, Reifegrad, ServiceStatus};
 pub use money::Cents;
+pub use policy::{decide, Action, Decision, Principal, Role};
 pub use search::fold;

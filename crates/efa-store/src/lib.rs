@@ -1,6 +1,8 @@
 //! Persistence of the EfA Marktplatz: one diesel code path over PostgreSQL and SQLite.
 
+pub mod audit;
 pub mod db;
+pub mod listings;
 pub mod migrations;
 pub mod models;
 pub mod schema;

@@ -122,6 +122,12 @@ diesel::table! {
         source -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        listing_state -> Text,
+        revision -> Integer,
+        content -> Nullable<Text>,
+        review_note -> Nullable<Text>,
+        published_content -> Nullable<Text>,
+        published_version -> Nullable<Integer>,
     }
 }
 
@@ -151,6 +157,39 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    listing_versions (online_service_id, version) {
+        online_service_id -> Text,
+        version -> Integer,
+        content -> Text,
+        published_at -> Timestamp,
+        approved_by -> Text,
+    }
+}
+
+diesel::table! {
+    org_memberships (bundler_org_id, member_org_id) {
+        bundler_org_id -> Text,
+        member_org_id -> Text,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> Text,
+        occurred_at -> Timestamp,
+        actor -> Text,
+        actor_org_id -> Nullable<Text>,
+        action -> Text,
+        resource_type -> Text,
+        resource_id -> Text,
+        owner_org_id -> Nullable<Text>,
+        before -> Nullable<Text>,
+        after -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(kreise -> laender (land_code));
 diesel::joinable!(gemeinden -> laender (land_code));
 diesel::joinable!(lebenslagen -> themenfelder (themenfeld_id));
@@ -174,4 +213,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     online_service_ozg_leistungen,
     online_service_anbindungen,
     efa_mindestanforderungen,
+    listing_versions,
+    org_memberships,
+    audit_events,
 );

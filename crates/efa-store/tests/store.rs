@@ -83,7 +83,10 @@ both_backends! {
         let [l, k, g, t, lb, o, lk, orgs, svc, links] = counts(&mut conn);
         assert_eq!((l, k, g, t, lb, o, lk), (16, 401, 11_004, 14, 55, 557, 5_249));
         assert_eq!(report.gemeinden, 11_004);
-        assert!(orgs >= 16 + 7, "16 Land governments and the 7 federal ministries at least, got {orgs}");
+        let kommunen: i64 = organisations::table.filter(organisations::kind.eq("kommune")).count().get_result(&mut conn).unwrap();
+        let landkreise = 401 - 107; // 107 kreisfreie Städte and Stadtkreise have their Gemeinde as organisation
+        assert_eq!(kommunen, 10_794 + landkreise, "one per Gemeinde that is not gemeindefrei, one per Landkreis");
+        assert!(orgs >= kommunen + 16 + 7, "plus 16 Land governments and the 7 federal ministries, got {orgs}");
         assert_eq!(svc, 36 + 84, "36 EfA projects and 84 NRW WSP services");
         assert!(links > 100, "services link to OZG-Leistungen, got {links}");
         // Wohngeld and its LeiKa keys are there, and Berlin has one Gemeinde.
@@ -128,10 +131,11 @@ both_backends! {
     constraint_failure_rolls_back_the_whole_seed => |backend| {
         let db = TestDb::new(backend);
         let mut conn = db.conn();
-        // Parses fine, but breaks a database rule (two organisations with one name) at the very end.
+        // Parses fine, but breaks a database rule (an Anbindung kind the schema does not allow)
+        // in the very last statement.
         let mut data = seed::read(&seed_dir()).unwrap();
-        let dup = data.organisations[0].clone();
-        data.organisations.push(OrganisationRow { id: "00000000-0000-0000-0000-000000000001".into(), ..dup });
+        let service = data.services[0].id.clone();
+        data.anbindungen.push(AnbindungRow { online_service_id: service, kind: "carrier_pigeon".into() });
         assert!(seed::write(&mut conn, &data).is_err());
         assert_eq!(counts(&mut conn), [0; 10]);
     };

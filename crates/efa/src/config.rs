@@ -11,6 +11,16 @@ pub struct Config {
     /// Log filter (tracing EnvFilter syntax): error, warn, info, debug, or per target.
     #[arg(long, global = true, env = "EFA_LOG", default_value = "info")]
     pub log: String,
+    /// JWKS file with the public keys that sign tokens (production). Without it the local
+    /// development key next to the database is used, and created on first use.
+    #[arg(long, global = true, env = "EFA_JWKS")]
+    pub jwks: Option<std::path::PathBuf>,
+    /// Expected `iss` claim.
+    #[arg(long, global = true, env = "EFA_JWT_ISSUER", default_value = efa_api::auth::DEV_ISSUER)]
+    pub jwt_issuer: String,
+    /// Expected `aud` claim.
+    #[arg(long, global = true, env = "EFA_JWT_AUDIENCE", default_value = efa_api::auth::DEFAULT_AUDIENCE)]
+    pub jwt_audience: String,
     /// Maximum database connections in the pool.
     #[arg(long, global = true, env = "EFA_POOL_SIZE", default_value_t = 8)]
     pub pool_size: u32,
@@ -20,6 +30,27 @@ impl Config {
     pub fn init_tracing(&self) {
         let filter = tracing_subscriber::EnvFilter::try_new(&self.log).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
         tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())).with_writer(std::io::stderr).init();
+    }
+
+    /// `efa-dev-key.json` beside a SQLite file, else in the working directory.
+    pub fn dev_key_path(&self) -> std::path::PathBuf {
+        let db = std::path::Path::new(self.database_url.strip_prefix("sqlite://").unwrap_or(&self.database_url));
+        match db.parent() {
+            Some(dir) if efa_store::Backend::from_url(&self.database_url) == efa_store::Backend::Sqlite => dir.join("efa-dev-key.json"),
+            _ => std::path::PathBuf::from("efa-dev-key.json"),
+        }
+    }
+
+    pub fn verifier(&self) -> anyhow::Result<efa_api::auth::Verifier> {
+        let jwks = match &self.jwks {
+            Some(path) => std::fs::read_to_string(path).with_context(|| format!("reading JWKS {}", path.display()))?,
+            None => {
+                let path = self.dev_key_path();
+                tracing::warn!(key = %path.display(), "no EFA_JWKS configured: trusting the local development key");
+                efa_api::auth::DevKey::load_or_create(&path)?.jwks()
+            }
+        };
+        efa_api::auth::Verifier::from_jwks(&jwks, &self.jwt_issuer, &self.jwt_audience)
     }
 
     pub fn connect(&self) -> anyhow::Result<efa_store::DbConn> {
@@ -41,9 +72,33 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// "90s", "30m", "1h", "7d" → seconds.
+pub fn parse_ttl(s: &str) -> anyhow::Result<i64> {
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: i64 = num.parse().with_context(|| format!("{s:?} is not a duration like 30m, 1h or 7d"))?;
+    let factor = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        other => anyhow::bail!("unknown duration unit {other:?} (use s, m, h or d)"),
+    };
+    Ok(n * factor)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::redact;
+    use super::{parse_ttl, redact};
+
+    #[test]
+    fn ttl_units() {
+        assert_eq!(parse_ttl("90s").unwrap(), 90);
+        assert_eq!(parse_ttl("1h").unwrap(), 3600);
+        assert_eq!(parse_ttl("7d").unwrap(), 604_800);
+        assert!(parse_ttl("1y").is_err());
+        assert!(parse_ttl("h").is_err());
+    }
+
 
     #[test]
     fn passwords_never_reach_the_log() {

@@ -35,6 +35,24 @@ enum Command {
         #[arg(long, env = "EFA_SEED_DIR", default_value = "seed-data")]
         dir: PathBuf,
     },
+    /// Mint a bearer token with the local development key (created next to the database).
+    Token {
+        /// Organisation id the token acts for (see GET /api/v1/organisations).
+        #[arg(long)]
+        org: String,
+        /// Role: municipality_user, provider_publisher, land_coordinator, bundler, operator.
+        #[arg(long, required = true)]
+        role: Vec<String>,
+        /// Land code, required for land_coordinator.
+        #[arg(long)]
+        land: Option<String>,
+        /// Subject (the user).
+        #[arg(long, default_value = "dev-user")]
+        sub: String,
+        /// Lifetime, e.g. 30m, 1h, 7d.
+        #[arg(long, default_value = "1h")]
+        ttl: String,
+    },
     /// Print the OpenAPI 3.1 document (or write it to a file).
     Openapi {
         /// Write to this file instead of standard output.
@@ -63,6 +81,13 @@ fn main() -> anyhow::Result<()> {
             println!("{report}");
             Ok(())
         }
+        Command::Token { org, role, land, sub, ttl } => {
+            let roles = role.iter().map(|r| efa_domain::Role::parse(r)).collect::<Result<Vec<_>, _>>()?;
+            let key = efa_api::auth::DevKey::load_or_create(&cli.config.dev_key_path())?;
+            let claims = efa_api::auth::claims_for(&sub, &org, &roles, land.as_deref(), &cli.config.jwt_issuer, &cli.config.jwt_audience, config::parse_ttl(&ttl)?);
+            println!("{}", key.mint(&claims)?);
+            Ok(())
+        }
         Command::Openapi { out } => {
             let json = efa_api::openapi::spec_json();
             match out {
@@ -78,7 +103,7 @@ fn main() -> anyhow::Result<()> {
 
 fn serve(config: &Config, bind: &str, workers: Option<usize>) -> anyhow::Result<()> {
     let pool = efa_store::pool(&config.database_url, config.pool_size);
-    let state = efa_api::AppState::new(pool.clone());
+    let state = efa_api::AppState::with_verifier(pool.clone(), config.verifier()?);
     // Load the catalogue before accepting traffic; if the database is down, start anyway:
     // /readyz answers 503 and loads the catalogue once the database is back.
     match pool.get().map_err(anyhow::Error::from).and_then(|mut c| efa_api::catalogue::load(&mut c)) {

@@ -4,7 +4,10 @@
 //!
 //! Usage: ceiling --bind 127.0.0.1:PORT --body-bytes N
 
-use actix_web::{http::header::ContentType, web, App, HttpResponse, HttpServer};
+use actix_web::{
+    http::{header::ContentType, Method},
+    web, App, HttpRequest, HttpResponse, HttpServer,
+};
 
 struct Args {
     bind: String,
@@ -87,9 +90,12 @@ async fn main() -> std::io::Result<()> {
     );
     HttpServer::new(move || {
         let body = body.clone();
-        App::new().default_service(web::to(move || {
+        App::new().default_service(web::to(move |req: HttpRequest| {
             let body = body.clone();
             async move {
+                if req.method() != Method::GET && req.method() != Method::HEAD {
+                    return HttpResponse::MethodNotAllowed().finish();
+                }
                 HttpResponse::Ok()
                     .insert_header(ContentType::json())
                     .body(body)

@@ -84,7 +84,8 @@ CREATE INDEX leika_leistungen_ozg_idx ON leika_leistungen (ozg_id);
 
 CREATE TABLE organisations (
     id               TEXT PRIMARY KEY,
-    name             TEXT NOT NULL UNIQUE,
+    -- not unique: many Gemeinden share a name (Neustadt, Neuenkirchen …)
+    name             TEXT NOT NULL,
     kind             TEXT NOT NULL CHECK (kind IN ('bund', 'land', 'kommune', 'it_dienstleister', 'zweckverband', 'bundler')),
     land_code        TEXT REFERENCES laender (code),
     ags              TEXT REFERENCES gemeinden (ags),
@@ -93,6 +94,7 @@ CREATE TABLE organisations (
     updated_at       TIMESTAMP NOT NULL
 );
 CREATE INDEX organisations_land_idx ON organisations (land_code);
+CREATE INDEX organisations_ags_idx ON organisations (ags);
 
 CREATE TABLE online_services (
     id                    TEXT PRIMARY KEY,

@@ -2,6 +2,7 @@
 
 use super::*;
 use chrono::{DateTime, Utc};
+use efa_domain::listing::{ListingContent, ListingState};
 use efa_domain::{fold, Anbindung, OrgKind, PriceModel, Reifegrad, ServiceStatus};
 use efa_store::models::*;
 use efa_store::DbConn;
@@ -174,55 +175,59 @@ pub fn build(r: Rows) -> anyhow::Result<Catalogue> {
     }
 
     for s in &r.services {
-        let provider = *c.org_by_id.get(&s.provider_org_id).ok_or_else(|| anyhow::anyhow!("service {} has unknown provider", s.id))?;
-        let mut ozg: Vec<usize> = links.get(s.id.as_str()).into_iter().flatten().filter_map(|id| c.ozg_by_id.get(id).copied()).collect();
-        ozg.sort_unstable();
-        let mut anbindung = kinds.remove(s.id.as_str()).unwrap_or_default();
-        anbindung.sort();
-        let mut themenfelder: Vec<i32> = ozg.iter().map(|&i| c.ozg[i].view.themenfeld.id).collect();
-        themenfelder.sort_unstable();
-        themenfelder.dedup();
-        let p = &c.orgs[provider].view;
-        let service = OnlineService {
-            id: s.id.clone(),
-            name: s.name.clone(),
-            provider: OrganisationRef { id: p.id.clone(), name: p.name.clone(), kind: p.kind },
-            lead_land: s.lead_land_code.as_deref().map(land_ref).transpose()?,
-            efa: s.efa,
-            status: s.status.as_deref().map(ServiceStatus::parse).transpose()?,
-            reifegrad: s.reifegrad.map(|n| Reifegrad::try_from(i64::from(n))).transpose()?.map(Reifegrad::get),
-            anbindung,
-            price_model: s.price_model.as_deref().map(PriceModel::parse).transpose()?,
-            url: s.url.clone(),
-            ozg_leistungen: ozg.iter().map(|&i| OzgRef { ozg_id: c.ozg[i].view.ozg_id, name: c.ozg[i].view.name.clone() }).collect(),
-        };
-        let folded_text = fold(&format!(
-            "{} {} {}",
-            s.description.as_deref().unwrap_or(""),
-            service.ozg_leistungen.iter().map(|o| o.name.as_str()).collect::<Vec<_>>().join(" "),
-            p.name
-        ));
-        let detail = OnlineServiceDetail {
-            description: s.description.clone(),
-            prices: Prices {
-                one_off_anbindung_fee_cents: s.one_off_fee_cents,
-                annual_fee_cents: s.annual_fee_cents,
-                per_inhabitant_cents: s.per_inhabitant_cents,
-                per_use_cents: s.per_use_cents,
-            },
-            themenfelder: themenfelder.iter().map(|&id| id_ref(&tf_name, id)).collect::<anyhow::Result<_>>()?,
-            source: s.source.clone(),
-            created_at: utc(s.created_at),
-            updated_at: utc(s.updated_at),
-            service,
-        };
-        let idx = c.services.len();
-        for &o in &ozg {
-            c.ozg[o].services.push(idx);
+        let public = s.published_version.is_some() && s.listing_state != "retired";
+        if public {
+            let published: Option<ListingContent> = s.published_content.as_deref().map(serde_json::from_str).transpose()?;
+            let mut ozg_ids: Vec<i32> = links.get(s.id.as_str()).cloned().unwrap_or_default();
+            ozg_ids.sort_unstable();
+            let mut anbindung = kinds.get(s.id.as_str()).cloned().unwrap_or_default();
+            anbindung.sort();
+            let facts = Facts {
+                id: s.id.clone(),
+                name: s.name.clone(),
+                description: s.description.clone(),
+                provider_org_id: s.provider_org_id.clone(),
+                lead_land_code: s.lead_land_code.clone(),
+                efa: s.efa,
+                status: s.status.as_deref().map(ServiceStatus::parse).transpose()?,
+                reifegrad: s.reifegrad.map(|n| Reifegrad::try_from(i64::from(n))).transpose()?.map(Reifegrad::get),
+                anbindung,
+                url: s.url.clone(),
+                price_model: s.price_model.as_deref().map(PriceModel::parse).transpose()?,
+                prices: Prices {
+                    one_off_anbindung_fee_cents: s.one_off_fee_cents,
+                    annual_fee_cents: s.annual_fee_cents,
+                    pro_rata_first_year: published.as_ref().and_then(|p| p.price.as_ref()).map(|p| p.pro_rata_first_year),
+                    per_inhabitant_cents: s.per_inhabitant_cents,
+                    koenigsteiner_total_cents: published.as_ref().and_then(|p| p.price.as_ref()).and_then(|p| p.koenigsteiner_total_cents).map(|c| c.get()),
+                    per_use_cents: s.per_use_cents,
+                },
+                ozg_ids,
+                listing_state: ListingState::Published,
+                published_version: s.published_version,
+                extras: published,
+                source: s.source.clone(),
+                created_at: utc(s.created_at),
+                updated_at: utc(s.updated_at),
+            };
+            let entry = make_entry(&c, facts, &tf_name)?;
+            let idx = c.services.len();
+            for &o in &entry.ozg {
+                c.ozg[o].services.push(idx);
+            }
+            c.orgs[entry.provider].view.online_services_count += 1;
+            c.service_by_id.insert(s.id.clone(), idx);
+            c.services.push(entry);
         }
-        c.orgs[provider].view.online_services_count += 1;
-        c.service_by_id.insert(s.id.clone(), idx);
-        c.services.push(ServiceEntry { folded_name: fold(&s.name), folded_text, provider, ozg, themenfelder, detail });
+        let state = ListingState::parse(&s.listing_state)?;
+        if matches!(state, ListingState::Draft | ListingState::InReview) {
+            let Some(json) = s.content.as_deref() else { continue };
+            let content: ListingContent = serde_json::from_str(json)?;
+            let facts = Facts::from_content(s, content, state);
+            let entry = make_entry(&c, facts, &tf_name)?;
+            c.draft_by_id.insert(s.id.clone(), c.drafts.len());
+            c.drafts.push(entry);
+        }
     }
 
     for o in &mut c.ozg {
@@ -257,4 +262,114 @@ pub fn build(r: Rows) -> anyhow::Result<Catalogue> {
         })
         .collect::<anyhow::Result<_>>()?;
     Ok(c)
+}
+
+/// Everything a service view is made of, whether it comes from the published columns
+/// or from a working copy's listing content.
+struct Facts {
+    id: String,
+    name: String,
+    description: Option<String>,
+    provider_org_id: String,
+    lead_land_code: Option<String>,
+    efa: bool,
+    status: Option<ServiceStatus>,
+    reifegrad: Option<u8>,
+    anbindung: Vec<Anbindung>,
+    url: Option<String>,
+    price_model: Option<PriceModel>,
+    prices: Prices,
+    ozg_ids: Vec<i32>,
+    listing_state: ListingState,
+    published_version: Option<i32>,
+    extras: Option<ListingContent>,
+    source: String,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl Facts {
+    fn from_content(row: &OnlineServiceRow, c: ListingContent, state: ListingState) -> Facts {
+        let price = c.price.clone();
+        Facts {
+            id: row.id.clone(),
+            name: c.name.clone(),
+            description: c.description.clone(),
+            provider_org_id: c.provider_org_id.clone(),
+            lead_land_code: c.lead_land.as_ref().map(|l| l.to_string()),
+            efa: c.efa,
+            status: Some(c.status),
+            reifegrad: c.reifegrad.map(Reifegrad::get),
+            anbindung: c.anbindung.clone(),
+            url: c.url.clone(),
+            price_model: price.as_ref().map(|p| p.model),
+            prices: Prices {
+                one_off_anbindung_fee_cents: price.as_ref().and_then(|p| p.one_off_anbindung_fee_cents).map(|x| x.get()),
+                annual_fee_cents: price.as_ref().and_then(|p| p.annual_fee_cents).map(|x| x.get()),
+                pro_rata_first_year: price.as_ref().map(|p| p.pro_rata_first_year),
+                per_inhabitant_cents: price.as_ref().and_then(|p| p.per_inhabitant_cents).map(|x| x.get()),
+                koenigsteiner_total_cents: price.as_ref().and_then(|p| p.koenigsteiner_total_cents).map(|x| x.get()),
+                per_use_cents: price.as_ref().and_then(|p| p.per_use_cents).map(|x| x.get()),
+            },
+            ozg_ids: c.ozg_ids.iter().map(|o| o.get()).collect(),
+            listing_state: state,
+            published_version: row.published_version,
+            extras: Some(c),
+            source: row.source.clone(),
+            created_at: utc(row.created_at),
+            updated_at: utc(row.updated_at),
+        }
+    }
+}
+
+fn make_entry(c: &Catalogue, f: Facts, tf_name: &HashMap<i32, String>) -> anyhow::Result<ServiceEntry> {
+    let provider = *c.org_by_id.get(&f.provider_org_id).ok_or_else(|| anyhow::anyhow!("service {} has unknown provider", f.id))?;
+    let mut ozg: Vec<usize> = f.ozg_ids.iter().filter_map(|id| c.ozg_by_id.get(id).copied()).collect();
+    ozg.sort_unstable();
+    let mut themenfelder: Vec<i32> = ozg.iter().map(|&i| c.ozg[i].view.themenfeld.id).collect();
+    themenfelder.sort_unstable();
+    themenfelder.dedup();
+    let p = &c.orgs[provider].view;
+    let lead_land = f
+        .lead_land_code
+        .as_deref()
+        .map(|code| c.land(code).map(|l| LandRef { code: l.code.clone(), name: l.name.clone() }).ok_or_else(|| anyhow::anyhow!("unknown Land {code}")))
+        .transpose()?;
+    let service = OnlineService {
+        id: f.id.clone(),
+        name: f.name.clone(),
+        provider: OrganisationRef { id: p.id.clone(), name: p.name.clone(), kind: p.kind },
+        lead_land,
+        efa: f.efa,
+        status: f.status,
+        reifegrad: f.reifegrad,
+        anbindung: f.anbindung,
+        price_model: f.price_model,
+        url: f.url,
+        ozg_leistungen: ozg.iter().map(|&i| OzgRef { ozg_id: c.ozg[i].view.ozg_id, name: c.ozg[i].view.name.clone() }).collect(),
+    };
+    let folded_text = fold(&format!(
+        "{} {} {}",
+        f.description.as_deref().unwrap_or(""),
+        service.ozg_leistungen.iter().map(|o| o.name.as_str()).collect::<Vec<_>>().join(" "),
+        p.name
+    ));
+    let extras = f.extras;
+    let detail = OnlineServiceDetail {
+        description: f.description,
+        prices: f.prices,
+        listing_state: f.listing_state,
+        published_version: f.published_version,
+        conformance: extras.as_ref().map(|e| e.conformance.clone()).unwrap_or_default(),
+        terms: extras.as_ref().and_then(|e| e.terms.clone()),
+        contact: extras.as_ref().and_then(|e| e.contact.clone()),
+        availability: extras.as_ref().map(|e| e.availability.clone()),
+        anbindung_details: extras.as_ref().map(|e| e.anbindung_details.clone()),
+        themenfelder: themenfelder.iter().map(|&id| Ok(IdRef { id, name: tf_name.get(&id).ok_or_else(|| anyhow::anyhow!("unknown Themenfeld {id}"))?.clone() })).collect::<anyhow::Result<_>>()?,
+        source: f.source,
+        created_at: f.created_at,
+        updated_at: f.updated_at,
+        service,
+    };
+    Ok(ServiceEntry { folded_name: fold(&f.name), folded_text, provider, ozg, themenfelder, detail })
 }

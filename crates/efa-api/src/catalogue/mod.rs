@@ -63,12 +63,16 @@ pub struct Catalogue {
     pub ozg: Vec<OzgEntry>,
     pub leika: Vec<LeikaEntry>,
     pub orgs: Vec<OrgEntry>,
+    /// Published services: what the public catalogue shows.
     pub services: Vec<ServiceEntry>,
+    /// Working copies in draft or review: shown to their provider and to operators only.
+    pub drafts: Vec<ServiceEntry>,
     pub ozg_by_id: HashMap<i32, usize>,
     pub leika_by_key: HashMap<String, usize>,
     pub gemeinde_by_ags: HashMap<String, usize>,
     pub org_by_id: HashMap<String, usize>,
     pub service_by_id: HashMap<String, usize>,
+    pub draft_by_id: HashMap<String, usize>,
     /// False until the first successful load from the database.
     pub loaded: bool,
 }
@@ -80,6 +84,17 @@ impl Catalogue {
 
     pub fn service(&self, id: &str) -> Option<&ServiceEntry> {
         self.service_by_id.get(id).map(|&i| &self.services[i])
+    }
+
+    pub fn draft(&self, id: &str) -> Option<&ServiceEntry> {
+        self.draft_by_id.get(id).map(|&i| &self.drafts[i])
+    }
+
+    /// The entry `viewer_org` sees for a service id: its own working copy where there is one,
+    /// else the published version.
+    pub fn service_for(&self, id: &str, viewer_org: Option<&str>) -> Option<&ServiceEntry> {
+        let own = |e: &&ServiceEntry| viewer_org.is_some_and(|o| e.detail.service.provider.id == o);
+        self.draft(id).filter(own).or_else(|| self.service(id))
     }
 
     pub fn org(&self, id: &str) -> Option<&OrgEntry> {

@@ -182,8 +182,17 @@ fn enum_counter<T: Copy>(all: &[T], name: impl Fn(T) -> &'static str) -> Counter
     Counter::seeded(all.iter().map(|&v| (name(v).to_owned(), name(v).to_owned())))
 }
 
+/// The entries a viewer browses: the published services, with the viewer's own working
+/// copies in place of (or beside) their published versions.
+fn visible<'a>(c: &'a Catalogue, viewer_org: Option<&'a str>) -> impl Iterator<Item = &'a ServiceEntry> + 'a {
+    let own = move |e: &ServiceEntry| viewer_org.is_some_and(|o| e.detail.service.provider.id == o);
+    let published = c.services.iter().map(move |e| c.draft(&e.detail.service.id).filter(|d| own(d)).unwrap_or(e));
+    let unpublished = c.drafts.iter().filter(move |d| own(d) && c.service(&d.detail.service.id).is_none());
+    published.chain(unpublished)
+}
+
 /// Services matching the filter (ordered), and the facet counts.
-pub fn online_services(c: &Catalogue, f: &ServiceFilter, sort: ServiceSort, descending: bool) -> (Vec<usize>, Facets) {
+pub fn online_services<'a>(c: &'a Catalogue, f: &ServiceFilter, sort: ServiceSort, descending: bool, viewer_org: Option<&'a str>) -> (Vec<&'a ServiceEntry>, Facets) {
     let mut themenfeld = Counter::default();
     let mut provider = Counter::default();
     let mut lead_land = Counter::default();
@@ -192,10 +201,10 @@ pub fn online_services(c: &Catalogue, f: &ServiceFilter, sort: ServiceSort, desc
     let mut anbindung = enum_counter(Anbindung::ALL, Anbindung::as_str);
     let mut price_model = enum_counter(PriceModel::ALL, PriceModel::as_str);
     let mut efa = Counter::seeded([("true".into(), "true".into()), ("false".into(), "false".into())]);
-    let mut hits: Vec<(usize, u8)> = Vec::new();
+    let mut hits: Vec<(&ServiceEntry, u8)> = Vec::new();
 
     let ozg_index = f.ozg_id.map(|id| c.ozg_by_id.get(&id).copied());
-    for (i, s) in c.services.iter().enumerate() {
+    for s in visible(c, viewer_org) {
         if let Some(wanted) = ozg_index {
             if !wanted.is_some_and(|o| s.ozg.contains(&o)) {
                 continue;
@@ -252,16 +261,15 @@ pub fn online_services(c: &Catalogue, f: &ServiceFilter, sort: ServiceSort, desc
             efa.add(e, e);
         }
         if failed == 0 {
-            hits.push((i, rank));
+            hits.push((s, rank));
         }
     }
 
-    let svc = |i: usize| &c.services[i];
     match sort {
-        ServiceSort::Relevance => hits.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| svc(a.0).folded_name.cmp(&svc(b.0).folded_name))),
-        ServiceSort::Name => hits.sort_by(|a, b| svc(a.0).folded_name.cmp(&svc(b.0).folded_name)),
-        ServiceSort::Reifegrad => hits.sort_by_key(|&(i, _)| (svc(i).detail.service.reifegrad, std::cmp::Reverse(svc(i).folded_name.clone()))),
-        ServiceSort::UpdatedAt => hits.sort_by_key(|&(i, _)| (svc(i).detail.updated_at, svc(i).detail.service.id.clone())),
+        ServiceSort::Relevance => hits.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.folded_name.cmp(&b.0.folded_name))),
+        ServiceSort::Name => hits.sort_by(|a, b| a.0.folded_name.cmp(&b.0.folded_name)),
+        ServiceSort::Reifegrad => hits.sort_by(|a, b| a.0.detail.service.reifegrad.cmp(&b.0.detail.service.reifegrad).then_with(|| b.0.folded_name.cmp(&a.0.folded_name))),
+        ServiceSort::UpdatedAt => hits.sort_by(|a, b| (a.0.detail.updated_at, &a.0.detail.service.id).cmp(&(b.0.detail.updated_at, &b.0.detail.service.id))),
     }
     if descending {
         hits.reverse();
@@ -276,7 +284,7 @@ pub fn online_services(c: &Catalogue, f: &ServiceFilter, sort: ServiceSort, desc
         price_model: price_model.finish(false),
         efa: efa.finish(false),
     };
-    (hits.into_iter().map(|(i, _)| i).collect(), facets)
+    (hits.into_iter().map(|(s, _)| s).collect(), facets)
 }
 
 /// Gemeinden by name (name matches starting with the first word first, then larger ones first).

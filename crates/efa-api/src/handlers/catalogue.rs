@@ -21,9 +21,9 @@ pub struct ThemenfelderResponse {
 
 /// The 14 Themenfelder, with their lead Land and counts of OZG-Leistungen and online services.
 #[utoipa::path(tag = "catalogue", operation_id = "list_themenfelder",
-    responses((status = 200, body = ThemenfelderResponse), Unavailable))]
+    responses((status = 200, body = ThemenfelderResponse), BadRequest, Unavailable))]
 #[get("/themenfelder")]
-pub async fn list_themenfelder(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn list_themenfelder(state: web::Data<AppState>, _q: web::Query<params::NoParams>) -> Result<HttpResponse, ApiError> {
     let c = state.catalogue()?;
     Ok(HttpResponse::Ok().json(ThemenfelderResponse { items: c.themenfelder.clone(), total: c.themenfelder.len() }))
 }
@@ -134,7 +134,7 @@ pub async fn get_ozg_leistung(req: HttpRequest, state: web::Data<AppState>, path
 
 /// One LeiKa-Leistung by its 14-digit key, with its OZG-Leistung.
 #[utoipa::path(tag = "catalogue", operation_id = "get_leika_leistung",
-    params(("key" = String, Path, description = "14-digit LeiKa key", example = "99048001000000")),
+    params(("key" = String, Path, description = "14-digit LeiKa key", example = "99107023000000")),
     responses((status = 200, body = LeikaDetail, headers(("ETag" = String))), (status = 304, description = "Not modified"), BadRequest, NotFound, Unavailable))]
 #[get("/leika/{key}")]
 pub async fn get_leika_leistung(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {

@@ -20,9 +20,9 @@ pub struct LaenderResponse {
 
 /// The 16 Länder.
 #[utoipa::path(tag = "places", operation_id = "list_laender",
-    responses((status = 200, body = LaenderResponse), Unavailable))]
+    responses((status = 200, body = LaenderResponse), BadRequest, Unavailable))]
 #[get("/laender")]
-pub async fn list_laender(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn list_laender(state: web::Data<AppState>, _q: web::Query<params::NoParams>) -> Result<HttpResponse, ApiError> {
     let c = state.catalogue()?;
     Ok(HttpResponse::Ok().json(LaenderResponse { items: c.laender.clone(), total: c.laender.len() }))
 }

@@ -3,12 +3,13 @@
 use super::{BadRequest, NotFound, Unavailable};
 use crate::catalogue::query::{self, Facets, ServiceFilter, ServiceSort, Words};
 use crate::error::ApiError;
+use crate::extract::Viewer;
 use crate::http::{json_with_etag, json_with_links};
 use crate::params::{self, Page, PageMeta};
 use crate::state::AppState;
 use crate::views::{OnlineService, OnlineServiceDetail};
 use actix_web::{get, web, HttpRequest, HttpResponse};
-use efa_domain::{Anbindung, LandCode, OzgId, PriceModel, Reifegrad, ServiceStatus};
+use efa_domain::{Anbindung, LandCode, OzgId, PriceModel, Reifegrad, Role, ServiceStatus};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -85,7 +86,7 @@ impl ServiceListParams {
 #[utoipa::path(tag = "online-services", operation_id = "list_online_services", params(ServiceListParams),
     responses((status = 200, body = OnlineServicesResponse, headers(("Link" = String, description = "RFC 8288 first/prev/next/last"))), BadRequest, Unavailable))]
 #[get("/online-services")]
-pub async fn list_online_services(req: HttpRequest, state: web::Data<AppState>, q: web::Query<ServiceListParams>) -> Result<HttpResponse, ApiError> {
+pub async fn list_online_services(req: HttpRequest, state: web::Data<AppState>, viewer: Viewer, q: web::Query<ServiceListParams>) -> Result<HttpResponse, ApiError> {
     let filter = q.filter()?;
     let default_sort = if filter.words.is_empty() { ServiceSort::Name } else { ServiceSort::Relevance };
     let (sort, desc) = params::sort(
@@ -95,8 +96,9 @@ pub async fn list_online_services(req: HttpRequest, state: web::Data<AppState>, 
     )?;
     let page = Page::parse(&q.page, &q.per_page)?;
     let c = state.catalogue()?;
-    let (hits, facets) = query::online_services(&c, &filter, sort, desc);
-    let items = page.slice(&hits).iter().map(|&i| c.services[i].detail.service.clone()).collect();
+    let viewer_org = viewer.0.as_ref().map(|p| p.org_id.as_str());
+    let (hits, facets) = query::online_services(&c, &filter, sort, desc, viewer_org);
+    let items = page.slice(&hits).iter().map(|s| s.detail.service.clone()).collect();
     let body = OnlineServicesResponse { items, meta: PageMeta::new(page, hits.len()), facets };
     Ok(json_with_links(&body, page.link_header(&req, hits.len())))
 }
@@ -106,9 +108,14 @@ pub async fn list_online_services(req: HttpRequest, state: web::Data<AppState>, 
     params(("id" = String, Path, description = "Online service id (UUID)")),
     responses((status = 200, body = OnlineServiceDetail, headers(("ETag" = String))), (status = 304, description = "Not modified"), BadRequest, NotFound, Unavailable))]
 #[get("/online-services/{id}")]
-pub async fn get_online_service(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let id = uuid::Uuid::parse_str(&path).map_err(|_| ApiError::bad_param("id", "is not a UUID"))?;
+pub async fn get_online_service(req: HttpRequest, state: web::Data<AppState>, viewer: Viewer, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let id = uuid::Uuid::parse_str(&path).map_err(|_| ApiError::bad_param("id", "is not a UUID"))?.to_string();
     let c = state.catalogue()?;
-    let s = c.service(&id.to_string()).ok_or_else(|| ApiError::not_found(format!("online service {id} does not exist")))?;
+    let viewer_org = viewer.0.as_ref().map(|p| p.org_id.as_str());
+    let operator = viewer.0.as_ref().is_some_and(|p| p.has(Role::Operator));
+    let s = c
+        .service_for(&id, viewer_org)
+        .or_else(|| if operator { c.draft(&id) } else { None })
+        .ok_or_else(|| ApiError::not_found(format!("online service {id} does not exist")))?;
     json_with_etag(&req, &s.detail)
 }

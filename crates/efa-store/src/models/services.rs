@@ -36,6 +36,12 @@ pub struct OnlineServiceRow {
     pub source: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub listing_state: String,
+    pub revision: i32,
+    pub content: Option<String>,
+    pub review_note: Option<String>,
+    pub published_content: Option<String>,
+    pub published_version: Option<i32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Queryable, Selectable, Insertable)]

@@ -64,6 +64,18 @@ pub(crate) fn read_organisations_and_services(dir: &Path, d: &mut SeedData) -> R
         Ok(())
     })?;
     let org_by_name: HashMap<String, String> = d.organisations.iter().map(|o| (o.name.clone(), o.id.clone())).collect();
+    // Every Gemeinde's and Landkreis's administration is a public body that can order reuse.
+    for k in d.kreise.iter().filter(|k| !matches!(k.kind.as_str(), "Kreisfreie Stadt" | "Stadtkreis")) {
+        let mut o = org(seed_id("kreis", &k.code), k.name.clone(), OrgKind::Kommune, Some(k.land_code.clone()));
+        o.ars = Some(format!("{}0000000", k.code));
+        d.organisations.push(o);
+    }
+    for g in d.gemeinden.iter().filter(|g| !g.gemeindefrei) {
+        let mut o = org(seed_id("kommune", &g.ags), g.name.clone(), OrgKind::Kommune, Some(g.land_code.clone()));
+        o.ags = Some(g.ags.clone());
+        o.ars = Some(g.ars.clone());
+        d.organisations.push(o);
+    }
 
     read_efa_projects(dir, d, &land_by_name, &org_by_name, now)?;
     read_wsp(dir, d, now)
@@ -138,6 +150,12 @@ fn read_efa_projects(
             source: "efa_umsetzungsprojekte_gesehen.csv".into(),
             created_at: now,
             updated_at: now,
+            listing_state: "published".into(),
+            revision: 1,
+            content: None,
+            review_note: None,
+            published_content: None,
+            published_version: Some(1),
         });
         Ok(())
     })
@@ -209,6 +227,12 @@ fn read_wsp(dir: &Path, d: &mut SeedData, now: chrono::NaiveDateTime) -> Result<
             source: "wsp_live_onlinedienste.csv".into(),
             created_at: now,
             updated_at: now,
+            listing_state: "published".into(),
+            revision: 1,
+            content: None,
+            review_note: None,
+            published_content: None,
+            published_version: Some(1),
         });
     }
     Ok(())

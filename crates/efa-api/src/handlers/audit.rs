@@ -1,0 +1,101 @@
+//! The audit log, read-only: operators read every event, an organisation its own.
+
+use super::{BadRequest, Unavailable};
+use crate::error::{ApiError, ProblemDetails};
+use crate::extract::Authenticated;
+use crate::http::json_with_links;
+use crate::params::{self, Page, PageMeta};
+use crate::state::AppState;
+use crate::write::enforce;
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use efa_domain::{decide, Action, Role};
+use efa_store::audit::{self, AuditQuery};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AuditParams {
+    /// Id of the resource the events are about.
+    #[param(value_type = Option<String>)]
+    pub resource: Option<String>,
+    /// Subject of the actor.
+    #[param(value_type = Option<String>)]
+    pub actor: Option<String>,
+    /// Only events at or after this instant (RFC 3339).
+    #[param(value_type = Option<String>, format = DateTime, example = "2026-11-25T00:00:00Z")]
+    pub since: Option<String>,
+    #[param(value_type = Option<u32>, minimum = 1)]
+    pub page: Option<String>,
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
+    pub per_page: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEvent {
+    pub id: String,
+    pub occurred_at: chrono::DateTime<chrono::Utc>,
+    pub actor: String,
+    pub actor_org_id: Option<String>,
+    pub action: String,
+    pub resource_type: String,
+    pub resource_id: String,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+    pub request_id: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEventsResponse {
+    pub items: Vec<AuditEvent>,
+    #[serde(flatten)]
+    pub meta: PageMeta,
+}
+
+/// Audit events, newest first. Nothing in the API changes or deletes them.
+#[utoipa::path(tag = "audit", operation_id = "list_audit_events", security(("bearer" = [])), params(AuditParams),
+    responses((status = 200, body = AuditEventsResponse),
+        (status = 401, body = ProblemDetails, content_type = "application/problem+json", description = "Missing or invalid token"),
+        BadRequest, Unavailable))]
+#[get("/audit-events")]
+pub async fn list_audit_events(req: HttpRequest, state: web::Data<AppState>, user: Authenticated, q: web::Query<AuditParams>) -> Result<HttpResponse, ApiError> {
+    let p = user.0;
+    let page = Page::parse(&q.page, &q.per_page)?;
+    let since = params::opt("since", &q.since, |s| chrono::DateTime::parse_from_rfc3339(s).map(|d| d.naive_utc()).map_err(|_| format!("{s:?} is not an RFC 3339 timestamp")))?;
+    let visible_to_org = if p.has(Role::Operator) {
+        enforce(decide(Some(&p), &Action::ReadAudit { org: None }), "read all audit events")?;
+        None
+    } else {
+        enforce(decide(Some(&p), &Action::ReadAudit { org: Some(&p.org_id) }), "read audit events")?;
+        Some(p.org_id.clone())
+    };
+    let query = AuditQuery {
+        resource_id: params::text("resource", &q.resource)?,
+        actor: params::text("actor", &q.actor)?,
+        since,
+        visible_to_org,
+        offset: i64::from(page.page - 1).saturating_mul(i64::from(page.per_page)),
+        limit: i64::from(page.per_page),
+    };
+    let (rows, total) = state.db(move |conn| Ok(audit::list(conn, &query)?)).await?;
+    let parse = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
+    let items = rows
+        .into_iter()
+        .map(|r| AuditEvent {
+            id: r.id,
+            occurred_at: chrono::DateTime::from_naive_utc_and_offset(r.occurred_at, chrono::Utc),
+            actor: r.actor,
+            actor_org_id: r.actor_org_id,
+            action: r.action,
+            resource_type: r.resource_type,
+            resource_id: r.resource_id,
+            before: parse(r.before),
+            after: parse(r.after),
+            request_id: r.request_id,
+        })
+        .collect();
+    let total = usize::try_from(total).unwrap_or(0);
+    Ok(json_with_links(&AuditEventsResponse { items, meta: PageMeta::new(page, total) }, page.link_header(&req, total)))
+}

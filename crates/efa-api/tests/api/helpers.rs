@@ -1,0 +1,249 @@
+//! The harness: a fresh database per test (on both backends), the app in-process, and
+//! typed helpers for requests, JSON bodies, problem documents and Link headers.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::header::HeaderMap;
+use actix_web::http::StatusCode;
+use actix_web::test::{self, TestRequest};
+use actix_web::web::Bytes;
+use efa_store::test_util::TestDb;
+use efa_store::Backend;
+use serde_json::Value;
+use std::collections::HashMap;
+
+pub use actix_http::Request;
+
+/// Runs a test body on SQLite and on PostgreSQL, each on its own freshly seeded database.
+///
+/// `api_test!(name, |app| { ... })`: `app` is the initialised service (a reference).
+/// `api_test!(name, |app, backend| { ... })`: also names the backend.
+/// `backend_test!(name, |backend| { ... })`: no database or app is made; the body builds its own.
+#[macro_export]
+macro_rules! api_test {
+    ($name:ident, |$app:ident| $body:block) => {
+        $crate::api_test!($name, |$app, _backend| $body);
+    };
+    ($name:ident, |$app:ident, $backend:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[actix_web::test]
+            async fn sqlite() {
+                let $backend = efa_store::Backend::Sqlite;
+                let _db = $crate::helpers::seeded($backend);
+                let app = $crate::helpers::init(&_db).await;
+                #[allow(unused_variables)]
+                let $app = &app;
+                $body
+            }
+            #[actix_web::test]
+            async fn postgres() {
+                let $backend = efa_store::Backend::Postgres;
+                let _db = $crate::helpers::seeded($backend);
+                let app = $crate::helpers::init(&_db).await;
+                #[allow(unused_variables)]
+                let $app = &app;
+                $body
+            }
+        }
+    };
+}
+
+#[macro_export]
+macro_rules! backend_test {
+    ($name:ident, |$backend:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[actix_web::test]
+            async fn sqlite() {
+                let $backend = efa_store::Backend::Sqlite;
+                $body
+            }
+            #[actix_web::test]
+            async fn postgres() {
+                let $backend = efa_store::Backend::Postgres;
+                $body
+            }
+        }
+    };
+}
+
+pub fn seeded(backend: Backend) -> TestDb {
+    TestDb::seeded(backend)
+}
+
+/// The app over `db`, with its catalogue loaded. Keep `db` alive while the app is used.
+pub async fn init(
+    db: &TestDb,
+) -> impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error> {
+    let state = efa_api::AppState::new(db.pool());
+    state.reload_catalogue().await.expect("load the catalogue");
+    init_with(state).await
+}
+
+/// The app over a state the test prepared (e.g. a pool on an unmigrated database).
+pub async fn init_with(
+    state: efa_api::AppState,
+) -> impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error> {
+    test::init_service(efa_api::app(state)).await
+}
+
+/// A whole response, body read.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(|v| v.to_str().expect("ASCII header"))
+    }
+
+    pub fn content_type(&self) -> &str {
+        self.header("content-type").unwrap_or("")
+    }
+
+    pub fn text(&self) -> &str {
+        std::str::from_utf8(&self.body).expect("UTF-8 body")
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+}
+
+pub async fn send<S, B>(app: &S, req: TestRequest) -> Resp
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let res = test::call_service(app, req.to_request()).await;
+    let status = res.status();
+    let headers = res.headers().clone();
+    let body = test::read_body(res).await;
+    Resp { status, headers, body }
+}
+
+pub async fn get<S, B>(app: &S, uri: &str) -> Resp
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    send(app, TestRequest::get().uri(uri)).await
+}
+
+/// GET with a JSON body expected (any status); checks the content type.
+pub async fn get_json<S, B>(app: &S, uri: &str) -> (StatusCode, HeaderMap, Value)
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let r = get(app, uri).await;
+    assert!(r.content_type().starts_with("application/") && r.content_type().contains("json"), "{uri}: content-type {:?}", r.content_type());
+    let body = r.json();
+    (r.status, r.headers, body)
+}
+
+/// GET expecting 200 with a JSON body; returns the body.
+pub async fn ok_json<S, B>(app: &S, uri: &str) -> Value
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let r = get(app, uri).await;
+    assert_eq!(r.status, StatusCode::OK, "{uri}: {}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.content_type(), "application/json", "{uri}");
+    r.json()
+}
+
+/// Asserts an RFC 9457 problem document with `status`; returns its body.
+pub fn assert_problem(r: &Resp, status: u16) -> Value {
+    assert_eq!(r.status.as_u16(), status, "status; body: {}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.content_type(), "application/problem+json", "content-type of a {status} answer");
+    let p = r.json();
+    let t = p["type"].as_str().unwrap_or_else(|| panic!("problem without type: {p}"));
+    assert!(t.starts_with("https://efa-marktplatz.de/problems/"), "type {t}");
+    assert_eq!(p["title"], StatusCode::from_u16(status).unwrap().canonical_reason().unwrap(), "title: {p}");
+    assert_eq!(p["status"], status, "status field: {p}");
+    assert!(p["detail"].as_str().is_some_and(|d| !d.is_empty()), "detail: {p}");
+    p
+}
+
+/// GET expecting a problem with `status`.
+pub async fn get_problem<S, B>(app: &S, uri: &str, status: u16) -> Value
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let r = get(app, uri).await;
+    assert_problem(&r, status)
+}
+
+/// GET expecting 400 naming `parameter` (in `parameter` and at the start of `detail`).
+pub async fn assert_bad_param<S, B>(app: &S, uri: &str, parameter: &str)
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let p = get_problem(app, uri, 400).await;
+    assert_eq!(p["parameter"], parameter, "{uri}: {p}");
+    assert_eq!(p["type"], "https://efa-marktplatz.de/problems/invalid-parameter", "{uri}");
+    assert!(p["detail"].as_str().unwrap().contains(parameter), "{uri}: detail names {parameter}: {p}");
+}
+
+/// The `items` array of a list body.
+pub fn items(body: &Value) -> &Vec<Value> {
+    body["items"].as_array().unwrap_or_else(|| panic!("no items array: {body}"))
+}
+
+pub fn total(body: &Value) -> u64 {
+    body["total"].as_u64().unwrap_or_else(|| panic!("no total: {body}"))
+}
+
+/// A field of every item, as i64.
+pub fn ids(body: &Value, field: &str) -> Vec<i64> {
+    items(body).iter().map(|i| i[field].as_i64().unwrap_or_else(|| panic!("{field} in {i}"))).collect()
+}
+
+pub fn strs<'a>(body: &'a Value, field: &str) -> Vec<&'a str> {
+    items(body).iter().map(|i| i[field].as_str().unwrap_or_else(|| panic!("{field} in {i}"))).collect()
+}
+
+/// RFC 8288 `Link` header: rel → (path, query pairs).
+pub fn links(r: &Resp) -> HashMap<String, (String, Vec<(String, String)>)> {
+    let header = r.header("link").expect("Link header");
+    header
+        .split(", ")
+        .map(|part| {
+            let (url, rel) = part.split_once("; ").unwrap_or_else(|| panic!("link part {part:?}"));
+            let url = url.strip_prefix('<').and_then(|u| u.strip_suffix('>')).unwrap_or_else(|| panic!("link url {url:?}"));
+            let rel = rel.strip_prefix("rel=\"").and_then(|r| r.strip_suffix('"')).unwrap_or_else(|| panic!("rel {rel:?}"));
+            let (path, query) = url.split_once('?').unwrap_or((url, ""));
+            let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).expect("link query");
+            (rel.to_owned(), (path.to_owned(), pairs))
+        })
+        .collect()
+}
+
+/// The value of `name` in query pairs.
+pub fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+/// Rows of a seed-data CSV file, as header → value maps.
+pub fn seed_csv(file: &str) -> Vec<HashMap<String, String>> {
+    let path = efa_store::test_util::seed_dir().join(file);
+    let mut reader = csv::Reader::from_path(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let headers = reader.headers().expect("header row").clone();
+    reader
+        .records()
+        .map(|r| {
+            let r = r.expect("csv record");
+            headers.iter().zip(r.iter()).map(|(h, v)| (h.to_owned(), v.to_owned())).collect()
+        })
+        .collect()
+}

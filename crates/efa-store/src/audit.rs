@@ -1,0 +1,60 @@
+//! The audit log: appended in the same transaction as the change it records, never changed.
+
+use crate::schema::audit_events as a;
+use crate::DbConn;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = a, treat_none_as_default_value = false)]
+pub struct AuditEventRow {
+    pub id: String,
+    pub occurred_at: NaiveDateTime,
+    pub actor: String,
+    pub actor_org_id: Option<String>,
+    pub action: String,
+    pub resource_type: String,
+    pub resource_id: String,
+    pub owner_org_id: Option<String>,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub request_id: Option<String>,
+}
+
+pub fn append(conn: &mut DbConn, event: &AuditEventRow) -> QueryResult<()> {
+    diesel::insert_into(a::table).values(event).execute(conn).map(|_| ())
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct AuditQuery {
+    pub resource_id: Option<String>,
+    pub actor: Option<String>,
+    pub since: Option<NaiveDateTime>,
+    /// Only events an organisation may read: it acted, or the resource is its own.
+    pub visible_to_org: Option<String>,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// Matching events, newest first, and their total count.
+pub fn list(conn: &mut DbConn, q: &AuditQuery) -> QueryResult<(Vec<AuditEventRow>, i64)> {
+    let filtered = || {
+        let mut query = a::table.into_boxed();
+        if let Some(r) = &q.resource_id {
+            query = query.filter(a::resource_id.eq(r.clone()));
+        }
+        if let Some(actor) = &q.actor {
+            query = query.filter(a::actor.eq(actor.clone()));
+        }
+        if let Some(since) = q.since {
+            query = query.filter(a::occurred_at.ge(since));
+        }
+        if let Some(org) = &q.visible_to_org {
+            query = query.filter(a::actor_org_id.eq(org.clone()).or(a::owner_org_id.eq(org.clone())));
+        }
+        query
+    };
+    let total = filtered().count().get_result(conn)?;
+    let rows = filtered().order((a::occurred_at.desc(), a::id.desc())).offset(q.offset).limit(q.limit).select(AuditEventRow::as_select()).load(conn)?;
+    Ok((rows, total))
+}
