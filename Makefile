@@ -26,11 +26,21 @@ tools:
 build:
 	$(CARGO) build --release -p efa
 
+EFA := ./target/release/efa
+
 run: build
-	./target/release/efa migrate
-	./target/release/efa seed
+	$(EFA) migrate
+	$(EFA) seed
+	@echo
+	@echo "Bearer tokens for trying the write endpoints (local development key, valid 8 hours):"
+	@echo "  municipality_user  (Köln):                  $$($(EFA) token --org ags:05315000 --role municipality_user --ttl 8h)"
+	@echo "  provider_publisher (Land Nordrhein-Westfalen): $$($(EFA) token --org land:05 --role provider_publisher --ttl 8h)"
+	@echo "  land_coordinator   (Nordrhein-Westfalen):   $$($(EFA) token --org land:05 --role land_coordinator --land 05 --ttl 8h)"
+	@echo "  operator           (FITKO):                 $$($(EFA) token --org 'name:FITKO (Föderale IT-Kooperation)' --role operator --ttl 8h)"
+	@echo "  (bundler: no bundling organisation is in the real data; mint one with efa token --org <id> --role bundler)"
+	@echo
 	@echo "API docs: http://$(EFA_BIND)/docs/   (Ctrl-C stops the server)"
-	./target/release/efa serve
+	$(EFA) serve
 
 postgres:
 	@bash scripts/ensure-postgres.sh

@@ -5,10 +5,12 @@
 //! so the rest of the code never sees a malformed AGS or LeiKa key.
 
 pub mod codes;
+pub mod costs;
 pub mod enums;
 pub mod listing;
 pub mod money;
 pub mod policy;
+pub mod reuse;
 pub mod search;
 
 pub use codes::{Ags, Ars, CodeError, KreisCode, LandCode, LeikaKey, OzgId};

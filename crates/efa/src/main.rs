@@ -37,7 +37,8 @@ enum Command {
     },
     /// Mint a bearer token with the local development key (created next to the database).
     Token {
-        /// Organisation id the token acts for (see GET /api/v1/organisations).
+        /// Organisation the token acts for: its id (see GET /api/v1/organisations), or
+        /// `land:<code>` (Land government), `ags:<AGS>` (a Gemeinde), `name:<exact name>`.
         #[arg(long)]
         org: String,
         /// Role: municipality_user, provider_publisher, land_coordinator, bundler, operator.
@@ -83,6 +84,7 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Token { org, role, land, sub, ttl } => {
             let roles = role.iter().map(|r| efa_domain::Role::parse(r)).collect::<Result<Vec<_>, _>>()?;
+            let org = resolve_org(&cli.config, &org)?;
             let key = efa_api::auth::DevKey::load_or_create(&cli.config.dev_key_path())?;
             let claims = efa_api::auth::claims_for(&sub, &org, &roles, land.as_deref(), &cli.config.jwt_issuer, &cli.config.jwt_audience, config::parse_ttl(&ttl)?);
             println!("{}", key.mint(&claims)?);
@@ -99,6 +101,24 @@ fn main() -> anyhow::Result<()> {
             }
         }
     }
+}
+
+/// An organisation id from a UUID or a readable key.
+fn resolve_org(config: &Config, key: &str) -> anyhow::Result<String> {
+    use efa_store::seed::seed_id;
+    if let Ok(id) = uuid::Uuid::parse_str(key) {
+        return Ok(id.to_string());
+    }
+    let id = match key.split_once(':') {
+        Some(("land", code)) => seed_id("land", efa_domain::LandCode::parse(code)?.as_str()),
+        Some(("ags", ags)) => seed_id("kommune", efa_domain::Ags::parse(ags)?.as_str()),
+        Some(("name", name)) => {
+            let mut conn = config.connect()?;
+            efa_store::models::OrganisationRow::find_by_name(&mut conn, name)?.with_context(|| format!("no organisation is named {name:?}"))?.id
+        }
+        _ => anyhow::bail!("--org takes an organisation id, land:<code>, ags:<AGS> or name:<name>"),
+    };
+    Ok(id)
 }
 
 fn serve(config: &Config, bind: &str, workers: Option<usize>) -> anyhow::Result<()> {

@@ -62,6 +62,11 @@ impl OrganisationRow {
     pub fn all(conn: &mut DbConn) -> QueryResult<Vec<OrganisationRow>> {
         organisations::table.order(organisations::name).select(OrganisationRow::as_select()).load(conn)
     }
+
+    /// The first organisation with exactly this name (names of Gemeinden repeat).
+    pub fn find_by_name(conn: &mut DbConn, name: &str) -> QueryResult<Option<OrganisationRow>> {
+        organisations::table.filter(organisations::name.eq(name)).order(organisations::id).select(OrganisationRow::as_select()).first(conn).optional()
+    }
 }
 
 impl OnlineServiceRow {
