@@ -1,7 +1,7 @@
 //! Assembles the actix application: routes, extractor error handlers, fallbacks, middleware.
 
 use crate::error::{ApiError, ProblemDetails, PROBLEM_JSON};
-use crate::handlers::{audit, catalogue, listings, ops, organisations, places, review, services};
+use crate::handlers::{agreements, audit, catalogue, listings, ops, organisations, places, reuse, review, services};
 use crate::state::AppState;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse};
@@ -37,6 +37,27 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .service(listings::list_online_service_versions)
             .service(review::list_possible_duplicates)
             .service(audit::list_audit_events)
+            .service(reuse::create_reuse_request)
+            .service(reuse::list_reuse_requests)
+            .service(reuse::get_reuse_request)
+            .service(reuse::submit_reuse_request)
+            .service(reuse::withdraw_reuse_request)
+            .service(reuse::approve_reuse_request)
+            .service(reuse::reject_reuse_request)
+            .service(reuse::accept_reuse_request)
+            .service(reuse::decline_reuse_request)
+            .service(reuse::list_request_messages)
+            .service(reuse::create_request_message)
+            .service(agreements::list_agreements)
+            .service(agreements::get_agreement)
+            .service(agreements::sign_agreement)
+            .service(agreements::terminate_agreement)
+            .service(agreements::complete_onboarding_step)
+            .service(agreements::create_framework_agreement)
+            .service(agreements::list_framework_agreements)
+            .service(agreements::approve_framework_agreement)
+            .service(agreements::create_accession)
+            .service(agreements::get_cost_estimate)
             .service(organisations::list_organisations)
             .service(organisations::get_organisation)
             .service(places::list_laender)

@@ -67,6 +67,10 @@ pub enum ApiError {
     Unavailable,
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
+    /// Not an error: a stored first response, carried out of the transaction that found it
+    /// (rolling the transaction back, which wrote nothing).
+    #[error("replayed response")]
+    Replay { status: u16, body: String, location: Option<String> },
 }
 
 impl ApiError {
@@ -94,7 +98,7 @@ impl ApiError {
             ApiError::PreconditionFailed => "precondition-failed",
             ApiError::Unprocessable(_) => "validation-failed",
             ApiError::Unavailable => "unavailable",
-            ApiError::Internal(_) => "internal",
+            ApiError::Internal(_) | ApiError::Replay { .. } => "internal",
         }
     }
 
@@ -133,7 +137,7 @@ impl ResponseError for ApiError {
             ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Internal(_) | ApiError::Replay { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -148,7 +152,9 @@ impl ResponseError for ApiError {
                 res.insert_header((header::ALLOW, allowed.as_str()));
             }
             ApiError::Unauthorized(msg) => {
-                let quoted = msg.replace(['"', '\\'], "'");
+                // RFC 6750 §3: error_description holds printable ASCII without `"` and `\`
+                // (messages may quote token claims, or contain e.g. an en dash).
+                let quoted: String = msg.chars().map(|c| match c { '"' | '\\' => '\'', ' '..='~' => c, _ => '?' }).collect();
                 res.insert_header((header::WWW_AUTHENTICATE, format!("Bearer realm=\"efa\", error=\"invalid_token\", error_description=\"{quoted}\"")));
             }
             _ => {}
@@ -166,6 +172,12 @@ impl From<diesel::result::Error> for ApiError {
             Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => ApiError::Unavailable,
             other => ApiError::Internal(other.into()),
         }
+    }
+}
+
+impl From<efa_domain::reuse::RequestTransitionError> for ApiError {
+    fn from(e: efa_domain::reuse::RequestTransitionError) -> ApiError {
+        ApiError::Conflict(e.to_string())
     }
 }
 

@@ -3,11 +3,13 @@
 pub mod app;
 pub mod auth;
 pub mod catalogue;
+pub mod costs;
 pub mod error;
 pub mod extract;
 pub mod handlers;
 pub mod http;
 pub mod metrics;
+pub mod nachnutzung;
 pub mod openapi;
 pub mod params;
 pub mod state;

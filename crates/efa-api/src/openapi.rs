@@ -20,6 +20,7 @@ use utoipa::OpenApi;
         (name = "organisations", description = "Land governments, ministries, IT-Dienstleister, Kommunen, bundlers"),
         (name = "places", description = "Länder, Kreise and Gemeinden (Destatis Gemeindeverzeichnis)"),
         (name = "publishing", description = "Providers publish listings; operators review them"),
+        (name = "nachnutzung", description = "Reuse requests, framework agreements and accession, licence agreements, onboarding, cost estimates"),
         (name = "audit", description = "The append-only audit log"),
         (name = "operations", description = "Health, readiness, metrics")
     ),

@@ -5,7 +5,6 @@ use crate::error::ApiError;
 use crate::extract::request_id;
 use crate::state::AppState;
 use actix_web::HttpRequest;
-use diesel::Connection;
 use efa_domain::Principal;
 use efa_store::audit::{self, AuditEventRow};
 use efa_store::DbConn;
@@ -24,7 +23,23 @@ pub struct AuditNote {
 
 /// Runs `f` in one transaction and appends its audit event in the same transaction:
 /// a change that fails leaves no event, an event never exists without its change.
+/// Then rebuilds the catalogue snapshot (listings change what the catalogue shows).
 pub async fn write<T, F>(state: &AppState, p: &Principal, req: &HttpRequest, f: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut DbConn) -> Result<(T, AuditNote), ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    let out = write_only(state, p, req, f).await?;
+    // The change is committed; a failed rebuild must not turn it into an error for the
+    // caller. The next write or /readyz retries the rebuild.
+    if let Err(e) = state.reload_catalogue().await {
+        tracing::error!(error = %e, "catalogue rebuild after a write failed");
+    }
+    Ok(out)
+}
+
+/// As [`write`], for changes the catalogue snapshot does not show (requests, agreements).
+pub async fn write_only<T, F>(state: &AppState, p: &Principal, req: &HttpRequest, f: F) -> Result<T, ApiError>
 where
     F: FnOnce(&mut DbConn) -> Result<(T, AuditNote), ApiError> + Send + 'static,
     T: Send + 'static,
@@ -34,7 +49,7 @@ where
     let rid = request_id(req);
     let out = state
         .db(move |conn| {
-            conn.transaction::<T, ApiError, _>(|conn| {
+            efa_store::tx::write_transaction::<T, ApiError>(conn, |conn| {
                 let (out, note) = f(conn)?;
                 let json = |v: Option<Value>| v.map(|v| v.to_string());
                 audit::append(
@@ -57,12 +72,88 @@ where
             })
         })
         .await?;
-    // The change is committed; a failed rebuild must not turn it into an error for the
-    // caller. The next write or /readyz retries the rebuild.
-    if let Err(e) = state.reload_catalogue().await {
-        tracing::error!(error = %e, "catalogue rebuild after a write failed");
-    }
     Ok(out)
+}
+
+/// What a creating POST made: its representation and where it lives.
+pub struct Created {
+    pub body: Value,
+    pub location: String,
+}
+
+enum Outcome {
+    Fresh(Created),
+    Replay { status: u16, body: String, location: Option<String> },
+}
+
+/// The `Idempotency-Key` header, if any: at most 200 visible ASCII characters.
+fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    match req.headers().get("idempotency-key") {
+        None => Ok(None),
+        Some(v) => match v.to_str() {
+            Ok(k) if !k.is_empty() && k.len() <= 200 && k.bytes().all(|b| b.is_ascii_graphic()) => Ok(Some(k.to_owned())),
+            _ => Err(ApiError::bad_param("Idempotency-Key", "must be 1 to 200 visible ASCII characters")),
+        },
+    }
+}
+
+/// A creating POST: like [`write_only`], and honouring `Idempotency-Key`. A retry with the
+/// same key and the same request returns the first response and creates nothing; the same
+/// key with another request is a 422.
+pub async fn create<F>(state: &AppState, p: &Principal, req: &HttpRequest, request_body: &Value, f: F) -> Result<actix_web::HttpResponse, ApiError>
+where
+    F: FnOnce(&mut DbConn) -> Result<(Created, AuditNote), ApiError> + Send + 'static,
+{
+    let key = idempotency_key(req)?;
+    let hash = crate::http::etag_of(format!("{} {} {}", req.method(), req.path(), request_body).as_bytes());
+    let org = p.org_id.clone();
+    let outcome = write_only(state, p, req, move |conn| {
+        if let Some(k) = &key {
+            if let Some(prior) = efa_store::idempotency::find(conn, &org, k)? {
+                if prior.request_hash != hash {
+                    return Err(ApiError::Unprocessable(vec![efa_domain::listing::FieldError {
+                        field: "Idempotency-Key".into(),
+                        message: "this key was already used for a different request".into(),
+                    }]));
+                }
+                return Err(ApiError::Replay { status: prior.status as u16, body: prior.response_body, location: prior.location });
+            }
+        }
+        let (created, note) = f(conn)?;
+        if let Some(k) = key {
+            efa_store::idempotency::insert(
+                conn,
+                &efa_store::idempotency::IdempotencyRow {
+                    org_id: org,
+                    idem_key: k,
+                    request_hash: hash,
+                    status: 201,
+                    response_body: created.body.to_string(),
+                    location: Some(created.location.clone()),
+                    created_at: chrono::Utc::now().naive_utc(),
+                },
+            )?;
+        }
+        Ok((Outcome::Fresh(created), note))
+    })
+    .await;
+    let outcome = match outcome {
+        Ok(o) => o,
+        Err(ApiError::Replay { status, body, location }) => Outcome::Replay { status, body, location },
+        Err(e) => return Err(e),
+    };
+    use actix_web::http::{header, StatusCode};
+    Ok(match outcome {
+        Outcome::Fresh(c) => actix_web::HttpResponse::Created().insert_header((header::LOCATION, c.location)).json(c.body),
+        Outcome::Replay { status, body, location } => {
+            let mut res = actix_web::HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED));
+            res.insert_header(("Idempotency-Replayed", "true"));
+            if let Some(l) = location {
+                res.insert_header((header::LOCATION, l));
+            }
+            res.content_type("application/json").body(body)
+        }
+    })
 }
 
 /// Maps a policy decision to the answer the caller gets.

@@ -190,6 +190,136 @@ diesel::table! {
     }
 }
 
+
+diesel::table! {
+    reuse_requests (id) {
+        id -> Text,
+        online_service_id -> Text,
+        listing_version -> Integer,
+        requester_org_id -> Text,
+        land_code -> Text,
+        state -> Text,
+        revision -> Integer,
+        note -> Nullable<Text>,
+        decision_reason -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    reuse_request_municipalities (request_id, municipality_org_id) {
+        request_id -> Text,
+        municipality_org_id -> Text,
+    }
+}
+
+diesel::table! {
+    request_messages (id) {
+        id -> Text,
+        request_id -> Text,
+        author -> Text,
+        author_org_id -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    framework_agreements (id) {
+        id -> Text,
+        online_service_id -> Text,
+        provider_org_id -> Text,
+        land_code -> Text,
+        state -> Text,
+        version -> Integer,
+        terms_text -> Text,
+        terms_version -> Text,
+        revision -> Integer,
+        approved_by -> Nullable<Text>,
+        approved_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    contract_counters (year) {
+        year -> Integer,
+        last_seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    agreements (id) {
+        id -> Text,
+        number -> Text,
+        request_id -> Nullable<Text>,
+        framework_agreement_id -> Nullable<Text>,
+        framework_version -> Nullable<Integer>,
+        parent_agreement_id -> Nullable<Text>,
+        online_service_id -> Text,
+        listing_version -> Integer,
+        listing_content -> Text,
+        terms_text -> Text,
+        terms_version -> Text,
+        provider_org_id -> Text,
+        customer_org_id -> Text,
+        signatory_org_id -> Text,
+        one_off_fee_cents -> BigInt,
+        annual_fee_cents -> BigInt,
+        first_year_fee_cents -> BigInt,
+        cost_key -> Text,
+        start_date -> Date,
+        minimum_term_months -> Integer,
+        notice_months -> Integer,
+        end_date -> Nullable<Date>,
+        state -> Text,
+        provider_signed_at -> Nullable<Timestamp>,
+        provider_signed_by -> Nullable<Text>,
+        customer_signed_at -> Nullable<Timestamp>,
+        customer_signed_by -> Nullable<Text>,
+        live_since -> Nullable<Date>,
+        revision -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    agreement_documents (id) {
+        id -> Text,
+        agreement_id -> Text,
+        kind -> Text,
+        title -> Text,
+        body -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    onboarding_steps (agreement_id, step) {
+        agreement_id -> Text,
+        step -> Text,
+        done_by -> Text,
+        done_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (org_id, idem_key) {
+        org_id -> Text,
+        idem_key -> Text,
+        request_hash -> Text,
+        status -> Integer,
+        response_body -> Text,
+        location -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(kreise -> laender (land_code));
 diesel::joinable!(gemeinden -> laender (land_code));
 diesel::joinable!(lebenslagen -> themenfelder (themenfeld_id));
@@ -216,4 +346,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     listing_versions,
     org_memberships,
     audit_events,
+    reuse_requests,
+    reuse_request_municipalities,
+    request_messages,
+    framework_agreements,
+    contract_counters,
+    agreements,
+    agreement_documents,
+    onboarding_steps,
+    idempotency_keys,
 );

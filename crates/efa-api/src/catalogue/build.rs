@@ -22,6 +22,7 @@ pub fn load(conn: &mut DbConn) -> anyhow::Result<Catalogue> {
         services: OnlineServiceRow::all(conn)?,
         links: ServiceOzgRow::all(conn)?,
         anbindungen: AnbindungRow::all(conn)?,
+        koenigsteiner: KoenigsteinerRow::all(conn)?,
     };
     build(rows)
 }
@@ -38,6 +39,7 @@ pub struct Rows {
     pub services: Vec<OnlineServiceRow>,
     pub links: Vec<ServiceOzgRow>,
     pub anbindungen: Vec<AnbindungRow>,
+    pub koenigsteiner: Vec<KoenigsteinerRow>,
 }
 
 fn utc(t: chrono::NaiveDateTime) -> DateTime<Utc> {
@@ -46,6 +48,8 @@ fn utc(t: chrono::NaiveDateTime) -> DateTime<Utc> {
 
 pub fn build(r: Rows) -> anyhow::Result<Catalogue> {
     let mut c = Catalogue { loaded: true, ..Catalogue::default() };
+    c.koenigsteiner_year = r.koenigsteiner.iter().map(|k| k.year).max();
+    c.koenigsteiner = r.koenigsteiner.iter().filter(|k| Some(k.year) == c.koenigsteiner_year).map(|k| (k.land_code.clone(), k.share_e5)).collect();
     let land_names: HashMap<String, String> = r.laender.iter().map(|l| (l.code.clone(), l.name.clone())).collect();
     let land_ref = |code: &str| -> anyhow::Result<LandRef> {
         let name = land_names.get(code).ok_or_else(|| anyhow::anyhow!("unknown Land code {code:?}"))?;

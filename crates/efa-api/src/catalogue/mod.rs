@@ -73,6 +73,9 @@ pub struct Catalogue {
     pub org_by_id: HashMap<String, usize>,
     pub service_by_id: HashMap<String, usize>,
     pub draft_by_id: HashMap<String, usize>,
+    /// Königsteiner Schlüssel of the latest year in the data: (Land code, share in 0.00001 %).
+    pub koenigsteiner: Vec<(String, i64)>,
+    pub koenigsteiner_year: Option<i32>,
     /// False until the first successful load from the database.
     pub loaded: bool,
 }

@@ -86,7 +86,7 @@ fn parse_id(raw: &str) -> Result<String, ApiError> {
 }
 
 fn load(conn: &mut DbConn, id: &str) -> Result<OnlineServiceRow, ApiError> {
-    store::find(conn, id)?.ok_or_else(|| ApiError::not_found(format!("online service {id} does not exist")))
+    store::find(conn, id)?.ok_or_else(|| ApiError::not_found("no such resource"))
 }
 
 fn state_of(row: &OnlineServiceRow) -> Result<ListingState, ApiError> {

@@ -1,12 +1,14 @@
 //! HTTP handlers, one file per resource group. Handlers parse, ask the catalogue or the
 //! store, and shape the answer; decisions live in efa-domain and the catalogue queries.
 
+pub mod agreements;
 pub mod audit;
 pub mod catalogue;
 pub mod listings;
 pub mod ops;
 pub mod organisations;
 pub mod places;
+pub mod reuse;
 pub mod review;
 pub mod services;
 

@@ -90,7 +90,7 @@ pub fn possible_duplicates<'a>(c: &'a Catalogue, subject: &ServiceEntry) -> Vec<
 pub async fn list_possible_duplicates(state: web::Data<AppState>, user: Authenticated, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id = uuid::Uuid::parse_str(&path).map_err(|_| ApiError::bad_param("id", "is not a UUID"))?.to_string();
     let c = state.catalogue()?;
-    let subject = c.draft(&id).or_else(|| c.service(&id)).ok_or_else(|| ApiError::not_found(format!("online service {id} does not exist")))?;
+    let subject = c.draft(&id).or_else(|| c.service(&id)).ok_or_else(|| ApiError::not_found("no such resource"))?;
     enforce(decide(Some(&user.0), &Action::ViewDuplicates { provider_org: &subject.detail.service.provider.id }), "review listings")?;
     let items: Vec<PossibleDuplicate> = possible_duplicates(&c, subject)
         .into_iter()

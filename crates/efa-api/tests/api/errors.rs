@@ -6,7 +6,11 @@ use actix_web::test::TestRequest;
 
 api_test!(unknown_routes_answer_404_problem, |app| {
     for uri in ["/nope", "/api/v1/nope", "/api/v2/ozg-leistungen", "/api/v1/ozg-leistungen/10092/extra", "/api/v1/laender/", "/"] {
-        let p = get_problem(app, uri, 404).await;
+        let (status, headers, p) = get_json(app, uri).await;
+        assert_eq!(status.as_u16(), 404, "{uri}");
+        assert_eq!(headers.get("content-type").unwrap(), "application/problem+json", "{uri}");
+        assert_eq!(p["status"], 404);
+        assert_eq!(p["title"], "Not Found");
         assert_eq!(p["type"], "https://efa-marktplatz.de/problems/not-found", "{uri}");
         assert!(p["detail"].as_str().unwrap().contains(uri), "{uri}: {p}");
     }
@@ -18,7 +22,7 @@ api_test!(wrong_method_answers_405_with_allow, |app| {
         (TestRequest::post(), "/api/v1/laender"),
         (TestRequest::put(), "/api/v1/ozg-leistungen/10092"),
         (TestRequest::delete(), "/api/v1/gemeinden/05315000"),
-        (TestRequest::patch(), "/api/v1/online-services/00000000-0000-4000-8000-000000000000"),
+        (TestRequest::patch(), "/api/v1/kreise"),
         (TestRequest::post(), "/healthz"),
         (TestRequest::delete(), "/metrics"),
     ];

@@ -92,7 +92,7 @@ fn every_operation_documents_its_errors_as_problem_json() {
     let spec = spec();
     for (path, method, op) in operations(&spec) {
         let responses = op["responses"].as_object().unwrap_or_else(|| panic!("{method} {path}: responses"));
-        assert!(responses.contains_key("200"), "{method} {path}: 200");
+        assert!(responses.keys().any(|c| c.starts_with('2')), "{method} {path}: a 2xx response");
         if path == "/healthz" || path == "/metrics" {
             continue;
         }
@@ -111,7 +111,7 @@ fn every_parameter_is_documented() {
     for (path, method, op) in operations(&spec) {
         for p in op["parameters"].as_array().cloned().unwrap_or_default() {
             let name = p["name"].as_str().unwrap_or("?");
-            assert!(p["in"] == "query" || p["in"] == "path", "{method} {path} {name}");
+            assert!(["query", "path", "header"].contains(&p["in"].as_str().unwrap_or("")), "{method} {path} {name}");
             assert!(p["schema"].is_object(), "{method} {path} {name}: schema");
         }
         // Path templates name only documented path parameters.

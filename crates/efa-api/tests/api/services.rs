@@ -32,6 +32,11 @@ where
     B: MessageBody,
 {
     let body = ok_json(app, &uri(filters)).await;
+    assert_eq!(facet(&body, "status").len(), 5, "every status is a facet value");
+    if !filters.iter().any(|(k, _)| *k == "efa") {
+        let sum: u64 = facet(&body, "efa").iter().map(|(_, c)| c).sum();
+        assert_eq!(sum, total(&body), "every match is either EfA or not ({filters:?})");
+    }
     for dim in ["themenfeld", "provider", "lead_land", "status", "anbindung", "price_model", "efa"] {
         let others: Vec<(&str, &str)> = filters.iter().filter(|(k, _)| *k != dim).copied().collect();
         let without_own = ok_json(app, &uri(&others)).await;

@@ -1,0 +1,86 @@
+//! What a Gemeinde would pay for a service: the estimate shown before ordering, and the
+//! fees frozen into an agreement. The arithmetic is efa_domain::costs; this picks its inputs.
+
+use crate::catalogue::{Catalogue, GemeindeEntry, ServiceEntry};
+use chrono::{Datelike, NaiveDate};
+use efa_domain::costs::{largest_remainder, per_inhabitant, pro_rata_first_year};
+use efa_domain::{Cents, PriceModel};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct YearCost {
+    pub year: i32,
+    pub one_off_anbindung_fee_cents: i64,
+    pub annual_fee_cents: i64,
+    pub total_cents: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CostEstimate {
+    pub online_service_id: String,
+    pub ags: String,
+    pub population: i64,
+    pub start: NaiveDate,
+    pub price_model: Option<PriceModel>,
+    /// The year of `start`: one-off fee plus the (pro rata, where the listing says so) annual fee.
+    pub first_year: YearCost,
+    /// A full following year.
+    pub following_year: YearCost,
+    /// Under a Königsteiner model the Land pays: its share of the shared total among the
+    /// Länder where the service is available, by the latest Königsteiner Schlüssel.
+    pub land_share_cents: Option<i64>,
+    /// Per-use prices depend on volume and are not in the totals.
+    pub per_use_cents: Option<i64>,
+    /// How the figures were computed, in words.
+    pub basis: String,
+}
+
+/// The fees for one Gemeinde starting on `start`.
+pub fn estimate(c: &Catalogue, s: &ServiceEntry, g: &GemeindeEntry, start: NaiveDate) -> CostEstimate {
+    let p = &s.detail.prices;
+    let model = s.detail.service.price_model;
+    let population = u64::try_from(g.view.population).unwrap_or(0);
+    let one_off = p.one_off_anbindung_fee_cents.unwrap_or(0);
+    let cents = |n: i64| Cents::new(n).unwrap_or(Cents::ZERO);
+    let per_head = p.per_inhabitant_cents.map(|r| per_inhabitant(cents(r), population).get()).unwrap_or(0);
+    let annual = p.annual_fee_cents.unwrap_or(0) + per_head;
+    let pro_rata = p.pro_rata_first_year.unwrap_or(false);
+    let first_annual = if pro_rata { pro_rata_first_year(cents(annual), start).get() } else { annual };
+    let mut basis = vec![match model {
+        None => "The listing states no price model; amounts shown are those it lists.".to_owned(),
+        Some(m) => format!("Price model {m}."),
+    }];
+    if per_head > 0 {
+        basis.push(format!("{} ct per inhabitant × {} inhabitants.", p.per_inhabitant_cents.unwrap_or(0), population));
+    }
+    if pro_rata {
+        basis.push(format!("First year pro rata: days from {start} to 31 December over the days of {}.", start.year()));
+    }
+    let land_share = (model == Some(PriceModel::KoenigsteinerShare)).then(|| {
+        let total = cents(p.koenigsteiner_total_cents.unwrap_or(0));
+        let available: Vec<&(String, i64)> = c
+            .koenigsteiner
+            .iter()
+            .filter(|(land, _)| s.detail.availability.as_ref().is_none_or(|a| a.nationwide || a.laender.iter().any(|l| l.as_str() == land)))
+            .collect();
+        let shares = largest_remainder(total, &available.iter().map(|(_, w)| u64::try_from(*w).unwrap_or(0)).collect::<Vec<_>>());
+        basis.push(format!(
+            "Königsteiner Schlüssel {}: the Land pays its share; the Gemeinde pays no annual fee itself.",
+            c.koenigsteiner_year.map(|y| y.to_string()).unwrap_or_default()
+        ));
+        available.iter().zip(shares).find(|((land, _), _)| *land == g.view.land.code).map(|(_, s)| s.get()).unwrap_or(0)
+    });
+    CostEstimate {
+        online_service_id: s.detail.service.id.clone(),
+        ags: g.view.ags.clone(),
+        population: g.view.population,
+        start,
+        price_model: model,
+        first_year: YearCost { year: start.year(), one_off_anbindung_fee_cents: one_off, annual_fee_cents: first_annual, total_cents: one_off + first_annual },
+        following_year: YearCost { year: start.year() + 1, one_off_anbindung_fee_cents: 0, annual_fee_cents: annual, total_cents: annual },
+        land_share_cents: land_share,
+        per_use_cents: p.per_use_cents,
+        basis: basis.join(" "),
+    }
+}

@@ -1,0 +1,165 @@
+//! Shared steps of the Nachnutzung endpoints: loading facts for the policy, creating an
+//! agreement with frozen terms and fees, keeping a request's state in step with its agreements.
+
+use crate::catalogue::Catalogue;
+use crate::costs;
+use crate::error::ApiError;
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
+use efa_domain::policy::{AgreementFacts, RequestFacts};
+use efa_domain::reuse::{contract_number, next_state, RequestAction, RequestState};
+use efa_store::reuse::{self as store, AgreementRow, DocumentRow, ReuseRequestRow};
+use efa_store::DbConn;
+
+pub fn now() -> NaiveDateTime {
+    chrono::Utc::now().naive_utc()
+}
+
+pub fn request_facts(conn: &mut DbConn, r: &ReuseRequestRow) -> Result<RequestFacts, ApiError> {
+    let service = efa_store::listings::find(conn, &r.online_service_id)?.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("request without service")))?;
+    Ok(RequestFacts {
+        requester_org: r.requester_org_id.clone(),
+        provider_org: service.provider_org_id,
+        land: r.land_code.clone(),
+        municipalities: store::request_municipalities(conn, &r.id)?,
+        is_draft: r.state == RequestState::Draft.as_str(),
+    })
+}
+
+pub fn agreement_facts(c: &Catalogue, a: &AgreementRow) -> AgreementFacts {
+    AgreementFacts {
+        provider_org: a.provider_org_id.clone(),
+        customer_org: a.customer_org_id.clone(),
+        signatory_org: a.signatory_org_id.clone(),
+        customer_land: c.org(&a.customer_org_id).and_then(|o| o.view.land.as_ref()).map(|l| l.code.clone()).unwrap_or_default(),
+    }
+}
+
+pub fn load_request(conn: &mut DbConn, id: &str) -> Result<ReuseRequestRow, ApiError> {
+    store::find_request(conn, id)?.ok_or_else(|| ApiError::not_found(format!("reuse request {id} does not exist")))
+}
+
+/// Applies `actions` in order, each guarded by state and revision: of many concurrent
+/// callers exactly one gets through, the others get 409.
+pub fn advance(conn: &mut DbConn, r: &ReuseRequestRow, actions: &[RequestAction], reason: Option<&str>) -> Result<RequestState, ApiError> {
+    let mut state = RequestState::parse(&r.state).map_err(|e| ApiError::Internal(e.into()))?;
+    let mut revision = r.revision;
+    for &action in actions {
+        let next = next_state(state, action)?;
+        if !store::move_request(conn, &r.id, state.as_str(), revision, next.as_str(), reason, now())? {
+            return Err(ApiError::Conflict(format!("the reuse request changed meanwhile; it is no longer {state}")));
+        }
+        state = next;
+        revision += 1;
+    }
+    Ok(state)
+}
+
+/// What an agreement is made from.
+pub struct AgreementDraft<'a> {
+    pub service_id: &'a str,
+    pub customer_org: &'a str,
+    pub signatory_org: &'a str,
+    pub request_id: Option<&'a str>,
+    pub framework: Option<(&'a str, i32, &'a str, &'a str)>,
+    pub parent_agreement_id: Option<String>,
+    pub start: NaiveDate,
+    pub minimum_term_months: i32,
+    pub notice_months: i32,
+    pub actor: &'a str,
+}
+
+/// Creates one agreement: the next contract number, the published listing and its terms
+/// frozen, the fees for this customer, and the first documents of its contract folder.
+pub fn create_agreement(conn: &mut DbConn, c: &Catalogue, d: &AgreementDraft<'_>) -> Result<AgreementRow, ApiError> {
+    let service = c.service(d.service_id).ok_or_else(|| ApiError::Conflict("the online service is not published".into()))?;
+    let row = efa_store::listings::find(conn, d.service_id)?.ok_or_else(|| ApiError::not_found("no such online service"))?;
+    let listing = match &row.published_content {
+        Some(json) => json.clone(),
+        None => efa_store::listings::working_copy(conn, &row)?.to_string(),
+    };
+    let customer = c.org(d.customer_org).ok_or_else(|| ApiError::not_found("no such organisation"))?;
+    let gemeinde = customer.view.ags.as_deref().and_then(|a| c.gemeinde(a)).ok_or_else(|| ApiError::Conflict(format!("{} is not a Gemeinde", customer.view.name)))?;
+    let fees = costs::estimate(c, service, gemeinde, d.start);
+    let (terms_text, terms_version) = match d.framework {
+        Some((_, _, text, version)) => (text.to_owned(), version.to_owned()),
+        None => match &service.detail.terms {
+            Some(t) => (t.text.clone(), t.version.clone()),
+            None => ("The listing states no terms of use of its own.".to_owned(), "none".to_owned()),
+        },
+    };
+    let year = now().year();
+    let seq = store::next_contract_seq(conn, year)?;
+    let now = now();
+    let a = AgreementRow {
+        id: uuid::Uuid::new_v4().to_string(),
+        number: contract_number(year, seq),
+        request_id: d.request_id.map(str::to_owned),
+        framework_agreement_id: d.framework.map(|f| f.0.to_owned()),
+        framework_version: d.framework.map(|f| f.1),
+        parent_agreement_id: d.parent_agreement_id.clone(),
+        online_service_id: d.service_id.to_owned(),
+        listing_version: row.published_version.unwrap_or(1),
+        listing_content: listing,
+        terms_text,
+        terms_version,
+        provider_org_id: row.provider_org_id.clone(),
+        customer_org_id: d.customer_org.to_owned(),
+        signatory_org_id: d.signatory_org.to_owned(),
+        one_off_fee_cents: fees.first_year.one_off_anbindung_fee_cents,
+        annual_fee_cents: fees.following_year.annual_fee_cents,
+        first_year_fee_cents: fees.first_year.annual_fee_cents,
+        cost_key: fees.basis.clone(),
+        start_date: d.start,
+        minimum_term_months: d.minimum_term_months,
+        notice_months: d.notice_months,
+        end_date: None,
+        state: "pending".into(),
+        provider_signed_at: None,
+        provider_signed_by: None,
+        customer_signed_at: None,
+        customer_signed_by: None,
+        live_since: None,
+        revision: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    store::insert_agreement(conn, &a)?;
+    // The folder starts with the history that led here: the request's decisions and messages.
+    if let Some(rid) = d.request_id {
+        let (events, _) = efa_store::audit::list(conn, &efa_store::audit::AuditQuery { resource_id: Some(rid.to_owned()), limit: 1000, ..Default::default() })?;
+        for e in events.iter().rev() {
+            document(conn, &a.id, "decision", &format!("{} by {}", e.action, e.actor), e.after.clone().unwrap_or_default(), &e.actor, e.occurred_at)?;
+        }
+        for m in store::messages(conn, rid)? {
+            document(conn, &a.id, "message", &format!("Message from {}", m.author), m.body, &m.author, m.created_at)?;
+        }
+    }
+    document(conn, &a.id, "agreement", &format!("Nachnutzungsvertrag {} (terms version {})", a.number, a.terms_version), a.terms_text.clone(), d.actor, now)?;
+    Ok(a)
+}
+
+pub fn document(conn: &mut DbConn, agreement_id: &str, kind: &str, title: &str, body: String, by: &str, at: NaiveDateTime) -> Result<(), ApiError> {
+    store::add_document(
+        conn,
+        &DocumentRow { id: uuid::Uuid::new_v4().to_string(), agreement_id: agreement_id.to_owned(), kind: kind.to_owned(), title: title.to_owned(), body, created_by: by.to_owned(), created_at: at },
+    )?;
+    Ok(())
+}
+
+/// A request follows its agreements: active once all are active, live once all are live,
+/// terminated once all are terminated.
+pub fn sync_request(conn: &mut DbConn, request_id: &str) -> Result<(), ApiError> {
+    let r = load_request(conn, request_id)?;
+    let states: Vec<String> = store::agreements_of_request(conn, request_id)?.into_iter().map(|a| a.state).collect();
+    let all = |s: &[&str]| !states.is_empty() && states.iter().all(|x| s.contains(&x.as_str()));
+    let action = match r.state.as_str() {
+        "agreement_pending" if all(&["active", "live"]) => Some(RequestAction::Activate),
+        "active" if all(&["live"]) => Some(RequestAction::GoLive),
+        "active" | "live" if all(&["terminated"]) => Some(RequestAction::Terminate),
+        _ => None,
+    };
+    if let Some(a) = action {
+        advance(conn, &r, &[a], None)?;
+    }
+    Ok(())
+}

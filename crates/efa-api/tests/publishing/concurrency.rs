@@ -1,0 +1,99 @@
+//! Concurrent writers: the If-Match guard lets exactly one of many racing edits through,
+//! and a listing is approved (and versioned) once however many approvals race.
+
+use crate::helpers::{send, Resp};
+use crate::publishing_test;
+use crate::support::*;
+use actix_web::test::TestRequest;
+use serde_json::json;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::Poll;
+
+/// Polls all futures together on this task until every one is done (like `join_all`): the
+/// in-process service runs their database work on the blocking pool, so they truly race.
+async fn join_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
+    let mut pending: Vec<Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
+    let mut done: Vec<Option<F::Output>> = pending.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut waiting = false;
+        for (f, slot) in pending.iter_mut().zip(done.iter_mut()) {
+            if slot.is_none() {
+                match f.as_mut().poll(cx) {
+                    Poll::Ready(v) => *slot = Some(v),
+                    Poll::Pending => waiting = true,
+                }
+            }
+        }
+        if waiting { Poll::Pending } else { Poll::Ready(()) }
+    })
+    .await;
+    done.into_iter().map(|v| v.expect("every future finished")).collect()
+}
+
+fn statuses(rs: &[Resp]) -> Vec<u16> {
+    rs.iter().map(|r| r.status.as_u16()).collect()
+}
+
+publishing_test!(twenty_racing_patches_with_one_etag_let_exactly_one_through, |w, app| {
+    let token = w.nrw_publisher();
+    let id = created(app, &token, &listing(&nrw(), "Wettlauftest Anwohnerparkausweis", 10092)).await;
+    let before = w.counts();
+    let requests: Vec<_> = (0..20).map(|i| send(app, patch_request(&id, Some(&token), Some(&etag(1)), &json!({"name": format!("Wettlauf {i}")})))).collect();
+    let responses = join_all(requests).await;
+    let codes = statuses(&responses);
+    assert_eq!(codes.iter().filter(|&&c| c == 200).count(), 1, "exactly one winner: {codes:?}");
+    assert_eq!(codes.iter().filter(|&&c| c == 412).count(), 19, "the others are stale: {codes:?}; bodies: {:?}", responses.iter().filter(|r| r.status.as_u16() != 200 && r.status.as_u16() != 412).map(|r| r.text()).collect::<Vec<_>>());
+    for r in responses.iter().filter(|r| r.status.as_u16() == 412) {
+        assert_eq!(r.content_type(), "application/problem+json");
+    }
+    let winner = responses.iter().find(|r| r.status.as_u16() == 200).unwrap().json();
+    assert_eq!(winner["revision"], 2);
+
+    // Revision up by exactly one; the stored name is the winner's; one event.
+    let copy = working_copy(app, &id, &token).await;
+    assert_eq!(copy["revision"], 2);
+    assert_eq!(copy["content"]["name"], winner["content"]["name"]);
+    assert_eq!(w.row_state(&id).1, 2);
+    let after = w.counts();
+    assert_eq!(after.events, before.events + 1, "one event for the one change");
+    assert_eq!(after.services, before.services);
+    let update = w.events_of(&id).pop().unwrap();
+    let stored: serde_json::Value = serde_json::from_str(update.after.as_deref().unwrap()).unwrap();
+    assert_eq!(stored["name"], winner["content"]["name"]);
+});
+
+publishing_test!(racing_approvals_publish_one_version, |w, app| {
+    let token = w.nrw_publisher();
+    let operator = w.operator();
+    let id = created(app, &token, &listing(&nrw(), "Wettlauftest Freigabe", 10092)).await;
+    act_ok(app, &id, "submit", &token).await;
+    let before = w.counts();
+    let uri = format!("/api/v1/online-services/{id}/approve");
+    let requests: Vec<_> = (0..10).map(|_| send(app, bearer(TestRequest::post().uri(&uri), Some(&operator)))).collect();
+    let responses = join_all(requests).await;
+    let codes = statuses(&responses);
+    assert_eq!(codes.iter().filter(|&&c| c == 200).count(), 1, "{codes:?}");
+    // The losers either saw the listing already published (409) or lost the revision race (412).
+    assert!(codes.iter().all(|&c| c == 200 || c == 409 || c == 412), "{codes:?}: {:?}", responses.iter().map(|r| r.text()).collect::<Vec<_>>());
+    let after = w.counts();
+    assert_eq!((after.versions, after.events), (before.versions + 1, before.events + 1));
+    assert_eq!(w.row_state(&id), ("published".to_owned(), 3, Some(1), None));
+    let versions = ok_as(app, &format!("/api/v1/online-services/{id}/versions"), None).await;
+    assert_eq!(versions["total"], 1);
+});
+
+publishing_test!(racing_creates_each_get_their_own_listing_and_event, |w, app| {
+    let token = w.nrw_publisher();
+    let before = w.counts();
+    let bodies: Vec<_> = (0..8).map(|i| listing(&nrw(), &format!("Parallelanlage {i}"), 10092)).collect();
+    let requests: Vec<_> = bodies.iter().map(|b| create(app, Some(&token), b)).collect();
+    let responses = join_all(requests).await;
+    assert!(statuses(&responses).iter().all(|&c| c == 201), "{:?}", responses.iter().map(|r| r.text()).collect::<Vec<_>>());
+    let mut ids: Vec<String> = responses.iter().map(|r| r.json()["id"].as_str().unwrap().to_owned()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 8);
+    let after = w.counts();
+    assert_eq!((after.services, after.events), (before.services + 8, before.events + 8));
+});

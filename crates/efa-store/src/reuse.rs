@@ -1,0 +1,274 @@
+//! Nachnutzung storage: reuse requests, framework agreements, agreements and their folder,
+//! onboarding, contract numbers. Every function runs inside the caller's transaction.
+
+use crate::schema::{
+    agreement_documents as docs, agreements as ag, contract_counters as cc, framework_agreements as fw, onboarding_steps as ob,
+    request_messages as msg, reuse_request_municipalities as rm, reuse_requests as rr,
+};
+use crate::DbConn;
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = rr, treat_none_as_default_value = false)]
+pub struct ReuseRequestRow {
+    pub id: String,
+    pub online_service_id: String,
+    pub listing_version: i32,
+    pub requester_org_id: String,
+    pub land_code: String,
+    pub state: String,
+    pub revision: i32,
+    pub note: Option<String>,
+    pub decision_reason: Option<String>,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = rm)]
+pub struct RequestMunicipalityRow {
+    pub request_id: String,
+    pub municipality_org_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = msg)]
+pub struct MessageRow {
+    pub id: String,
+    pub request_id: String,
+    pub author: String,
+    pub author_org_id: String,
+    pub body: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = fw, treat_none_as_default_value = false)]
+pub struct FrameworkRow {
+    pub id: String,
+    pub online_service_id: String,
+    pub provider_org_id: String,
+    pub land_code: String,
+    pub state: String,
+    pub version: i32,
+    pub terms_text: String,
+    pub terms_version: String,
+    pub revision: i32,
+    pub approved_by: Option<String>,
+    pub approved_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = ag, treat_none_as_default_value = false)]
+pub struct AgreementRow {
+    pub id: String,
+    pub number: String,
+    pub request_id: Option<String>,
+    pub framework_agreement_id: Option<String>,
+    pub framework_version: Option<i32>,
+    pub parent_agreement_id: Option<String>,
+    pub online_service_id: String,
+    pub listing_version: i32,
+    pub listing_content: String,
+    pub terms_text: String,
+    pub terms_version: String,
+    pub provider_org_id: String,
+    pub customer_org_id: String,
+    pub signatory_org_id: String,
+    pub one_off_fee_cents: i64,
+    pub annual_fee_cents: i64,
+    pub first_year_fee_cents: i64,
+    pub cost_key: String,
+    pub start_date: NaiveDate,
+    pub minimum_term_months: i32,
+    pub notice_months: i32,
+    pub end_date: Option<NaiveDate>,
+    pub state: String,
+    pub provider_signed_at: Option<NaiveDateTime>,
+    pub provider_signed_by: Option<String>,
+    pub customer_signed_at: Option<NaiveDateTime>,
+    pub customer_signed_by: Option<String>,
+    pub live_since: Option<NaiveDate>,
+    pub revision: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = docs)]
+pub struct DocumentRow {
+    pub id: String,
+    pub agreement_id: String,
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = ob)]
+pub struct OnboardingRow {
+    pub agreement_id: String,
+    pub step: String,
+    pub done_by: String,
+    pub done_at: NaiveDateTime,
+}
+
+// ---- reuse requests ----
+
+pub fn insert_request(conn: &mut DbConn, r: &ReuseRequestRow, municipalities: &[String]) -> QueryResult<()> {
+    diesel::insert_into(rr::table).values(r).execute(conn)?;
+    for m in municipalities {
+        diesel::insert_into(rm::table).values(&RequestMunicipalityRow { request_id: r.id.clone(), municipality_org_id: m.clone() }).execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn find_request(conn: &mut DbConn, id: &str) -> QueryResult<Option<ReuseRequestRow>> {
+    rr::table.find(id).select(ReuseRequestRow::as_select()).first(conn).optional()
+}
+
+pub fn request_municipalities(conn: &mut DbConn, id: &str) -> QueryResult<Vec<String>> {
+    rm::table.filter(rm::request_id.eq(id)).order(rm::municipality_org_id).select(rm::municipality_org_id).load(conn)
+}
+
+/// Moves a request from `from` to `to` if nobody else moved it first (state and revision
+/// still as read). Returns false when another transition won.
+pub fn move_request(conn: &mut DbConn, id: &str, from: &str, revision: i32, to: &str, reason: Option<&str>, now: NaiveDateTime) -> QueryResult<bool> {
+    let mut q = diesel::update(rr::table.filter(rr::id.eq(id)).filter(rr::state.eq(from)).filter(rr::revision.eq(revision)))
+        .set((rr::state.eq(to), rr::revision.eq(revision + 1), rr::updated_at.eq(now)))
+        .execute(conn)?;
+    if q == 1 && reason.is_some() {
+        q = diesel::update(rr::table.find(id)).set(rr::decision_reason.eq(reason)).execute(conn)?;
+    }
+    Ok(q == 1)
+}
+
+/// Requests visible to an organisation: it requested them, they are for its services, or it is
+/// one of the municipalities covered; with `land`, also all of that Land (coordinators).
+pub fn list_requests(conn: &mut DbConn, org: Option<&str>, land: Option<&str>) -> QueryResult<Vec<ReuseRequestRow>> {
+    let mut q = rr::table.into_boxed();
+    match (org, land) {
+        (Some(o), land) => {
+            let own_services = crate::schema::online_services::table
+                .filter(crate::schema::online_services::provider_org_id.eq(o.to_owned()))
+                .select(crate::schema::online_services::id);
+            let covered = rm::table.filter(rm::municipality_org_id.eq(o.to_owned())).select(rm::request_id);
+            let base = rr::requester_org_id.eq(o.to_owned()).or(rr::online_service_id.eq_any(own_services)).or(rr::id.eq_any(covered));
+            q = match land {
+                Some(l) => q.filter(base.or(rr::land_code.eq(l.to_owned()).and(rr::state.ne("draft")))),
+                None => q.filter(base),
+            };
+        }
+        (None, _) => {}
+    }
+    q.order((rr::created_at.desc(), rr::id)).select(ReuseRequestRow::as_select()).load(conn)
+}
+
+pub fn add_message(conn: &mut DbConn, m: &MessageRow) -> QueryResult<()> {
+    diesel::insert_into(msg::table).values(m).execute(conn).map(|_| ())
+}
+
+pub fn messages(conn: &mut DbConn, request_id: &str) -> QueryResult<Vec<MessageRow>> {
+    msg::table.filter(msg::request_id.eq(request_id)).order((msg::created_at, msg::id)).select(MessageRow::as_select()).load(conn)
+}
+
+// ---- framework agreements ----
+
+pub fn insert_framework(conn: &mut DbConn, f: &FrameworkRow) -> QueryResult<()> {
+    diesel::insert_into(fw::table).values(f).execute(conn).map(|_| ())
+}
+
+pub fn find_framework(conn: &mut DbConn, id: &str) -> QueryResult<Option<FrameworkRow>> {
+    fw::table.find(id).select(FrameworkRow::as_select()).first(conn).optional()
+}
+
+pub fn approve_framework(conn: &mut DbConn, id: &str, revision: i32, by: &str, now: NaiveDateTime) -> QueryResult<bool> {
+    let n = diesel::update(fw::table.filter(fw::id.eq(id)).filter(fw::state.eq("offered")).filter(fw::revision.eq(revision)))
+        .set((fw::state.eq("approved"), fw::approved_by.eq(Some(by)), fw::approved_at.eq(Some(now)), fw::revision.eq(revision + 1), fw::updated_at.eq(now)))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+pub fn list_frameworks(conn: &mut DbConn, land: Option<&str>, service: Option<&str>) -> QueryResult<Vec<FrameworkRow>> {
+    let mut q = fw::table.into_boxed();
+    if let Some(l) = land {
+        q = q.filter(fw::land_code.eq(l.to_owned()));
+    }
+    if let Some(s) = service {
+        q = q.filter(fw::online_service_id.eq(s.to_owned()));
+    }
+    q.order((fw::created_at.desc(), fw::id)).select(FrameworkRow::as_select()).load(conn)
+}
+
+// ---- agreements ----
+
+/// The next contract number of `year`: gapless, unique under concurrency. The counter row is
+/// locked by the UPDATE until the transaction ends; a rolled-back transaction gives its
+/// number back.
+pub fn next_contract_seq(conn: &mut DbConn, year: i32) -> QueryResult<i64> {
+    crate::per_backend!(conn, |c| diesel::insert_into(cc::table).values((cc::year.eq(year), cc::last_seq.eq(0i64))).on_conflict_do_nothing().execute(c))?;
+    diesel::update(cc::table.find(year)).set(cc::last_seq.eq(cc::last_seq + 1)).execute(conn)?;
+    cc::table.find(year).select(cc::last_seq).first(conn)
+}
+
+pub fn insert_agreement(conn: &mut DbConn, a: &AgreementRow) -> QueryResult<()> {
+    diesel::insert_into(ag::table).values(a).execute(conn).map(|_| ())
+}
+
+pub fn find_agreement(conn: &mut DbConn, number: &str) -> QueryResult<Option<AgreementRow>> {
+    ag::table.filter(ag::number.eq(number)).select(AgreementRow::as_select()).first(conn).optional()
+}
+
+pub fn agreements_of_request(conn: &mut DbConn, request_id: &str) -> QueryResult<Vec<AgreementRow>> {
+    ag::table.filter(ag::request_id.eq(request_id)).order(ag::number).select(AgreementRow::as_select()).load(conn)
+}
+
+/// Agreements an organisation is party to (provider, customer or signatory); all with `None`.
+pub fn list_agreements(conn: &mut DbConn, org: Option<&str>) -> QueryResult<Vec<AgreementRow>> {
+    let mut q = ag::table.into_boxed();
+    if let Some(o) = org {
+        q = q.filter(ag::provider_org_id.eq(o.to_owned()).or(ag::customer_org_id.eq(o.to_owned())).or(ag::signatory_org_id.eq(o.to_owned())));
+    }
+    q.order(ag::number.desc()).select(AgreementRow::as_select()).load(conn)
+}
+
+/// Replaces an agreement row if its revision is still the one read.
+pub fn update_agreement(conn: &mut DbConn, a: &AgreementRow, expected_revision: i32) -> QueryResult<bool> {
+    let n = diesel::update(ag::table.filter(ag::id.eq(&a.id)).filter(ag::revision.eq(expected_revision)))
+        .set((
+            ag::state.eq(&a.state),
+            ag::provider_signed_at.eq(a.provider_signed_at),
+            ag::provider_signed_by.eq(&a.provider_signed_by),
+            ag::customer_signed_at.eq(a.customer_signed_at),
+            ag::customer_signed_by.eq(&a.customer_signed_by),
+            ag::end_date.eq(a.end_date),
+            ag::live_since.eq(a.live_since),
+            ag::revision.eq(expected_revision + 1),
+            ag::updated_at.eq(a.updated_at),
+        ))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+pub fn add_document(conn: &mut DbConn, d: &DocumentRow) -> QueryResult<()> {
+    diesel::insert_into(docs::table).values(d).execute(conn).map(|_| ())
+}
+
+pub fn documents(conn: &mut DbConn, agreement_id: &str) -> QueryResult<Vec<DocumentRow>> {
+    docs::table.filter(docs::agreement_id.eq(agreement_id)).order((docs::created_at, docs::id)).select(DocumentRow::as_select()).load(conn)
+}
+
+pub fn mark_step(conn: &mut DbConn, row: &OnboardingRow) -> QueryResult<bool> {
+    let n = crate::per_backend!(conn, |c| diesel::insert_into(ob::table).values(row).on_conflict_do_nothing().execute(c))?;
+    Ok(n == 1)
+}
+
+pub fn steps(conn: &mut DbConn, agreement_id: &str) -> QueryResult<Vec<OnboardingRow>> {
+    ob::table.filter(ob::agreement_id.eq(agreement_id)).order(ob::done_at).select(OnboardingRow::as_select()).load(conn)
+}

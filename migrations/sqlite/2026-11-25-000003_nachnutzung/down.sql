@@ -1,0 +1,9 @@
+DROP TABLE idempotency_keys;
+DROP TABLE onboarding_steps;
+DROP TABLE agreement_documents;
+DROP TABLE agreements;
+DROP TABLE contract_counters;
+DROP TABLE framework_agreements;
+DROP TABLE request_messages;
+DROP TABLE reuse_request_municipalities;
+DROP TABLE reuse_requests;
