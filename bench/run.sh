@@ -221,6 +221,17 @@ start_ceiling() {
     wait_ready "$pid" "$CEIL_URL" "$logfile"
 }
 
+# Busy share (percent) of all CPUs over one second, from /proc/stat: the
+# background load the numbers were taken under.
+cpu_sample() { awk '/^cpu / { t = 0; for (i = 2; i <= 9; i++) t += $i; print t, $5 + $6 }' /proc/stat; }
+cpu_busy_pct() {
+    local t0 i0 t1 i1
+    read -r t0 i0 < <(cpu_sample)
+    sleep 1
+    read -r t1 i1 < <(cpu_sample)
+    awk -v dt=$(( t1 - t0 )) -v di=$(( i1 - i0 )) 'BEGIN { if (dt > 0) printf "%.0f", 100 * (dt - di) / dt; else print 0 }'
+}
+
 fmt_ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
 ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
@@ -270,6 +281,11 @@ if [[ $BACKEND == postgres ]]; then
     DB_URL=$BENCH_DATABASE_URL
 else
     DB_URL="$RUN_DIR/bench.db"   # fresh file in this run's temp dir
+fi
+
+BUSY_PCT=$(cpu_busy_pct)
+if (( BUSY_PCT > 20 )); then
+    log "warning: the CPUs were ${BUSY_PCT}% busy with other work before measuring; numbers will be low and noisy"
 fi
 
 log "migrating ($BACKEND)"
@@ -330,6 +346,10 @@ RSS_MB=$(awk -v kb="$HWM_KB" 'BEGIN { printf "%.1f", kb / 1024 }')
 report() {
     local i
     echo "## Throughput and latency (wrk -t1 -c32 -d${SECONDS_PER_RUN}s, one endpoint at a time)"
+    echo
+    local busy_note=""
+    (( BUSY_PCT > 20 )) && busy_note=" — other work was running, the numbers below are not representative"
+    echo "Background CPU load in the second before measuring: ${BUSY_PCT}% busy${busy_note}."
     echo
     results_table "$CEIL_RPS"
     echo

@@ -14,6 +14,8 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 pub const DEV_ISSUER: &str = "efa-dev";
+/// The message of a 401 for a request that sent no token at all.
+pub const NO_TOKEN: &str = "no bearer token";
 pub const DEFAULT_AUDIENCE: &str = "efa-marktplatz";
 
 /// Claims every token must carry.
@@ -35,7 +37,7 @@ pub struct Claims {
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
-    #[error("no bearer token")]
+    #[error("{}", NO_TOKEN)]
     Missing,
     #[error("invalid token: {0}")]
     Invalid(String),

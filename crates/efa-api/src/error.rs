@@ -155,7 +155,13 @@ impl ResponseError for ApiError {
                 // RFC 6750 §3: error_description holds printable ASCII without `"` and `\`
                 // (messages may quote token claims, or contain e.g. an en dash).
                 let quoted: String = msg.chars().map(|c| match c { '"' | '\\' => '\'', ' '..='~' => c, _ => '?' }).collect();
-                res.insert_header((header::WWW_AUTHENTICATE, format!("Bearer realm=\"efa\", error=\"invalid_token\", error_description=\"{quoted}\"")));
+                // RFC 6750 §3.1: a request without credentials gets no error code.
+                let challenge = if msg == crate::auth::NO_TOKEN {
+                    "Bearer realm=\"efa\"".to_owned()
+                } else {
+                    format!("Bearer realm=\"efa\", error=\"invalid_token\", error_description=\"{quoted}\"")
+                };
+                res.insert_header((header::WWW_AUTHENTICATE, challenge));
             }
             _ => {}
         }

@@ -71,6 +71,7 @@ pub struct AgreementDraft<'a> {
 /// Creates one agreement: the next contract number, the published listing and its terms
 /// frozen, the fees for this customer, and the first documents of its contract folder.
 pub fn create_agreement(conn: &mut DbConn, c: &Catalogue, d: &AgreementDraft<'_>) -> Result<AgreementRow, ApiError> {
+    let decided_at = now();
     let service = c.service(d.service_id).ok_or_else(|| ApiError::Conflict("the online service is not published".into()))?;
     let row = efa_store::listings::find(conn, d.service_id)?.ok_or_else(|| ApiError::not_found("no such online service"))?;
     let listing = match &row.published_content {
@@ -127,12 +128,17 @@ pub fn create_agreement(conn: &mut DbConn, c: &Catalogue, d: &AgreementDraft<'_>
     // The folder starts with the history that led here: the request's decisions and messages.
     if let Some(rid) = d.request_id {
         let (events, _) = efa_store::audit::list(conn, &efa_store::audit::AuditQuery { resource_id: Some(rid.to_owned()), limit: 1000, ..Default::default() })?;
-        for e in events.iter().rev() {
+        // Messages have audit events too; they go into the folder once, as messages.
+        for e in events.iter().rev().filter(|e| e.action != "reuse_request.message") {
             document(conn, &a.id, "decision", &format!("{} by {}", e.action, e.actor), e.after.clone().unwrap_or_default(), &e.actor, e.occurred_at)?;
         }
         for m in store::messages(conn, rid)? {
             document(conn, &a.id, "message", &format!("Message from {}", m.author), m.body, &m.author, m.created_at)?;
         }
+        // The acceptance that makes this agreement: its audit event is written when the
+        // transaction ends, after this, so the folder records it here.
+        let accepted = serde_json::json!({"state": "agreement_pending", "start_date": d.start, "minimum_term_months": d.minimum_term_months, "notice_months": d.notice_months});
+        document(conn, &a.id, "decision", &format!("reuse_request.provider_accept by {}", d.actor), accepted.to_string(), d.actor, decided_at)?;
     }
     document(conn, &a.id, "agreement", &format!("Nachnutzungsvertrag {} (terms version {})", a.number, a.terms_version), a.terms_text.clone(), d.actor, now)?;
     Ok(a)

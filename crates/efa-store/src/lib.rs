@@ -9,8 +9,14 @@ pub mod models;
 pub mod reuse;
 pub mod schema;
 pub mod seed;
+pub mod synthetic;
 pub mod tx;
 #[cfg(feature = "test-util")]
 pub mod test_util;
 
 pub use db::{pool, Backend, DbConn, Pool, PooledConn};
+
+/// Contract number of an agreement (shared by the API and the synthetic data).
+pub fn reuse_number(year: i32, seq: i64) -> String {
+    efa_domain::reuse::contract_number(year, seq)
+}

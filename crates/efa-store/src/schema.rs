@@ -320,6 +320,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    users (id) {
+        id -> Text,
+        org_id -> Text,
+        role -> Text,
+        display_name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(kreise -> laender (land_code));
 diesel::joinable!(gemeinden -> laender (land_code));
 diesel::joinable!(lebenslagen -> themenfelder (themenfeld_id));
@@ -355,4 +365,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     agreement_documents,
     onboarding_steps,
     idempotency_keys,
+    users,
 );

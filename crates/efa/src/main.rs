@@ -34,6 +34,13 @@ enum Command {
         /// Folder holding the seed CSV files.
         #[arg(long, env = "EFA_SEED_DIR", default_value = "seed-data")]
         dir: PathBuf,
+        /// Instead of the real data: add the deterministic synthetic national data set for load
+        /// tests (2,000 listings, 200,000 reuse requests, users, bundlers). Needs the real seed first.
+        #[arg(long)]
+        synthetic: bool,
+        /// Random seed of the synthetic data set.
+        #[arg(long, default_value_t = 1, requires = "synthetic")]
+        seed: u64,
     },
     /// Mint a bearer token with the local development key (created next to the database).
     Token {
@@ -73,10 +80,14 @@ fn main() -> anyhow::Result<()> {
             println!("applied {} migration(s){}", applied.len(), if applied.is_empty() { String::new() } else { format!(": {}", applied.join(", ")) });
             Ok(())
         }
-        Command::Seed { dir } => {
+        Command::Seed { dir, synthetic, seed } => {
             let mut conn = cli.config.connect()?;
             if !efa_store::migrations::is_current(&mut conn)? {
                 anyhow::bail!("the database is not migrated; run `efa migrate` first");
+            }
+            if synthetic {
+                println!("{}", efa_store::synthetic::run(&mut conn, seed)?);
+                return Ok(());
             }
             let report = efa_store::seed::run(&mut conn, &dir).with_context(|| format!("seeding from {}", dir.display()))?;
             println!("{report}");

@@ -231,6 +231,12 @@ async fn agreement_step(req: HttpRequest, state: web::Data<AppState>, p: efa_dom
                 if a.state != "pending" {
                     return Err(ApiError::Conflict(format!("agreement {} is {}, not awaiting signatures", a.number, a.state)));
                 }
+                // A request withdrawn while its agreements awaited signatures leaves them void.
+                if let Some(rid) = &a.request_id {
+                    if nn::load_request(conn, rid)?.state == efa_domain::reuse::RequestState::Withdrawn.as_str() {
+                        return Err(ApiError::Conflict(format!("the reuse request of agreement {} was withdrawn; it can no longer be signed", a.number)));
+                    }
+                }
                 if as_provider == efa_domain::Decision::Allow && a.provider_signed_at.is_none() {
                     next.provider_signed_at = Some(t);
                     next.provider_signed_by = Some(actor.subject.clone());

@@ -99,6 +99,10 @@ fn if_match(req: &HttpRequest, required: bool) -> Result<Option<i32>, ApiError> 
         return if required { Err(ApiError::PreconditionRequired) } else { Ok(None) };
     };
     let v = v.to_str().unwrap_or("").trim();
+    if v == "*" {
+        // RFC 9110: "*" matches any current representation.
+        return Ok(None);
+    }
     // Anything that is not one of our ETags cannot match the current revision.
     let rev = v.strip_prefix("\"r").and_then(|r| r.strip_suffix('"')).and_then(|r| r.parse::<i32>().ok());
     rev.map(Some).ok_or(ApiError::PreconditionFailed)

@@ -1,8 +1,9 @@
 //! Concurrent writers: the If-Match guard lets exactly one of many racing edits through,
-//! and a listing is approved (and versioned) once however many approvals race.
+//! and a listing is submitted, approved (and versioned) once however many requests race.
+//! A racer that read the row before the winner wrote must get 409/412, never a 500 (on
+//! SQLite that needs write transactions that take the write lock first, BEGIN IMMEDIATE).
 
 use crate::helpers::{send, Resp};
-use crate::publishing_test;
 use crate::support::*;
 use actix_web::test::TestRequest;
 use serde_json::json;
@@ -31,11 +32,37 @@ async fn join_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
     done.into_iter().map(|v| v.expect("every future finished")).collect()
 }
 
+/// Like `publishing_test!`, with a pool large enough for every racer to hold a connection.
+macro_rules! race_test {
+    ($name:ident, |$w:ident, $app:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            async fn run(backend: efa_store::Backend) {
+                let key = efa_api::auth::DevKey::generate().unwrap();
+                let jwks = key.jwks();
+                let (world, app) = start_with(backend, key, &jwks, 24).await;
+                #[allow(unused_variables)]
+                let ($w, $app) = (&world, &app);
+                $body
+            }
+            #[actix_web::test]
+            async fn sqlite() {
+                run(efa_store::Backend::Sqlite).await
+            }
+            #[actix_web::test]
+            async fn postgres() {
+                run(efa_store::Backend::Postgres).await
+            }
+        }
+    };
+}
+
 fn statuses(rs: &[Resp]) -> Vec<u16> {
     rs.iter().map(|r| r.status.as_u16()).collect()
 }
 
-publishing_test!(twenty_racing_patches_with_one_etag_let_exactly_one_through, |w, app| {
+race_test!(twenty_racing_patches_with_one_etag_let_exactly_one_through, |w, app| {
     let token = w.nrw_publisher();
     let id = created(app, &token, &listing(&nrw(), "Wettlauftest Anwohnerparkausweis", 10092)).await;
     let before = w.counts();
@@ -63,14 +90,14 @@ publishing_test!(twenty_racing_patches_with_one_etag_let_exactly_one_through, |w
     assert_eq!(stored["name"], winner["content"]["name"]);
 });
 
-publishing_test!(racing_approvals_publish_one_version, |w, app| {
+race_test!(racing_approvals_publish_one_version, |w, app| {
     let token = w.nrw_publisher();
     let operator = w.operator();
     let id = created(app, &token, &listing(&nrw(), "Wettlauftest Freigabe", 10092)).await;
     act_ok(app, &id, "submit", &token).await;
     let before = w.counts();
     let uri = format!("/api/v1/online-services/{id}/approve");
-    let requests: Vec<_> = (0..10).map(|_| send(app, bearer(TestRequest::post().uri(&uri), Some(&operator)))).collect();
+    let requests: Vec<_> = (0..20).map(|_| send(app, bearer(TestRequest::post().uri(&uri), Some(&operator)))).collect();
     let responses = join_all(requests).await;
     let codes = statuses(&responses);
     assert_eq!(codes.iter().filter(|&&c| c == 200).count(), 1, "{codes:?}");
@@ -83,7 +110,21 @@ publishing_test!(racing_approvals_publish_one_version, |w, app| {
     assert_eq!(versions["total"], 1);
 });
 
-publishing_test!(racing_creates_each_get_their_own_listing_and_event, |w, app| {
+race_test!(racing_submits_move_the_listing_once, |w, app| {
+    let token = w.nrw_publisher();
+    let id = created(app, &token, &listing(&nrw(), "Wettlauftest Einreichung", 10092)).await;
+    let before = w.counts();
+    let uri = format!("/api/v1/online-services/{id}/submit");
+    let requests: Vec<_> = (0..20).map(|_| send(app, bearer(TestRequest::post().uri(&uri), Some(&token)))).collect();
+    let responses = join_all(requests).await;
+    let codes = statuses(&responses);
+    assert_eq!(codes.iter().filter(|&&c| c == 200).count(), 1, "{codes:?}");
+    assert!(codes.iter().all(|&c| c == 200 || c == 409 || c == 412), "{codes:?}: {:?}", responses.iter().map(|r| r.text()).collect::<Vec<_>>());
+    assert_eq!(w.counts().events, before.events + 1);
+    assert_eq!(w.row_state(&id), ("in_review".to_owned(), 2, None, None));
+});
+
+race_test!(racing_creates_each_get_their_own_listing_and_event, |w, app| {
     let token = w.nrw_publisher();
     let before = w.counts();
     let bodies: Vec<_> = (0..8).map(|i| listing(&nrw(), &format!("Parallelanlage {i}"), 10092)).collect();

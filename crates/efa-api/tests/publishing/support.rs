@@ -84,9 +84,20 @@ pub async fn start_with_jwks(
     key: DevKey,
     jwks: &str,
 ) -> (World, impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error>) {
+    start_with(backend, key, jwks, 4).await
+}
+
+/// As [`start_with_jwks`], with a connection pool of `pool_size` (racing writers need more
+/// connections than the default four to be inside their transactions at the same time).
+pub async fn start_with(
+    backend: Backend,
+    key: DevKey,
+    jwks: &str,
+    pool_size: u32,
+) -> (World, impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error>) {
     let db = TestDb::seeded(backend);
     let verifier = Verifier::from_jwks(jwks, DEV_ISSUER, DEFAULT_AUDIENCE).expect("verifier from JWKS");
-    let state = efa_api::AppState::with_verifier(db.pool(), verifier);
+    let state = efa_api::AppState::with_verifier(efa_store::pool(db.url(), pool_size), verifier);
     state.reload_catalogue().await.expect("load the catalogue");
     let app = helpers::init_with(state).await;
     (World { db, key }, app)

@@ -1,0 +1,368 @@
+//! The Nachnutzung harness: a seeded database per test with a bundler and its members, the app
+//! with a verifier that trusts a per-test key, tokens per role, request helpers, published
+//! listings with prices, direct database reads, and the hand arithmetic the tests check against.
+
+use crate::helpers::{self, assert_problem, Request, Resp};
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::test::TestRequest;
+use chrono::{Datelike, NaiveDate};
+use diesel::prelude::*;
+use efa_api::auth::{claims_for, DevKey, Verifier, DEFAULT_AUDIENCE, DEV_ISSUER};
+pub use efa_domain::Role;
+use efa_store::audit::AuditEventRow;
+use efa_store::reuse::{AgreementRow, ReuseRequestRow};
+use efa_store::schema::{agreements, audit_events, org_memberships, organisations, reuse_requests};
+use efa_store::seed::seed_id;
+use efa_store::test_util::TestDb;
+use efa_store::Backend;
+use serde_json::{json, Value};
+use std::future::Future;
+use std::pin::Pin;
+use std::task::Poll;
+
+/// The in-process app, whatever its body type.
+pub trait TestApp: Service<Request, Response = ServiceResponse<Self::Body>, Error = actix_web::Error> {
+    type Body: MessageBody;
+}
+
+impl<S, B: MessageBody> TestApp for S
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+{
+    type Body = B;
+}
+
+/// Runs a test body on SQLite and on PostgreSQL, each on its own seeded database.
+/// `nn_test!(name, |w, app| { ... })`: `w` is the [`World`], `app` the service.
+#[macro_export]
+macro_rules! nn_test {
+    ($name:ident, |$w:ident, $app:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[actix_web::test]
+            async fn sqlite() {
+                let (world, app) = $crate::support::start(efa_store::Backend::Sqlite).await;
+                #[allow(unused_variables)]
+                let ($w, $app) = (&world, &app);
+                $body
+            }
+            #[actix_web::test]
+            async fn postgres() {
+                let (world, app) = $crate::support::start(efa_store::Backend::Postgres).await;
+                #[allow(unused_variables)]
+                let ($w, $app) = (&world, &app);
+                $body
+            }
+        }
+    };
+}
+
+pub const KOELN: &str = "05315000";
+pub const BONN: &str = "05314000";
+pub const MUENCHEN: &str = "09162000";
+pub const KIEL: &str = "01002000";
+pub const PROVIDER: &str = "nrw-publisher";
+pub const BUNDLER: &str = "bundler-user";
+
+/// Land NRW (government): provider of the listings here, and the NRW coordinator's organisation.
+pub fn nrw() -> String {
+    seed_id("land", "05")
+}
+
+/// The organisation of a Gemeinde.
+pub fn org(ags: &str) -> String {
+    seed_id("kommune", ags)
+}
+
+/// The test bundler (Bündelnde Organisation) of Köln and Bonn.
+pub fn bundler_org() -> String {
+    seed_id("org", "Zweckverband Nachnutzungstest Rheinland")
+}
+
+pub fn fitko() -> String {
+    seed_id("org", "FITKO (Föderale IT-Kooperation)")
+}
+
+/// The year contract numbers carry: the year the agreement is made.
+pub fn this_year() -> i32 {
+    chrono::Utc::now().year()
+}
+
+pub fn number(seq: i64) -> String {
+    format!("EFA-{}-{seq:06}", this_year())
+}
+
+pub fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+/// Pro rata by days, computed here independently: the days from `start` to 31 December
+/// inclusive over the days of the year, rounded half up to the cent.
+pub fn pro_rata(annual: i64, start: NaiveDate) -> i64 {
+    let year_days = (date(start.year() + 1, 1, 1) - date(start.year(), 1, 1)).num_days();
+    let remaining = (date(start.year(), 12, 31) - start).num_days() + 1;
+    let (whole, rest) = ((annual * remaining) / year_days, (annual * remaining) % year_days);
+    if 2 * rest >= year_days { whole + 1 } else { whole }
+}
+
+pub struct World {
+    pub db: TestDb,
+    pub key: DevKey,
+}
+
+/// A seeded database with a bundler of Köln and Bonn, and the app over it.
+pub async fn start(backend: Backend) -> (World, impl TestApp) {
+    let db = TestDb::seeded(backend);
+    let now = chrono::Utc::now().naive_utc();
+    let mut conn = db.conn();
+    diesel::insert_into(organisations::table)
+        .values((
+            organisations::id.eq(bundler_org()),
+            organisations::name.eq("Zweckverband Nachnutzungstest Rheinland"),
+            organisations::kind.eq("bundler"),
+            organisations::land_code.eq(Some("05")),
+            organisations::created_at.eq(now),
+            organisations::updated_at.eq(now),
+        ))
+        .execute(&mut conn)
+        .expect("insert bundler");
+    for member in [KOELN, BONN] {
+        diesel::insert_into(org_memberships::table)
+            .values((org_memberships::bundler_org_id.eq(bundler_org()), org_memberships::member_org_id.eq(org(member))))
+            .execute(&mut conn)
+            .expect("insert membership");
+    }
+    drop(conn);
+    let key = DevKey::generate().expect("dev key");
+    let verifier = Verifier::from_jwks(&key.jwks(), DEV_ISSUER, DEFAULT_AUDIENCE).expect("verifier");
+    let state = efa_api::AppState::with_verifier(db.pool(), verifier);
+    state.reload_catalogue().await.expect("load the catalogue");
+    let app = helpers::init_with(state).await;
+    (World { db, key }, app)
+}
+
+impl World {
+    pub fn token(&self, sub: &str, org: &str, roles: &[Role], land: Option<&str>) -> String {
+        self.key.mint(&claims_for(sub, org, roles, land, DEV_ISSUER, DEFAULT_AUDIENCE, 3600)).expect("mint")
+    }
+
+    /// A provider_publisher of Land NRW.
+    pub fn provider(&self) -> String {
+        self.token(PROVIDER, &nrw(), &[Role::ProviderPublisher], None)
+    }
+
+    pub fn operator(&self) -> String {
+        self.token("fitko-operator", &fitko(), &[Role::Operator], None)
+    }
+
+    /// The land_coordinator of `land`, in that Land's government.
+    pub fn coordinator(&self, land: &str) -> String {
+        self.token(&format!("coordinator-{land}"), &seed_id("land", land), &[Role::LandCoordinator], Some(land))
+    }
+
+    /// A municipality_user of the Gemeinde `ags`.
+    pub fn kommune(&self, ags: &str) -> String {
+        self.token(&format!("user-{ags}"), &org(ags), &[Role::MunicipalityUser], None)
+    }
+
+    pub fn bundler(&self) -> String {
+        self.token(BUNDLER, &bundler_org(), &[Role::Bundler], None)
+    }
+
+    pub fn conn(&self) -> efa_store::DbConn {
+        self.db.conn()
+    }
+
+    pub fn request_row(&self, id: &str) -> ReuseRequestRow {
+        efa_store::reuse::find_request(&mut self.conn(), id).expect("read request").expect("request row")
+    }
+
+    pub fn agreement_row(&self, number: &str) -> AgreementRow {
+        efa_store::reuse::find_agreement(&mut self.conn(), number).expect("read agreement").expect("agreement row")
+    }
+
+    pub fn count_requests(&self) -> i64 {
+        reuse_requests::table.count().get_result(&mut self.conn()).expect("count requests")
+    }
+
+    pub fn count_agreements(&self) -> i64 {
+        agreements::table.count().get_result(&mut self.conn()).expect("count agreements")
+    }
+
+    /// Every agreement number, ascending.
+    pub fn agreement_numbers(&self) -> Vec<String> {
+        agreements::table.order(agreements::number).select(agreements::number).load(&mut self.conn()).expect("numbers")
+    }
+
+    /// The audit events about one resource, oldest first, straight from the database.
+    pub fn events_of(&self, resource: &str) -> Vec<AuditEventRow> {
+        audit_events::table
+            .filter(audit_events::resource_id.eq(resource))
+            .order((audit_events::occurred_at.asc(), audit_events::id.asc()))
+            .select(AuditEventRow::as_select())
+            .load(&mut self.conn())
+            .expect("load events")
+    }
+
+    pub fn actions_of(&self, resource: &str) -> Vec<String> {
+        self.events_of(resource).into_iter().map(|e| e.action).collect()
+    }
+}
+
+pub fn bearer(req: TestRequest, token: Option<&str>) -> TestRequest {
+    match token {
+        Some(t) => req.insert_header(("authorization", format!("Bearer {t}"))),
+        None => req,
+    }
+}
+
+pub async fn get_as<A: TestApp>(app: &A, uri: &str, token: Option<&str>) -> Resp {
+    helpers::send(app, bearer(TestRequest::get().uri(uri), token)).await
+}
+
+/// POST with an optional JSON body.
+pub async fn post<A: TestApp>(app: &A, uri: &str, token: Option<&str>, body: Option<&Value>) -> Resp {
+    let req = TestRequest::post().uri(uri);
+    let req = match body {
+        Some(b) => req.set_json(b),
+        None => req,
+    };
+    helpers::send(app, bearer(req, token)).await
+}
+
+/// POST with a JSON body and an `Idempotency-Key`.
+pub async fn post_keyed<A: TestApp>(app: &A, uri: &str, token: &str, key: &str, body: &Value) -> Resp {
+    helpers::send(app, bearer(TestRequest::post().uri(uri).insert_header(("idempotency-key", key)).set_json(body), Some(token))).await
+}
+
+/// Asserts `status`; returns the JSON body (for errors: a checked problem document).
+pub fn expect(r: &Resp, status: u16) -> Value {
+    if status >= 400 {
+        return assert_problem(r, status);
+    }
+    assert_eq!(r.status.as_u16(), status, "body: {}", r.text());
+    assert!(r.content_type().starts_with("application/json"), "content-type {:?}", r.content_type());
+    r.json()
+}
+
+pub async fn ok<A: TestApp>(app: &A, uri: &str, token: &str) -> Value {
+    expect(&get_as(app, uri, Some(token)).await, 200)
+}
+
+/// A complete listing of Land NRW with the given price.
+pub fn listing_body(name: &str, price: Value) -> Value {
+    json!({
+        "name": name,
+        "description": "Antrag vollständig online, mit Nachweisupload und Bescheid ins Postfach.",
+        "provider_org_id": nrw(),
+        "ozg_ids": [10092],
+        "lead_land": "05",
+        "efa": true,
+        "status": "live",
+        "reifegrad": 3,
+        "anbindung": ["fit_connect"],
+        "url": "https://service.example.nrw.de/antrag",
+        "price": price,
+        "terms": {"text": "Nutzungsbedingungen 1.0 für die Nachnutzung des Online-Dienstes.", "version": "1.0"},
+        "contact": {"name": "EfA-Servicedesk NRW", "email": "efa@example.nrw.de"},
+        "availability": {"nationwide": true}
+    })
+}
+
+/// The price of most tests: 1,200.00 € a year (pro rata in the first), 500.00 € Anbindung.
+pub fn annual_price() -> Value {
+    json!({"model": "annual", "annual_fee_cents": 120000, "one_off_anbindung_fee_cents": 50000, "pro_rata_first_year": true})
+}
+
+/// Creates (as the NRW publisher), submits and approves (as the operator) a listing; its id.
+pub async fn publish<A: TestApp>(app: &A, w: &World, body: &Value) -> String {
+    let provider = w.provider();
+    let created = expect(&post(app, "/api/v1/online-services", Some(&provider), Some(body)).await, 201);
+    let id = created["id"].as_str().expect("id").to_owned();
+    expect(&post(app, &format!("/api/v1/online-services/{id}/submit"), Some(&provider), None).await, 200);
+    expect(&post(app, &format!("/api/v1/online-services/{id}/approve"), Some(&w.operator()), None).await, 200);
+    id
+}
+
+pub async fn published_service<A: TestApp>(app: &A, w: &World) -> String {
+    publish(app, w, &listing_body("Wohngeld digital (Nachnutzungstest)", annual_price())).await
+}
+
+/// POST /reuse-requests; the raw response.
+pub async fn file<A: TestApp>(app: &A, token: &str, service: &str, municipalities: &[String]) -> Resp {
+    let mut body = json!({"online_service_id": service, "note": "Wir möchten den Dienst nachnutzen."});
+    if !municipalities.is_empty() {
+        body["municipalities"] = json!(municipalities);
+    }
+    post(app, "/api/v1/reuse-requests", Some(token), Some(&body)).await
+}
+
+/// Files a request expecting 201; its id.
+pub async fn filed<A: TestApp>(app: &A, token: &str, service: &str, municipalities: &[String]) -> String {
+    let v = expect(&file(app, token, service, municipalities).await, 201);
+    v["id"].as_str().expect("id").to_owned()
+}
+
+/// POST /reuse-requests/{id}/{action}, with a JSON body where given.
+pub async fn act<A: TestApp>(app: &A, id: &str, action: &str, token: &str, body: Option<Value>) -> Resp {
+    post(app, &format!("/api/v1/reuse-requests/{id}/{action}"), Some(token), body.as_ref()).await
+}
+
+/// An action expecting 200; the request afterwards.
+pub async fn act_ok<A: TestApp>(app: &A, id: &str, action: &str, token: &str, body: Option<Value>) -> Value {
+    expect(&act(app, id, action, token, body).await, 200)
+}
+
+/// Köln files a request for `service`, submits it, and the NRW coordinator approves it.
+pub async fn approved<A: TestApp>(app: &A, w: &World, service: &str) -> String {
+    let koeln = w.kommune(KOELN);
+    let id = filed(app, &koeln, service, &[]).await;
+    act_ok(app, &id, "submit", &koeln, None).await;
+    act_ok(app, &id, "approve", &w.coordinator("05"), None).await;
+    id
+}
+
+pub async fn agreement_step<A: TestApp>(app: &A, number: &str, step: &str, token: &str, body: Option<Value>) -> Resp {
+    post(app, &format!("/api/v1/agreements/{number}/{step}"), Some(token), body.as_ref()).await
+}
+
+/// Polls all futures together on this task until every one is done (like `join_all`): the
+/// in-process service runs their database work on the blocking pool, so they truly race.
+pub async fn join_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
+    let mut pending: Vec<Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
+    let mut done: Vec<Option<F::Output>> = pending.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut waiting = false;
+        for (f, slot) in pending.iter_mut().zip(done.iter_mut()) {
+            if slot.is_none() {
+                match f.as_mut().poll(cx) {
+                    Poll::Ready(v) => *slot = Some(v),
+                    Poll::Pending => waiting = true,
+                }
+            }
+        }
+        if waiting { Poll::Pending } else { Poll::Ready(()) }
+    })
+    .await;
+    done.into_iter().map(|v| v.expect("every future finished")).collect()
+}
+
+pub fn statuses(rs: &[Resp]) -> Vec<u16> {
+    rs.iter().map(|r| r.status.as_u16()).collect()
+}
+
+/// Gemeinden of the seed (not gemeindefrei) in `land`, as (AGS, population), in file order.
+pub fn gemeinden_of(land: &str) -> Vec<(String, i64)> {
+    helpers::seed_csv("gemeinden.csv")
+        .into_iter()
+        .filter(|g| g["land_code"] == land && g["gemeindefrei"] != "true")
+        .map(|g| (g["ags"].clone(), g["einwohner"].parse().expect("einwohner")))
+        .collect()
+}
+
+pub fn population(ags: &str) -> i64 {
+    let land = &ags[..2];
+    gemeinden_of(land).into_iter().find(|(a, _)| a == ags).map(|(_, p)| p).unwrap_or_else(|| panic!("{ags} not in gemeinden.csv"))
+}
