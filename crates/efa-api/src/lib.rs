@@ -4,6 +4,7 @@ pub mod app;
 pub mod auth;
 pub mod catalogue;
 pub mod costs;
+pub mod coverage;
 pub mod error;
 pub mod extract;
 pub mod handlers;

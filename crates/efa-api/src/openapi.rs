@@ -21,6 +21,7 @@ use utoipa::OpenApi;
         (name = "places", description = "Länder, Kreise and Gemeinden (Destatis Gemeindeverzeichnis)"),
         (name = "publishing", description = "Providers publish listings; operators review them"),
         (name = "nachnutzung", description = "Reuse requests, framework agreements and accession, licence agreements, onboarding, cost estimates"),
+        (name = "coverage", description = "Which OZG-Leistungen each Gemeinde can really do online; the federal dashboard's records; what to order next"),
         (name = "audit", description = "The append-only audit log"),
         (name = "operations", description = "Health, readiness, metrics")
     ),

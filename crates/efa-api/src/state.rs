@@ -14,11 +14,18 @@ pub struct AppState {
     pub catalogue: CatalogueHandle,
     pub metrics: Arc<Metrics>,
     pub verifier: Arc<Verifier>,
+    pub coverage: crate::coverage::CoverageHandle,
 }
 
 impl AppState {
     pub fn with_verifier(pool: Pool, verifier: Verifier) -> AppState {
-        AppState { pool, catalogue: CatalogueHandle::default(), metrics: Arc::new(Metrics::default()), verifier: Arc::new(verifier) }
+        AppState {
+            pool,
+            catalogue: CatalogueHandle::default(),
+            metrics: Arc::new(Metrics::default()),
+            verifier: Arc::new(verifier),
+            coverage: crate::coverage::CoverageHandle::default(),
+        }
     }
 
     /// State whose verifier trusts a key nobody holds: every token is refused (fails closed).
@@ -43,11 +50,32 @@ impl AppState {
         .await?
     }
 
-    /// Rebuilds the catalogue snapshot from the database.
+    /// Rebuilds the catalogue snapshot from the database, and the coverage built on it.
     pub async fn reload_catalogue(&self) -> Result<(), ApiError> {
         let next = self.db(|conn| catalogue::load(conn).map_err(ApiError::Internal)).await?;
         self.catalogue.replace(next);
+        self.reload_coverage().await
+    }
+
+    /// Rebuilds the coverage index: after an agreement goes live or ends.
+    pub async fn reload_coverage(&self) -> Result<(), ApiError> {
+        let c = self.catalogue.current();
+        if !c.loaded {
+            return Ok(());
+        }
+        let index = self
+            .db(move |conn| {
+                let live = efa_store::reuse::live_agreements(conn)?;
+                Ok(crate::coverage::CoverageIndex::build(c, &live))
+            })
+            .await?;
+        self.coverage.replace(index);
         Ok(())
+    }
+
+    /// The current coverage index (503 until the catalogue is loaded).
+    pub fn coverage(&self) -> Result<Arc<crate::coverage::CoverageIndex>, ApiError> {
+        self.coverage.current().ok_or(ApiError::Unavailable)
     }
 
     /// The current snapshot. Until the first load succeeds the API answers 503, not an

@@ -224,6 +224,8 @@ pub struct OnlineServiceDetail {
     pub prices: Prices,
     /// Lifecycle of the marketplace listing; drafts are shown to their provider only.
     pub listing_state: efa_domain::listing::ListingState,
+    /// Where the service is live without an agreement of its own.
+    pub reach: efa_domain::listing::Reach,
     /// Number of the published version shown; absent for a never-published draft.
     pub published_version: Option<i32>,
     /// Conformance with the EfA-Mindestanforderungen, per criterion.

@@ -11,8 +11,11 @@ pub struct EnumError {
     pub got: String,
 }
 
+// `$wire` is a `tt`, not a `literal`: utoipa reads `#[serde(rename = …)]` only from a bare
+// literal token, and a `literal` fragment reaches it wrapped in an invisible group, which made
+// the OpenAPI enums list the Rust variant names ("InDevelopment") instead of the wire names.
 macro_rules! string_enum {
-    ($(#[$m:meta])* $name:ident, $kind:literal { $($(#[$vm:meta])* $variant:ident = $wire:literal),+ $(,)? }) => {
+    ($(#[$m:meta])* $name:ident, $kind:literal { $($(#[$vm:meta])* $variant:ident = $wire:tt),+ $(,)? }) => {
         $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
         pub enum $name {

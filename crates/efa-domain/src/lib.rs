@@ -6,6 +6,7 @@
 
 pub mod codes;
 pub mod costs;
+pub mod coverage;
 pub mod enums;
 pub mod listing;
 pub mod money;

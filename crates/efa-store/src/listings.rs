@@ -37,6 +37,7 @@ fn public_columns(row: &mut OnlineServiceRow, c: &ListingContent) {
     row.annual_fee_cents = c.price.as_ref().and_then(|p| p.annual_fee_cents).map(|x| x.get());
     row.per_inhabitant_cents = c.price.as_ref().and_then(|p| p.per_inhabitant_cents).map(|x| x.get());
     row.per_use_cents = c.price.as_ref().and_then(|p| p.per_use_cents).map(|x| x.get());
+    row.reach = c.reach.as_str().to_owned();
 }
 
 fn to_json(c: &ListingContent) -> QueryResult<String> {
@@ -70,6 +71,7 @@ pub fn create(conn: &mut DbConn, id: &str, content: &ListingContent, now: NaiveD
         review_note: None,
         published_content: None,
         published_version: None,
+        reach: content.reach.as_str().to_owned(),
     };
     public_columns(&mut row, content);
     diesel::insert_into(s::table).values(&row).execute(conn)?;
@@ -134,6 +136,7 @@ pub fn publish(conn: &mut DbConn, row: &OnlineServiceRow, content: &ListingConte
             s::annual_fee_cents.eq(next.annual_fee_cents),
             s::per_inhabitant_cents.eq(next.per_inhabitant_cents),
             s::per_use_cents.eq(next.per_use_cents),
+            s::reach.eq(&next.reach),
             s::listing_state.eq(ListingState::Published.as_str()),
             s::published_content.eq(Some(&json)),
             s::published_version.eq(Some(version)),
@@ -192,6 +195,7 @@ pub fn working_copy(conn: &mut DbConn, row: &OnlineServiceRow) -> QueryResult<se
         "reifegrad": row.reifegrad,
         "anbindung": anbindung,
         "url": row.url,
+        "reach": row.reach,
     });
     if let Some(model) = &row.price_model {
         v["price"] = serde_json::json!({

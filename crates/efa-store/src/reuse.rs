@@ -272,3 +272,21 @@ pub fn mark_step(conn: &mut DbConn, row: &OnboardingRow) -> QueryResult<bool> {
 pub fn steps(conn: &mut DbConn, agreement_id: &str) -> QueryResult<Vec<OnboardingRow>> {
     ob::table.filter(ob::agreement_id.eq(agreement_id)).order(ob::done_at).select(OnboardingRow::as_select()).load(conn)
 }
+
+/// (number, online_service_id, customer_org_id, signatory_org_id) of every live agreement.
+pub fn live_agreements(conn: &mut DbConn) -> QueryResult<Vec<(String, String, String, String)>> {
+    ag::table
+        .filter(ag::state.eq("live"))
+        .select((ag::number, ag::online_service_id, ag::customer_org_id, ag::signatory_org_id))
+        .order(ag::number)
+        .load(conn)
+}
+
+/// Signature and go-live dates for the adoption report, optionally of one service.
+pub fn adoption_rows(conn: &mut DbConn, service: Option<&str>) -> QueryResult<Vec<(String, Option<NaiveDateTime>, Option<NaiveDate>)>> {
+    let mut q = ag::table.into_boxed();
+    if let Some(s) = service {
+        q = q.filter(ag::online_service_id.eq(s.to_owned()));
+    }
+    q.select((ag::customer_org_id, ag::customer_signed_at, ag::live_since)).load(conn)
+}

@@ -128,6 +128,7 @@ diesel::table! {
         review_note -> Nullable<Text>,
         published_content -> Nullable<Text>,
         published_version -> Nullable<Integer>,
+        reach -> Text,
     }
 }
 

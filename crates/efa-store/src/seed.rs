@@ -139,7 +139,7 @@ pub fn write(conn: &mut DbConn, d: &SeedData) -> QueryResult<()> {
         upsert!(conn, d.services, online_services, (id), [
             name, description, provider_org_id, lead_land_code, efa, status, reifegrad, url, price_model,
             one_off_fee_cents, annual_fee_cents, per_inhabitant_cents, per_use_cents, source, listing_state,
-            published_version,
+            published_version, reach,
         ]);
         // The links of seeded services belong to the seed: replace them wholesale.
         let ids: Vec<&str> = d.services.iter().map(|s| s.id.as_str()).collect();

@@ -188,6 +188,7 @@ pub fn run(conn: &mut DbConn, seed: u64) -> anyhow::Result<SyntheticReport> {
                 review_note: None,
                 published_content: None,
                 published_version: Some(1),
+                reach: if rng.chance(3) { "land_wide" } else { "agreements" }.into(),
             });
         }
         insert_chunks!(conn, online_services::table, listings);

@@ -137,8 +137,16 @@ fn serve(config: &Config, bind: &str, workers: Option<usize>) -> anyhow::Result<
     let state = efa_api::AppState::with_verifier(pool.clone(), config.verifier()?);
     // Load the catalogue before accepting traffic; if the database is down, start anyway:
     // /readyz answers 503 and loads the catalogue once the database is back.
-    match pool.get().map_err(anyhow::Error::from).and_then(|mut c| efa_api::catalogue::load(&mut c)) {
-        Ok(c) => state.catalogue.replace(c),
+    let loaded = pool.get().map_err(anyhow::Error::from).and_then(|mut conn| {
+        let catalogue = efa_api::catalogue::load(&mut conn)?;
+        let live = efa_store::reuse::live_agreements(&mut conn)?;
+        Ok((catalogue, live))
+    });
+    match loaded {
+        Ok((catalogue, live)) => {
+            state.catalogue.replace(catalogue);
+            state.coverage.replace(efa_api::coverage::CoverageIndex::build(state.catalogue.current(), &live));
+        }
         Err(e) => tracing::warn!(error = %e, "catalogue not loaded at start; /readyz stays 503 until the database is reachable"),
     }
     let workers = workers.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2));

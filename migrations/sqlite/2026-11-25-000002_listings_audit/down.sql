@@ -2,6 +2,7 @@ DROP TABLE audit_events;
 DROP TABLE org_memberships;
 DROP TABLE listing_versions;
 DROP INDEX online_services_state_idx;
+ALTER TABLE online_services DROP COLUMN reach;
 ALTER TABLE online_services DROP COLUMN review_note;
 ALTER TABLE online_services DROP COLUMN published_version;
 ALTER TABLE online_services DROP COLUMN published_content;

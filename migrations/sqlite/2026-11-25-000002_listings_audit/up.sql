@@ -13,6 +13,10 @@ ALTER TABLE online_services ADD COLUMN published_content TEXT;
 -- NULL until first approved; seeded entries count as version 1
 ALTER TABLE online_services ADD COLUMN published_version INTEGER;
 ALTER TABLE online_services ADD COLUMN review_note TEXT;
+-- where the service is live without an agreement of its own: nowhere (agreements),
+-- in every Gemeinde of its lead Land (land_wide), or everywhere (nationwide)
+ALTER TABLE online_services ADD COLUMN reach TEXT NOT NULL DEFAULT 'agreements'
+    CHECK (reach IN ('agreements', 'land_wide', 'nationwide'));
 CREATE INDEX online_services_state_idx ON online_services (listing_state);
 
 CREATE TABLE listing_versions (

@@ -2,7 +2,7 @@
 
 use super::*;
 use chrono::{DateTime, Utc};
-use efa_domain::listing::{ListingContent, ListingState};
+use efa_domain::listing::{ListingContent, ListingState, Reach};
 use efa_domain::{fold, Anbindung, OrgKind, PriceModel, Reifegrad, ServiceStatus};
 use efa_store::models::*;
 use efa_store::DbConn;
@@ -208,6 +208,7 @@ pub fn build(r: Rows) -> anyhow::Result<Catalogue> {
                 },
                 ozg_ids,
                 listing_state: ListingState::Published,
+                reach: Reach::parse(&s.reach)?,
                 published_version: s.published_version,
                 extras: published,
                 source: s.source.clone(),
@@ -285,6 +286,7 @@ struct Facts {
     prices: Prices,
     ozg_ids: Vec<i32>,
     listing_state: ListingState,
+    reach: Reach,
     published_version: Option<i32>,
     extras: Option<ListingContent>,
     source: String,
@@ -317,6 +319,7 @@ impl Facts {
             },
             ozg_ids: c.ozg_ids.iter().map(|o| o.get()).collect(),
             listing_state: state,
+            reach: c.reach,
             published_version: row.published_version,
             extras: Some(c),
             source: row.source.clone(),
@@ -363,6 +366,7 @@ fn make_entry(c: &Catalogue, f: Facts, tf_name: &HashMap<i32, String>) -> anyhow
         description: f.description,
         prices: f.prices,
         listing_state: f.listing_state,
+        reach: f.reach,
         published_version: f.published_version,
         conformance: extras.as_ref().map(|e| e.conformance.clone()).unwrap_or_default(),
         terms: extras.as_ref().and_then(|e| e.terms.clone()),

@@ -300,6 +300,12 @@ async fn agreement_step(req: HttpRequest, state: web::Data<AppState>, p: efa_dom
         Ok((detail(conn, fresh)?, note))
     })
     .await?;
+    // Going live and ending change what is covered where.
+    if matches!(d.agreement.state.as_str(), "live" | "terminated") {
+        if let Err(e) = state.reload_coverage().await {
+            tracing::error!(error = %e, "coverage rebuild failed");
+        }
+    }
     Ok(HttpResponse::Ok().json(d))
 }
 

@@ -4,6 +4,7 @@
 pub mod agreements;
 pub mod audit;
 pub mod catalogue;
+pub mod coverage;
 pub mod listings;
 pub mod ops;
 pub mod organisations;

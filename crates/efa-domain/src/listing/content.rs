@@ -15,6 +15,24 @@ crate::enums::string_enum!(
     }
 );
 
+crate::enums::string_enum!(
+    /// Where the service is live without an agreement of its own.
+    Reach, "reach" {
+        /// Only where an agreement makes it live.
+        Agreements = "agreements",
+        /// In every Gemeinde of its lead Land (a Land-run service).
+        LandWide = "land_wide",
+        /// In every Gemeinde.
+        Nationwide = "nationwide",
+    }
+);
+
+impl Default for Reach {
+    fn default() -> Reach {
+        Reach::Agreements
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Conformance {
     /// Code of the EfA-Mindestanforderung (e.g. `MA-01`).
@@ -93,4 +111,7 @@ pub struct ListingContent {
     pub contact: Option<Contact>,
     pub availability: Availability,
     pub anbindung_details: AnbindungDetails,
+    /// Where it is live without agreements; Land-wide needs a lead Land.
+    #[serde(default)]
+    pub reach: Reach,
 }

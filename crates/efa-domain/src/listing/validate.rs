@@ -165,7 +165,7 @@ fn array<'a>(m: &'a Map<String, Value>, path: &str, key: &str, e: &mut Errors) -
 
 const TOP_LEVEL: &[&str] = &[
     "name", "description", "provider_org_id", "ozg_ids", "lead_land", "efa", "status", "reifegrad", "anbindung", "url",
-    "price", "conformance", "terms", "contact", "availability", "anbindung_details",
+    "price", "conformance", "terms", "contact", "availability", "anbindung_details", "reach",
 ];
 
 /// Checks a whole listing body; all problems at once.
@@ -250,6 +250,10 @@ pub fn validate_listing(body: &Value, refs: &dyn ListingRefs) -> Result<ListingC
             fachverfahren_interfaces: interfaces,
         })
     });
+    let reach = parsed(m, "", "reach", false, Reach::parse, &mut e).unwrap_or_default();
+    if reach == Reach::LandWide && lead_land.is_none() && get(m, "lead_land").is_none() {
+        e.add("reach", "land_wide needs a lead_land");
+    }
     if !e.0.is_empty() {
         return Err(e.0);
     }
@@ -271,6 +275,7 @@ pub fn validate_listing(body: &Value, refs: &dyn ListingRefs) -> Result<ListingC
             contact,
             availability,
             anbindung_details: anbindung_details.unwrap_or_default(),
+            reach,
         }),
         _ => Err(vec![FieldError { field: "body".into(), message: "incomplete listing".into() }]),
     }

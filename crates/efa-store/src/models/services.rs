@@ -42,6 +42,7 @@ pub struct OnlineServiceRow {
     pub review_note: Option<String>,
     pub published_content: Option<String>,
     pub published_version: Option<i32>,
+    pub reach: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Queryable, Selectable, Insertable)]

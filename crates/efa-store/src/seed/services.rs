@@ -156,6 +156,8 @@ fn read_efa_projects(
             review_note: None,
             published_content: None,
             published_version: Some(1),
+            // The sources do not say where a project's service is live.
+            reach: "agreements".into(),
         });
         Ok(())
     })
@@ -233,6 +235,8 @@ fn read_wsp(dir: &Path, d: &mut SeedData, now: chrono::NaiveDateTime) -> Result<
             review_note: None,
             published_content: None,
             published_version: Some(1),
+            // The WSP is the Land's portal for every NRW Gemeinde ("396 Städte und Gemeinden").
+            reach: "land_wide".into(),
         });
     }
     Ok(())

@@ -1,0 +1,180 @@
+//! Precomputed coverage: per Gemeinde the covering services, per OZG-Leistung the counts of
+//! covered Gemeinden by Kreis and Land. Numbers are exact; nothing is sampled.
+
+use crate::catalogue::Catalogue;
+use efa_domain::coverage::{in_scope_for_gemeinde, Through};
+use efa_domain::listing::Reach;
+use efa_domain::ServiceStatus;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// One way a service is live for a Gemeinde.
+#[derive(Debug, Clone)]
+pub struct Cover {
+    /// Index into `Catalogue::services`.
+    pub service: usize,
+    pub through: Through,
+    pub agreement: Option<String>,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct OzgCounts {
+    pub gemeinden: usize,
+    pub population: i64,
+    pub by_land: HashMap<String, usize>,
+    pub by_kreis: HashMap<String, usize>,
+}
+
+pub struct CoverageIndex {
+    pub catalogue: Arc<Catalogue>,
+    /// Indices into `Catalogue::ozg` of the OZG-Leistungen in scope for Gemeinden.
+    pub in_scope: Vec<usize>,
+    pub in_scope_set: Vec<bool>,
+    /// Live agreements by the customer organisation.
+    by_org: HashMap<String, Vec<Cover>>,
+    /// Organisation id of each Gemeinde (by AGS) and of each Kreis (by code).
+    pub gemeinde_org: HashMap<String, String>,
+    kreis_org: HashMap<String, String>,
+    land_wide: HashMap<String, Vec<usize>>,
+    nationwide: Vec<usize>,
+    /// Per OZG-Leistung index: where it is covered.
+    pub counts: Vec<OzgCounts>,
+    /// Gemeinden (indices into `Catalogue::gemeinden`) per Kreis and per Land.
+    pub gemeinden_by_kreis: HashMap<String, Vec<usize>>,
+    pub gemeinden_by_land: HashMap<String, Vec<usize>>,
+}
+
+/// The best cover of one OZG-Leistung for one Gemeinde.
+#[derive(Debug, Clone)]
+pub struct Best {
+    pub cover: Cover,
+    pub reifegrad: Option<u8>,
+}
+
+impl CoverageIndex {
+    /// `live` = (agreement number, service id, customer org, signatory org) of live agreements.
+    pub fn build(c: Arc<Catalogue>, live: &[(String, String, String, String)]) -> CoverageIndex {
+        let in_scope_set: Vec<bool> = c
+            .ozg
+            .iter()
+            .map(|o| in_scope_for_gemeinde(o.leika.iter().filter_map(|&l| c.leika[l].view.leika_typ.as_deref())))
+            .collect();
+        let in_scope = in_scope_set.iter().enumerate().filter(|(_, s)| **s).map(|(i, _)| i).collect();
+        let is_live = |i: usize| c.services[i].detail.service.status == Some(ServiceStatus::Live);
+        let mut by_org: HashMap<String, Vec<Cover>> = HashMap::new();
+        for (number, service, customer, signatory) in live {
+            let Some(&s) = c.service_by_id.get(service) else { continue };
+            if !is_live(s) {
+                continue;
+            }
+            let through = if customer == signatory { Through::OwnAgreement } else { Through::Bundler };
+            by_org.entry(customer.clone()).or_default().push(Cover { service: s, through, agreement: Some(number.clone()) });
+        }
+        let mut land_wide: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut nationwide = Vec::new();
+        for (i, s) in c.services.iter().enumerate().filter(|(i, _)| is_live(*i)) {
+            match s.detail.reach {
+                Reach::Nationwide => nationwide.push(i),
+                Reach::LandWide => {
+                    if let Some(l) = &s.detail.service.lead_land {
+                        land_wide.entry(l.code.clone()).or_default().push(i);
+                    }
+                }
+                Reach::Agreements => {}
+            }
+        }
+        let mut gemeinde_org = HashMap::new();
+        let mut kreis_org = HashMap::new();
+        for o in &c.orgs {
+            if o.view.kind != efa_domain::OrgKind::Kommune {
+                continue;
+            }
+            match (&o.view.ags, &o.view.ars) {
+                (Some(ags), _) => {
+                    gemeinde_org.insert(ags.clone(), o.view.id.clone());
+                }
+                (None, Some(ars)) if ars.len() == 12 && ars[5..].bytes().all(|b| b == b'0') => {
+                    kreis_org.insert(ars[..5].to_owned(), o.view.id.clone());
+                }
+                _ => {}
+            }
+        }
+        let mut gemeinden_by_kreis: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut gemeinden_by_land: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, g) in c.gemeinden.iter().enumerate().filter(|(_, g)| !g.view.gemeindefrei) {
+            gemeinden_by_land.entry(g.view.land.code.clone()).or_default().push(i);
+            if let Some(k) = &g.view.kreis {
+                gemeinden_by_kreis.entry(k.code.clone()).or_default().push(i);
+            }
+        }
+        let mut index = CoverageIndex {
+            in_scope,
+            in_scope_set,
+            by_org,
+            gemeinde_org,
+            kreis_org,
+            land_wide,
+            nationwide,
+            counts: vec![OzgCounts::default(); c.ozg.len()],
+            gemeinden_by_kreis,
+            gemeinden_by_land,
+            catalogue: c,
+        };
+        let c = index.catalogue.clone();
+        let mut counts = vec![OzgCounts::default(); c.ozg.len()];
+        for (gi, g) in c.gemeinden.iter().enumerate().filter(|(_, g)| !g.view.gemeindefrei) {
+            for (o, _) in index.covered(gi) {
+                let e = &mut counts[o];
+                e.gemeinden += 1;
+                e.population += g.view.population;
+                *e.by_land.entry(g.view.land.code.clone()).or_default() += 1;
+                if let Some(k) = &g.view.kreis {
+                    *e.by_kreis.entry(k.code.clone()).or_default() += 1;
+                }
+            }
+        }
+        index.counts = counts;
+        index
+    }
+
+    /// Every covered in-scope OZG-Leistung of Gemeinde `gi` with its best cover:
+    /// the highest Reifegrad, then the closest way (own agreement before Kreis before Land-wide).
+    pub fn covered(&self, gi: usize) -> HashMap<usize, Best> {
+        let c = &self.catalogue;
+        let g = &c.gemeinden[gi].view;
+        let mut best: HashMap<usize, Best> = HashMap::new();
+        let mut offer = |cover: Cover| {
+            let s = &c.services[cover.service];
+            let reifegrad = s.detail.service.reifegrad;
+            for &o in &s.ozg {
+                if !self.in_scope_set[o] {
+                    continue;
+                }
+                let better = match best.get(&o) {
+                    None => true,
+                    Some(b) => (reifegrad, std::cmp::Reverse(cover.through)) > (b.reifegrad, std::cmp::Reverse(b.cover.through)),
+                };
+                if better {
+                    best.insert(o, Best { cover: cover.clone(), reifegrad });
+                }
+            }
+        };
+        if let Some(org) = self.gemeinde_org.get(&g.ags) {
+            for cover in self.by_org.get(org).into_iter().flatten() {
+                offer(cover.clone());
+            }
+        }
+        if let Some(org) = g.kreis.as_ref().and_then(|k| self.kreis_org.get(&k.code)) {
+            for cover in self.by_org.get(org).into_iter().flatten() {
+                offer(Cover { through: Through::Kreis, ..cover.clone() });
+            }
+        }
+        for &s in self.land_wide.get(&g.land.code).into_iter().flatten() {
+            offer(Cover { service: s, through: Through::LandWide, agreement: None });
+        }
+        for &s in &self.nationwide {
+            offer(Cover { service: s, through: Through::Nationwide, agreement: None });
+        }
+        best
+    }
+}
