@@ -1,7 +1,7 @@
 //! Assembles the actix application: routes, extractor error handlers, fallbacks, middleware.
 
 use crate::error::{ApiError, ProblemDetails, PROBLEM_JSON};
-use crate::handlers::{agreements, audit, catalogue, coverage, listings, ops, organisations, places, reuse, review, services};
+use crate::handlers::{agreements, audit, catalogue, coverage, dashboard, frameworks, listings, ops, organisations, places, reuse, review, services};
 use crate::state::AppState;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse};
@@ -53,18 +53,18 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .service(agreements::sign_agreement)
             .service(agreements::terminate_agreement)
             .service(agreements::complete_onboarding_step)
-            .service(agreements::create_framework_agreement)
-            .service(agreements::list_framework_agreements)
-            .service(agreements::approve_framework_agreement)
-            .service(agreements::create_accession)
-            .service(agreements::get_cost_estimate)
+            .service(frameworks::create_framework_agreement)
+            .service(frameworks::list_framework_agreements)
+            .service(frameworks::approve_framework_agreement)
+            .service(frameworks::create_accession)
+            .service(frameworks::get_cost_estimate)
             .service(coverage::get_gemeinde_coverage)
             .service(coverage::get_next_for_gemeinde)
             .service(coverage::get_kreis_coverage)
             .service(coverage::get_land_coverage)
             .service(coverage::get_ozg_coverage)
-            .service(coverage::get_adoption)
-            .service(coverage::get_dashboard_records)
+            .service(dashboard::get_adoption)
+            .service(dashboard::get_dashboard_records)
             .service(organisations::list_organisations)
             .service(organisations::get_organisation)
             .service(places::list_laender)

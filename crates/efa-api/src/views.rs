@@ -186,7 +186,10 @@ pub struct Organisation {
 }
 
 /// Amounts in integer euro cents; absent where the listing states none.
+// Its own schema name: the listing's `Prices` (efa_domain) is another type, and two schemas of
+// one name made the OpenAPI document describe this one with the other's required fields.
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]
+#[schema(as = ServicePrices)]
 pub struct Prices {
     pub one_off_anbindung_fee_cents: Option<i64>,
     pub annual_fee_cents: Option<i64>,

@@ -4,7 +4,7 @@
 //! needs `If-Match` with it (428 without, 412 when stale), so two editors never overwrite
 //! each other unnoticed.
 
-use super::{BadRequest, NotFound, Unavailable};
+use super::{BadRequest, NotFound, PayloadTooLarge, Unavailable, UnsupportedMediaType};
 use crate::catalogue::Catalogue;
 use crate::error::{ApiError, ProblemDetails};
 use crate::extract::{Authenticated, Viewer};
@@ -32,10 +32,37 @@ pub struct Listing {
     pub published_version: Option<i32>,
     /// The reviewer's reason when the last review sent the listing back.
     pub review_note: Option<String>,
-    #[schema(value_type = ListingContent)]
+    #[schema(schema_with = working_copy_schema)]
     pub content: Value,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The schema of `Listing.content`: `ListingContent` with fewer fields required. Written through
+/// this API the working copy is a complete `ListingContent`; an entry that predates the
+/// marketplace (seeded) shows only what its published columns hold
+/// (`efa_store::listings::working_copy`) until its provider completes it with a PATCH.
+fn working_copy_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{Object, OneOfBuilder, Schema, Type};
+    use utoipa::openapi::RefOr;
+    use utoipa::PartialSchema;
+    const SEEDED_MAY_LACK: [&str; 4] = ["status", "conformance", "availability", "anbindung_details"];
+    let mut content = ListingContent::schema();
+    let mut price = listing::Prices::schema();
+    if let RefOr::T(Schema::Object(p)) = &mut price {
+        p.required.retain(|f| f != "pro_rata_first_year");
+    }
+    if let RefOr::T(Schema::Object(o)) = &mut content {
+        o.required.retain(|f| !SEEDED_MAY_LACK.contains(&f.as_str()));
+        o.properties.insert("price".into(), OneOfBuilder::new().item(Object::with_type(Type::Null)).item(price).into());
+        o.description = Some(
+            "The listing's content: a complete `ListingContent` once written through this API. An entry that predates \
+             the marketplace (seeded) shows only its published columns until its provider completes it, so `status`, \
+             `conformance`, `availability`, `anbindung_details` and `price.pro_rata_first_year` may be absent."
+                .into(),
+        );
+    }
+    content
 }
 
 fn etag(revision: i32) -> String {
@@ -200,7 +227,7 @@ pub async fn get_listing(state: web::Data<AppState>, user: Authenticated, path: 
         (status = 412, body = ProblemDetails, content_type = "application/problem+json", description = "Stale If-Match"),
         (status = 422, body = ProblemDetails, content_type = "application/problem+json", description = "Invalid fields, all listed in `errors`"),
         (status = 428, body = ProblemDetails, content_type = "application/problem+json", description = "If-Match missing"),
-        BadRequest, NotFound, Unavailable))]
+        BadRequest, NotFound, PayloadTooLarge, UnsupportedMediaType, Unavailable))]
 #[patch("/online-services/{id}")]
 pub async fn update_online_service(req: HttpRequest, state: web::Data<AppState>, user: Authenticated, path: web::Path<String>, body: web::Json<Value>) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&path)?;
@@ -320,7 +347,7 @@ state_endpoint!(retire_online_service, "/online-services/{id}/retire", ListingAc
         (status = 403, body = ProblemDetails, content_type = "application/problem+json", description = "Not an operator"),
         (status = 409, body = ProblemDetails, content_type = "application/problem+json", description = "Not in review"),
         (status = 422, body = ProblemDetails, content_type = "application/problem+json", description = "Reason missing or too long"),
-        BadRequest, NotFound, Unavailable))]
+        BadRequest, NotFound, PayloadTooLarge, UnsupportedMediaType, Unavailable))]
 #[post("/online-services/{id}/reject")]
 pub async fn reject_online_service(req: HttpRequest, state: web::Data<AppState>, user: Authenticated, path: web::Path<String>, body: web::Json<Value>) -> Result<HttpResponse, ApiError> {
     let parsed: RejectBody = serde_json::from_value(body.into_inner())

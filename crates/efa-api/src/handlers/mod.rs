@@ -5,6 +5,8 @@ pub mod agreements;
 pub mod audit;
 pub mod catalogue;
 pub mod coverage;
+pub mod dashboard;
+pub mod frameworks;
 pub mod listings;
 pub mod ops;
 pub mod organisations;
@@ -30,3 +32,13 @@ pub struct NotFound(#[to_schema] pub ProblemDetails);
 #[derive(IntoResponses)]
 #[response(status = 503, description = "The database is not reachable or the catalogue is not loaded yet.", content_type = "application/problem+json")]
 pub struct Unavailable(#[to_schema] pub ProblemDetails);
+
+/// 413: the JSON body is larger than the limit (64 KiB).
+#[derive(IntoResponses)]
+#[response(status = 413, description = "Body too large.", content_type = "application/problem+json")]
+pub struct PayloadTooLarge(#[to_schema] pub ProblemDetails);
+
+/// 415: the body is missing or not JSON (`application/json`, or `application/merge-patch+json` for PATCH).
+#[derive(IntoResponses)]
+#[response(status = 415, description = "Body missing or not JSON.", content_type = "application/problem+json")]
+pub struct UnsupportedMediaType(#[to_schema] pub ProblemDetails);

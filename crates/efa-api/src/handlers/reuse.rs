@@ -2,7 +2,7 @@
 //! asks to reuse a published service; the coordinator of their Land approves; the provider
 //! accepts, which creates one agreement per municipality.
 
-use super::{BadRequest, NotFound, Unavailable};
+use super::{BadRequest, NotFound, PayloadTooLarge, Unavailable, UnsupportedMediaType};
 use crate::error::{ApiError, ProblemDetails};
 use crate::extract::Authenticated;
 use crate::nachnutzung::{self as nn, now, AgreementDraft};
@@ -105,7 +105,7 @@ async fn is_member(state: &AppState, bundler: &str, municipalities: &[String]) -
         (status = 401, body = ProblemDetails, content_type = "application/problem+json", description = "Missing or invalid token"),
         (status = 403, body = ProblemDetails, content_type = "application/problem+json", description = "Not a municipality user of the Gemeinde, or not its bundler"),
         (status = 422, body = ProblemDetails, content_type = "application/problem+json", description = "Invalid fields, or Idempotency-Key reused with another request"),
-        BadRequest, Unavailable))]
+        BadRequest, PayloadTooLarge, UnsupportedMediaType, Unavailable))]
 #[post("/reuse-requests")]
 pub async fn create_reuse_request(req: HttpRequest, state: web::Data<AppState>, user: Authenticated, body: web::Json<Value>) -> Result<HttpResponse, ApiError> {
     let p = user.0;
@@ -321,7 +321,7 @@ macro_rules! request_step {
                 (status = 403, body = ProblemDetails, content_type = "application/problem+json", description = "Not your decision"),
                 (status = 409, body = ProblemDetails, content_type = "application/problem+json", description = "Not possible in the current state, or someone else decided first"),
                 (status = 422, body = ProblemDetails, content_type = "application/problem+json", description = "Invalid fields"),
-                BadRequest, NotFound, Unavailable))]
+                BadRequest, NotFound, PayloadTooLarge, UnsupportedMediaType, Unavailable))]
         #[post($path)]
         pub async fn $name(req: HttpRequest, state: web::Data<AppState>, user: Authenticated, path: web::Path<String>, body: web::Json<Value>) -> Result<HttpResponse, ApiError> {
             step(req, state, user.0, &path, $step, Some(body.into_inner())).await
@@ -401,7 +401,7 @@ pub async fn list_request_messages(state: web::Data<AppState>, user: Authenticat
     responses((status = 201, body = Message, headers(("Location" = String))),
         (status = 401, body = ProblemDetails, content_type = "application/problem+json", description = "Missing or invalid token"),
         (status = 422, body = ProblemDetails, content_type = "application/problem+json", description = "Empty or too long"),
-        BadRequest, NotFound, Unavailable))]
+        BadRequest, NotFound, PayloadTooLarge, UnsupportedMediaType, Unavailable))]
 #[post("/reuse-requests/{id}/messages")]
 pub async fn create_request_message(req: HttpRequest, state: web::Data<AppState>, user: Authenticated, path: web::Path<String>, body: web::Json<Value>) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&path)?;
