@@ -79,6 +79,9 @@ pub fn create_agreement(conn: &mut DbConn, c: &Catalogue, d: &AgreementDraft<'_>
         None => efa_store::listings::working_copy(conn, &row)?.to_string(),
     };
     let customer = c.org(d.customer_org).ok_or_else(|| ApiError::not_found("no such organisation"))?;
+    if store::open_agreement_exists(conn, d.service_id, d.customer_org)? {
+        return Err(ApiError::Conflict(format!("{} already has an agreement for this service", customer.view.name)));
+    }
     let gemeinde = customer.view.ags.as_deref().and_then(|a| c.gemeinde(a)).ok_or_else(|| ApiError::Conflict(format!("{} is not a Gemeinde", customer.view.name)))?;
     let fees = costs::estimate(c, service, gemeinde, d.start);
     let (terms_text, terms_version) = match d.framework {

@@ -159,7 +159,9 @@ pub fn list_requests(conn: &mut DbConn, org: Option<&str>, land: Option<&str>) -
                 .filter(crate::schema::online_services::provider_org_id.eq(o.to_owned()))
                 .select(crate::schema::online_services::id);
             let covered = rm::table.filter(rm::municipality_org_id.eq(o.to_owned())).select(rm::request_id);
-            let base = rr::requester_org_id.eq(o.to_owned()).or(rr::online_service_id.eq_any(own_services)).or(rr::id.eq_any(covered));
+            // A draft is the requester's business: providers see requests for their services once submitted.
+            let provided = rr::online_service_id.eq_any(own_services).and(rr::state.ne("draft"));
+            let base = rr::requester_org_id.eq(o.to_owned()).or(provided).or(rr::id.eq_any(covered));
             q = match land {
                 Some(l) => q.filter(base.or(rr::land_code.eq(l.to_owned()).and(rr::state.ne("draft")))),
                 None => q.filter(base),
@@ -289,4 +291,15 @@ pub fn adoption_rows(conn: &mut DbConn, service: Option<&str>) -> QueryResult<Ve
         q = q.filter(ag::online_service_id.eq(s.to_owned()));
     }
     q.select((ag::customer_org_id, ag::customer_signed_at, ag::live_since)).load(conn)
+}
+
+/// Whether `customer` already has a pending, active or live agreement for `service`.
+pub fn open_agreement_exists(conn: &mut DbConn, service: &str, customer: &str) -> QueryResult<bool> {
+    let n: i64 = ag::table
+        .filter(ag::online_service_id.eq(service))
+        .filter(ag::customer_org_id.eq(customer))
+        .filter(ag::state.eq_any(["pending", "active", "live"]))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
 }

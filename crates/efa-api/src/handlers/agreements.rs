@@ -308,7 +308,7 @@ async fn agreement_step(req: HttpRequest, state: web::Data<AppState>, p: efa_dom
 }
 
 macro_rules! agreement_endpoint {
-    ($name:ident, $path:literal, $op:literal, $doc:literal, |$b:ident| $step:expr, $($body:tt)*) => {
+    ($name:ident, $path:literal, $op:literal, $doc:literal, |$b:ident| $step:expr, [$($extra:tt)*], $($body:tt)*) => {
         #[doc = $doc]
         #[utoipa::path(tag = "nachnutzung", operation_id = $op, security(("bearer" = [])), $($body)*
             params(("number" = String, Path, description = "Contract number")),
@@ -316,6 +316,7 @@ macro_rules! agreement_endpoint {
                 (status = 401, body = ProblemDetails, content_type = "application/problem+json", description = "Missing or invalid token"),
                 (status = 403, body = ProblemDetails, content_type = "application/problem+json", description = "Not your side of the agreement"),
                 (status = 409, body = ProblemDetails, content_type = "application/problem+json", description = "Not possible in the agreement's state"),
+                $($extra)*
                 BadRequest, NotFound, Unavailable))]
         #[post($path)]
         pub async fn $name(req: HttpRequest, state: web::Data<AppState>, user: Authenticated, path: web::Path<String>, $b: Option<web::Json<Value>>) -> Result<HttpResponse, ApiError> {
@@ -326,10 +327,11 @@ macro_rules! agreement_endpoint {
 }
 
 agreement_endpoint!(sign_agreement, "/agreements/{number}/sign", "sign_agreement",
-    "Sign your side (provider, or the municipality / its bundler); both signed → active.", |_b| Ok::<_, ApiError>(AgreementStep::Sign),);
+    "Sign your side (provider, or the municipality / its bundler); both signed → active.", |_b| Ok::<_, ApiError>(AgreementStep::Sign), [],);
 agreement_endpoint!(terminate_agreement, "/agreements/{number}/terminate", "terminate_agreement",
     "Terminate with notice; the end date follows from notice period and minimum term.",
     |b| parse_body::<Termination>(&b.map(|j| j.into_inner()).unwrap_or(Value::Null)).map(|t| AgreementStep::Terminate(t.notice_date)),
+    [(status = 422, body = ProblemDetails, content_type = "application/problem+json", description = "Invalid fields"),],
     request_body = Option<Termination>,);
 
 /// Mark an onboarding step done (by the party it belongs to); all done → live.

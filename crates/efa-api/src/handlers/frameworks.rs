@@ -2,7 +2,7 @@
 //! OZG-Shop; and the cost estimate a Gemeinde sees before ordering.
 
 use super::agreements::{detail, load, AgreementDetail};
-use super::{BadRequest, NotFound, Unavailable};
+use super::{BadRequest, NotFound, PayloadTooLarge, Unavailable, UnsupportedMediaType};
 use crate::costs::{self, CostEstimate};
 use crate::error::{ApiError, ProblemDetails};
 use crate::extract::Authenticated;
@@ -75,7 +75,7 @@ pub struct NewFramework {
         (status = 401, body = ProblemDetails, content_type = "application/problem+json", description = "Missing or invalid token"),
         (status = 403, body = ProblemDetails, content_type = "application/problem+json", description = "Not a publisher of the listing's provider"),
         (status = 422, body = ProblemDetails, content_type = "application/problem+json", description = "Invalid fields"),
-        BadRequest, Unavailable))]
+        BadRequest, PayloadTooLarge, UnsupportedMediaType, Unavailable))]
 #[post("/framework-agreements")]
 pub async fn create_framework_agreement(req: HttpRequest, state: web::Data<AppState>, user: Authenticated, body: web::Json<Value>) -> Result<HttpResponse, ApiError> {
     let p = user.0;

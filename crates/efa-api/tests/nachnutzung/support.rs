@@ -353,13 +353,22 @@ pub fn statuses(rs: &[Resp]) -> Vec<u16> {
     rs.iter().map(|r| r.status.as_u16()).collect()
 }
 
+/// Gemeinden of the seed (not gemeindefrei) as (Land, AGS, population), in file order;
+/// read once per test binary.
+fn gemeinden() -> &'static [(String, String, i64)] {
+    static ROWS: std::sync::OnceLock<Vec<(String, String, i64)>> = std::sync::OnceLock::new();
+    ROWS.get_or_init(|| {
+        helpers::seed_csv("gemeinden.csv")
+            .into_iter()
+            .filter(|g| g["gemeindefrei"] != "true")
+            .map(|g| (g["land_code"].clone(), g["ags"].clone(), g["einwohner"].parse().expect("einwohner")))
+            .collect()
+    })
+}
+
 /// Gemeinden of the seed (not gemeindefrei) in `land`, as (AGS, population), in file order.
 pub fn gemeinden_of(land: &str) -> Vec<(String, i64)> {
-    helpers::seed_csv("gemeinden.csv")
-        .into_iter()
-        .filter(|g| g["land_code"] == land && g["gemeindefrei"] != "true")
-        .map(|g| (g["ags"].clone(), g["einwohner"].parse().expect("einwohner")))
-        .collect()
+    gemeinden().iter().filter(|(l, _, _)| l == land).map(|(_, ags, people)| (ags.clone(), *people)).collect()
 }
 
 pub fn population(ags: &str) -> i64 {

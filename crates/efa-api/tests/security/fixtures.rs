@@ -62,14 +62,19 @@ pub struct Chain {
     pub active: String,
 }
 
-pub struct Fixtures {
-    pub published: String,
-    pub draft: String,
-    pub in_review: String,
+/// The Nachnutzung side of the fixtures (made only where a test needs it).
+pub struct Nachnutzung {
     pub koeln: Chain,
     pub bundler: Chain,
     pub offered: String,
     pub approved_framework: String,
+}
+
+pub struct Fixtures {
+    pub published: String,
+    pub draft: String,
+    pub in_review: String,
+    pub nn: Option<Nachnutzung>,
 }
 
 /// A complete listing of Land NRW: 1,200.00 € a year, 500.00 € Anbindung.
@@ -165,41 +170,57 @@ async fn chain<A: TestApp>(app: &A, w: &World, service: &str, who: Requester) ->
 }
 
 impl Fixtures {
-    pub async fn build<A: TestApp>(app: &A, w: &World) -> Fixtures {
+    /// The listings; with `nachnutzung` also the requests, agreements and framework agreements.
+    pub async fn build<A: TestApp>(app: &A, w: &World, nachnutzung: bool) -> Fixtures {
         let published = listing(app, w, ListingStage::Published).await;
-        Fixtures {
-            draft: listing(app, w, ListingStage::Draft).await,
-            in_review: listing(app, w, ListingStage::InReview).await,
-            koeln: chain(app, w, &published, Requester::Koeln).await,
-            bundler: chain(app, w, &published, Requester::Bundler).await,
-            offered: framework(app, w, &published, FrameworkStage::Offered).await,
-            approved_framework: framework(app, w, &published, FrameworkStage::Approved).await,
-            published,
-        }
+        let nn = match nachnutzung {
+            false => None,
+            true => Some(Nachnutzung {
+                koeln: chain(app, w, &published, Requester::Koeln).await,
+                bundler: chain(app, w, &published, Requester::Bundler).await,
+                offered: framework(app, w, &published, FrameworkStage::Offered).await,
+                approved_framework: framework(app, w, &published, FrameworkStage::Approved).await,
+            }),
+        };
+        Fixtures { draft: listing(app, w, ListingStage::Draft).await, in_review: listing(app, w, ListingStage::InReview).await, published, nn }
+    }
+
+    pub fn nn(&self) -> &Nachnutzung {
+        self.nn.as_ref().expect("these fixtures were built without the Nachnutzung side")
     }
 
     /// The id of the shared resource of `target` for a requester.
     pub fn id(&self, target: Target, who: Requester) -> Option<String> {
+        if matches!(target, Target::Static | Target::Listing(_)) {
+            return self.listing_id(target);
+        }
+        let nn = self.nn();
         let c = match who {
-            Requester::Koeln => &self.koeln,
-            Requester::Bundler => &self.bundler,
+            Requester::Koeln => &nn.koeln,
+            Requester::Bundler => &nn.bundler,
         };
         Some(
             match target {
-                Target::Static => return None,
-                Target::Listing(ListingStage::Draft) => &self.draft,
-                Target::Listing(ListingStage::InReview) => &self.in_review,
-                Target::Listing(ListingStage::Published) => &self.published,
+                Target::Static | Target::Listing(_) => unreachable!(),
                 Target::Request(RequestStage::Draft) => &c.draft,
                 Target::Request(RequestStage::Submitted) => &c.submitted,
                 Target::Request(RequestStage::LandApproved) => &c.approved,
                 Target::Agreement(AgreementStage::Pending) => &c.pending,
                 Target::Agreement(AgreementStage::Active) => &c.active,
-                Target::Framework(FrameworkStage::Offered) => &self.offered,
-                Target::Framework(FrameworkStage::Approved) => &self.approved_framework,
+                Target::Framework(FrameworkStage::Offered) => &nn.offered,
+                Target::Framework(FrameworkStage::Approved) => &nn.approved_framework,
             }
             .clone(),
         )
+    }
+
+    fn listing_id(&self, target: Target) -> Option<String> {
+        match target {
+            Target::Listing(ListingStage::Draft) => Some(self.draft.clone()),
+            Target::Listing(ListingStage::InReview) => Some(self.in_review.clone()),
+            Target::Listing(ListingStage::Published) => Some(self.published.clone()),
+            _ => None,
+        }
     }
 
     /// A new resource of `target`, for a call that will change it.

@@ -11,7 +11,10 @@
 mod helpers;
 
 mod fixtures;
+mod routes;
 mod table;
 mod world;
 
+mod hostile;
+mod leaks;
 mod matrix;

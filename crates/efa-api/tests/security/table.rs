@@ -104,6 +104,14 @@ pub fn cases() -> Vec<Case> {
         Case { query: "ags=05315000", ..case("get_cost_estimate", Target::Listing(L::Published), PUBLIC) },
         case("list_framework_agreements", S, PUBLIC),
         case("list_audit_events", S, SIGNED_IN),
+        // --- coverage: public figures ---
+        case("get_gemeinde_coverage", S, PUBLIC),
+        case("get_next_for_gemeinde", S, PUBLIC),
+        case("get_kreis_coverage", S, PUBLIC),
+        case("get_land_coverage", S, PUBLIC),
+        case("get_ozg_coverage", S, PUBLIC),
+        case("get_adoption", S, PUBLIC),
+        case("get_dashboard_records", S, PUBLIC),
         // --- publishing ---
         create("create_online_service", S, |_| crate::fixtures::listing_body("Sicherheitstest Neuanlage"), PUBLISHER_ONLY),
         case("get_listing", Target::Listing(L::Draft), DRAFT_READ_SIGNED_IN),
