@@ -15,6 +15,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub verifier: Arc<Verifier>,
     pub coverage: crate::coverage::CoverageHandle,
+    /// The rows of the last full load, reused when only listings changed.
+    rows: Arc<std::sync::Mutex<Option<Arc<catalogue::Rows>>>>,
 }
 
 impl AppState {
@@ -25,6 +27,7 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             verifier: Arc::new(verifier),
             coverage: crate::coverage::CoverageHandle::default(),
+            rows: Arc::default(),
         }
     }
 
@@ -52,7 +55,32 @@ impl AppState {
 
     /// Rebuilds the catalogue snapshot from the database, and the coverage built on it.
     pub async fn reload_catalogue(&self) -> Result<(), ApiError> {
-        let next = self.db(|conn| catalogue::load(conn).map_err(ApiError::Internal)).await?;
+        let (rows, next) = self
+            .db(|conn| {
+                let rows = catalogue::load_rows(conn).map_err(ApiError::Internal)?;
+                let next = catalogue::build(&rows).map_err(ApiError::Internal)?;
+                Ok((rows, next))
+            })
+            .await?;
+        *self.rows.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(rows));
+        self.catalogue.replace(next);
+        self.reload_coverage().await
+    }
+
+    /// After a listing write: reads the listings again and rebuilds on the cached other rows.
+    pub async fn refresh_listings(&self) -> Result<(), ApiError> {
+        let cached = self.rows.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let Some(previous) = cached else {
+            return self.reload_catalogue().await;
+        };
+        let (rows, next) = self
+            .db(move |conn| {
+                let rows = catalogue::reload_listings(conn, &previous).map_err(ApiError::Internal)?;
+                let next = catalogue::build(&rows).map_err(ApiError::Internal)?;
+                Ok((rows, next))
+            })
+            .await?;
+        *self.rows.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(rows));
         self.catalogue.replace(next);
         self.reload_coverage().await
     }

@@ -32,7 +32,7 @@ where
     let out = write_only(state, p, req, f).await?;
     // The change is committed; a failed rebuild must not turn it into an error for the
     // caller. The next write or /readyz retries the rebuild.
-    if let Err(e) = state.reload_catalogue().await {
+    if let Err(e) = state.refresh_listings().await {
         tracing::error!(error = %e, "catalogue rebuild after a write failed");
     }
     Ok(out)

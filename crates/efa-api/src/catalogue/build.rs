@@ -10,7 +10,12 @@ use efa_store::DbConn;
 /// Loads every catalogue table and builds the snapshot. Values the database holds were
 /// checked on the way in; one that still fails to parse is an error, not a silent default.
 pub fn load(conn: &mut DbConn) -> anyhow::Result<Catalogue> {
-    let rows = Rows {
+    build(&load_rows(conn)?)
+}
+
+/// Every row the snapshot is built from.
+pub fn load_rows(conn: &mut DbConn) -> anyhow::Result<Rows> {
+    Ok(Rows {
         laender: LandRow::all(conn)?,
         kreise: KreisRow::all(conn)?,
         gemeinden: GemeindeRow::all(conn)?,
@@ -23,10 +28,21 @@ pub fn load(conn: &mut DbConn) -> anyhow::Result<Catalogue> {
         links: ServiceOzgRow::all(conn)?,
         anbindungen: AnbindungRow::all(conn)?,
         koenigsteiner: KoenigsteinerRow::all(conn)?,
-    };
-    build(rows)
+    })
 }
 
+/// The rows of `previous` with the listings read again: after a listing write nothing else
+/// has changed, and places, catalogue and organisations are most of the rows.
+pub fn reload_listings(conn: &mut DbConn, previous: &Rows) -> anyhow::Result<Rows> {
+    Ok(Rows {
+        services: OnlineServiceRow::all(conn)?,
+        links: ServiceOzgRow::all(conn)?,
+        anbindungen: AnbindungRow::all(conn)?,
+        ..previous.clone()
+    })
+}
+
+#[derive(Clone)]
 pub struct Rows {
     pub laender: Vec<LandRow>,
     pub kreise: Vec<KreisRow>,
@@ -46,7 +62,7 @@ fn utc(t: chrono::NaiveDateTime) -> DateTime<Utc> {
     DateTime::from_naive_utc_and_offset(t, Utc)
 }
 
-pub fn build(r: Rows) -> anyhow::Result<Catalogue> {
+pub fn build(r: &Rows) -> anyhow::Result<Catalogue> {
     let mut c = Catalogue { loaded: true, ..Catalogue::default() };
     c.koenigsteiner_year = r.koenigsteiner.iter().map(|k| k.year).max();
     c.koenigsteiner = r.koenigsteiner.iter().filter(|k| Some(k.year) == c.koenigsteiner_year).map(|k| (k.land_code.clone(), k.share_e5)).collect();
@@ -81,7 +97,7 @@ pub fn build(r: Rows) -> anyhow::Result<Catalogue> {
         });
     }
 
-    for g in r.gemeinden {
+    for g in r.gemeinden.iter().cloned() {
         let kreis = g.kreis_code.as_deref().map(|k| KreisRef { code: k.to_owned(), name: kreis_names.get(k).copied().unwrap_or_default().to_owned() });
         let coordinates = match (g.latitude, g.longitude) {
             (Some(latitude), Some(longitude)) => Some(Coordinates { latitude, longitude }),
@@ -130,7 +146,7 @@ pub fn build(r: Rows) -> anyhow::Result<Catalogue> {
         });
     }
 
-    for l in r.leika {
+    for l in r.leika.iter().cloned() {
         let ozg = l.ozg_id.and_then(|id| c.ozg_by_id.get(&id).copied());
         let idx = c.leika.len();
         if let Some(o) = ozg {
@@ -155,7 +171,7 @@ pub fn build(r: Rows) -> anyhow::Result<Catalogue> {
         });
     }
 
-    for o in r.orgs {
+    for o in r.orgs.iter().cloned() {
         let view = Organisation {
             kind: OrgKind::parse(&o.kind)?,
             land: o.land_code.as_deref().map(land_ref).transpose()?,

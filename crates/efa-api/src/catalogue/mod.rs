@@ -11,7 +11,7 @@ use crate::views::*;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-pub use build::load;
+pub use build::{build, load, load_rows, reload_listings, Rows};
 
 /// One OZG-Leistung with what search needs beside its view.
 #[derive(Debug, Clone)]
