@@ -80,6 +80,7 @@ pub fn read(dir: &Path) -> Result<SeedData, SeedError> {
 /// Reads `dir` and writes it in one transaction.
 pub fn run(conn: &mut DbConn, dir: &Path) -> anyhow::Result<SeedReport> {
     let started = Instant::now();
+    anyhow::ensure!(dir.join("SOURCES.md").is_file(), "{} is not the seed-data folder (it holds no SOURCES.md); pass --dir", dir.display());
     let data = read(dir)?;
     write(conn, &data)?;
     Ok(SeedReport {

@@ -39,6 +39,8 @@ pub struct CoverageIndex {
     nationwide: Vec<usize>,
     /// Per OZG-Leistung index: where it is covered.
     pub counts: Vec<OzgCounts>,
+    /// Per Gemeinde index: how many in-scope OZG-Leistungen are covered.
+    pub covered_count: Vec<usize>,
     /// Gemeinden (indices into `Catalogue::gemeinden`) per Kreis and per Land.
     pub gemeinden_by_kreis: HashMap<String, Vec<usize>>,
     pub gemeinden_by_land: HashMap<String, Vec<usize>>,
@@ -116,14 +118,18 @@ impl CoverageIndex {
             land_wide,
             nationwide,
             counts: vec![OzgCounts::default(); c.ozg.len()],
+            covered_count: vec![0; c.gemeinden.len()],
             gemeinden_by_kreis,
             gemeinden_by_land,
             catalogue: c,
         };
         let c = index.catalogue.clone();
         let mut counts = vec![OzgCounts::default(); c.ozg.len()];
+        let mut covered_count = vec![0; c.gemeinden.len()];
         for (gi, g) in c.gemeinden.iter().enumerate().filter(|(_, g)| !g.view.gemeindefrei) {
-            for (o, _) in index.covered(gi) {
+            let covered = index.covered(gi);
+            covered_count[gi] = covered.len();
+            for (o, _) in covered {
                 let e = &mut counts[o];
                 e.gemeinden += 1;
                 e.population += g.view.population;
@@ -134,6 +140,7 @@ impl CoverageIndex {
             }
         }
         index.counts = counts;
+        index.covered_count = covered_count;
         index
     }
 

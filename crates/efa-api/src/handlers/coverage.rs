@@ -188,7 +188,7 @@ fn area(ix: &CoverageIndex, code: &str, name: &str, members: &[usize]) -> AreaCo
         .iter()
         .map(|&gi| {
             let g = &c.gemeinden[gi].view;
-            let n = ix.covered(gi).len();
+            let n = ix.covered_count[gi];
             GemeindeShare { ags: g.ags.clone(), name: g.name.clone(), population: g.population, covered: n, share: round4(share(n, scope)) }
         })
         .collect();
