@@ -2,6 +2,7 @@
 #   make run    migrate, load the real seed data into an embedded SQLite file, serve on 127.0.0.1:8080
 #   make test   every test, on SQLite and PostgreSQL
 #   make bench  load benchmark report (bench/results.md); not part of make test
+#   make fuzz   spec-driven fuzzing (schemathesis) of the running binary, >= 5,000 requests; not part of make test
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
@@ -11,13 +12,14 @@ DATABASE_URL ?= efa.db
 EFA_BIND ?= 127.0.0.1:8080
 export DATABASE_URL EFA_BIND
 
-.PHONY: help run build test tools postgres openapi bench clean
+.PHONY: help run build test tools postgres openapi bench fuzz clean
 
 help:
 	@echo "make run     migrate, seed the real catalogue into $(DATABASE_URL), serve on http://$(EFA_BIND)"
 	@echo "make test    all tests on SQLite and PostgreSQL (starts the local PostgreSQL if it is down)"
 	@echo "make openapi rewrite openapi/openapi.json from the code"
 	@echo "make bench   benchmark report, written to bench/results.md"
+	@echo "make fuzz    schemathesis against the running server, >= 5,000 generated requests (make test runs a short one)"
 
 tools:
 	@command -v $(CARGO) >/dev/null || { echo "ERROR: cargo (Rust toolchain) is required" >&2; exit 1; }
@@ -49,13 +51,19 @@ postgres:
 test: tools postgres
 	$(CARGO) build -p efa
 	$(CARGO) nextest run --workspace --no-fail-fast
+	bash fuzz/run.sh --short
 
 openapi:
 	$(CARGO) run -q -p efa -- openapi --out openapi/openapi.json
 	@echo "wrote openapi/openapi.json"
 
-bench:
+# Both databases: SQLite in bench/tmp, PostgreSQL in a fresh database that is dropped again.
+bench: postgres
 	bash bench/run.sh
+
+# Spec-driven fuzzing with schemathesis (installed into .venv from PyPI on first use); see fuzz/run.sh.
+fuzz:
+	bash fuzz/run.sh
 
 clean:
 	$(CARGO) clean

@@ -284,13 +284,16 @@ pub fn live_agreements(conn: &mut DbConn) -> QueryResult<Vec<(String, String, St
         .load(conn)
 }
 
-/// Signature and go-live dates for the adoption report, optionally of one service.
+/// Signature and go-live dates for the adoption report, optionally of one service. An
+/// agreement is signed when both sides have signed, at the later signature; one signature
+/// alone is no signed agreement.
 pub fn adoption_rows(conn: &mut DbConn, service: Option<&str>) -> QueryResult<Vec<(String, Option<NaiveDateTime>, Option<NaiveDate>)>> {
     let mut q = ag::table.into_boxed();
     if let Some(s) = service {
         q = q.filter(ag::online_service_id.eq(s.to_owned()));
     }
-    q.select((ag::customer_org_id, ag::customer_signed_at, ag::live_since)).load(conn)
+    let rows = q.select((ag::customer_org_id, ag::customer_signed_at, ag::provider_signed_at, ag::live_since)).load::<(String, Option<NaiveDateTime>, Option<NaiveDateTime>, Option<NaiveDate>)>(conn)?;
+    Ok(rows.into_iter().map(|(customer, c, p, live)| (customer, c.zip(p).map(|(c, p)| c.max(p)), live)).collect())
 }
 
 /// Whether `customer` already has a pending, active or live agreement for `service`.

@@ -73,7 +73,7 @@ cov_test!(adoption_rejects_bad_months_and_parameters, |w, app| {
         ("/api/v1/coverage/adoption?from=2025-00", "from"),
         ("/api/v1/coverage/adoption?to=2025-1", "to"),
         ("/api/v1/coverage/adoption?to=2025-01-15", "to"),
-        ("/api/v1/coverage/adoption?from=März", "from"),
+        ("/api/v1/coverage/adoption?from=M%C3%A4rz", "from"),
         ("/api/v1/coverage/adoption?land=17", "land"),
         ("/api/v1/coverage/adoption?online_service=wohngeld", "online_service"),
         ("/api/v1/coverage/adoption?month=2025-01", "month"),

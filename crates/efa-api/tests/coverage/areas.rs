@@ -26,6 +26,7 @@ cov_test!(kreis_ammerland_by_hand, |w, app| {
     }
     let b = item(&gemeinde(app, EDEWECHT).await, OZG_B).clone();
     assert_eq!((b["through"].as_str(), b["agreement"].as_str(), b["reifegrad"].as_u64()), (Some("own_agreement"), Some(f.edewecht_agreement.as_str()), Some(2)));
+    assert_eq!(w.agreement_row(&f.apen_agreement).state, "active");
     assert_eq!(item(&gemeinde(app, APEN).await, OZG_B)["covered"], false, "Apen's agreement is only active");
 
     let k = ok_json(app, "/api/v1/coverage/kreise/03451").await;
@@ -120,7 +121,7 @@ cov_test!(kreis_kleve_and_nrw_over_the_wsp_baseline, |w, app| {
     assert_eq!(n["population_weighted_share"].as_f64(), Some(0.0479));
     // Furthest behind: the ten most populous Gemeinden outside Kleve, all at 22.
     let mut rest: Vec<&Place> = nrw.iter().filter(|g| g.kreis != "05154").collect();
-    rest.sort_by(|a, b| b.population.cmp(&a.population));
+    rest.sort_by_key(|g| std::cmp::Reverse(g.population));
     let expected: Vec<&str> = rest.iter().take(10).map(|g| g.name.as_str()).collect();
     assert_eq!(names(&n["furthest_behind"]), expected);
     assert_eq!(expected[0], "Köln, Stadt");

@@ -12,6 +12,7 @@
 mod helpers;
 
 mod fixtures;
+mod live;
 mod support;
 
 mod adoption;
