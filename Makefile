@@ -51,7 +51,7 @@ postgres:
 test: tools postgres
 	$(CARGO) build -p efa
 	$(CARGO) nextest run --workspace --no-fail-fast
-	bash fuzz/run.sh --short
+	FUZZ_SEED=$${FUZZ_SEED:-1} bash fuzz/run.sh --short
 
 openapi:
 	$(CARGO) run -q -p efa -- openapi --out openapi/openapi.json

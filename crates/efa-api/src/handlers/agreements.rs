@@ -25,6 +25,13 @@ fn invalid(field: &str, message: impl Into<String>) -> ApiError {
 }
 
 pub(super) fn parse_body<T: serde::de::DeserializeOwned>(body: &Value) -> Result<T, ApiError> {
+    // serde would also read a struct from an array, binding fields by position.
+    if !(body.is_object() || body.is_null()) {
+        return Err(invalid("body", "must be a JSON object"));
+    }
+    if let Some(field) = super::nul_field(body, "") {
+        return Err(invalid(&field, "must not contain NUL characters"));
+    }
     serde_json::from_value(if body.is_null() { serde_json::json!({}) } else { body.clone() }).map_err(|e| {
         let msg = e.to_string();
         let field = msg.split('`').nth(1).unwrap_or("body").to_owned();
@@ -319,7 +326,7 @@ macro_rules! agreement_endpoint {
                 $($extra)*
                 BadRequest, NotFound, Unavailable))]
         #[post($path)]
-        pub async fn $name(req: HttpRequest, state: web::Data<AppState>, user: Authenticated, path: web::Path<String>, $b: Option<web::Json<Value>>) -> Result<HttpResponse, ApiError> {
+        pub async fn $name(req: HttpRequest, state: web::Data<AppState>, user: Authenticated, path: web::Path<String>, $b: crate::extract::OptionalJson) -> Result<HttpResponse, ApiError> {
             let step = $step;
             agreement_step(req, state, user.0, &path, step?).await
         }
@@ -330,7 +337,7 @@ agreement_endpoint!(sign_agreement, "/agreements/{number}/sign", "sign_agreement
     "Sign your side (provider, or the municipality / its bundler); both signed → active.", |_b| Ok::<_, ApiError>(AgreementStep::Sign), [],);
 agreement_endpoint!(terminate_agreement, "/agreements/{number}/terminate", "terminate_agreement",
     "Terminate with notice; the end date follows from notice period and minimum term.",
-    |b| parse_body::<Termination>(&b.map(|j| j.into_inner()).unwrap_or(Value::Null)).map(|t| AgreementStep::Terminate(t.notice_date)),
+    |b| parse_body::<Termination>(&b.0.unwrap_or(Value::Null)).map(|t| AgreementStep::Terminate(t.notice_date)),
     [(status = 422, body = ProblemDetails, content_type = "application/problem+json", description = "Invalid fields"),],
     request_body = Option<Termination>,);
 

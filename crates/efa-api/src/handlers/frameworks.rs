@@ -197,9 +197,9 @@ pub struct Accession {
         (status = 422, body = ProblemDetails, content_type = "application/problem+json", description = "Invalid fields"),
         BadRequest, NotFound, Unavailable))]
 #[post("/framework-agreements/{id}/accessions")]
-pub async fn create_accession(req: HttpRequest, state: web::Data<AppState>, user: Authenticated, path: web::Path<String>, body: Option<web::Json<Value>>) -> Result<HttpResponse, ApiError> {
+pub async fn create_accession(req: HttpRequest, state: web::Data<AppState>, user: Authenticated, path: web::Path<String>, body: crate::extract::OptionalJson) -> Result<HttpResponse, ApiError> {
     let id = framework_id(&path)?;
-    let raw = body.map(|b| b.into_inner()).unwrap_or(Value::Null);
+    let raw = body.0.unwrap_or(Value::Null);
     let input: Accession = super::agreements::parse_body(&raw)?;
     let p = user.0;
     let c = state.catalogue()?;

@@ -346,11 +346,17 @@ state_endpoint!(retire_online_service, "/online-services/{id}/retire", ListingAc
         (status = 401, body = ProblemDetails, content_type = "application/problem+json", description = "Missing or invalid token"),
         (status = 403, body = ProblemDetails, content_type = "application/problem+json", description = "Not an operator"),
         (status = 409, body = ProblemDetails, content_type = "application/problem+json", description = "Not in review"),
+        (status = 412, body = ProblemDetails, content_type = "application/problem+json", description = "Stale If-Match"),
         (status = 422, body = ProblemDetails, content_type = "application/problem+json", description = "Reason missing or too long"),
         BadRequest, NotFound, PayloadTooLarge, UnsupportedMediaType, Unavailable))]
 #[post("/online-services/{id}/reject")]
 pub async fn reject_online_service(req: HttpRequest, state: web::Data<AppState>, user: Authenticated, path: web::Path<String>, body: web::Json<Value>) -> Result<HttpResponse, ApiError> {
-    let parsed: RejectBody = serde_json::from_value(body.into_inner())
+    let body = body.into_inner();
+    // serde would also read the struct from an array, binding fields by position.
+    if !body.is_object() {
+        return Err(ApiError::Unprocessable(vec![listing::FieldError { field: "body".into(), message: "must be a JSON object".into() }]));
+    }
+    let parsed: RejectBody = serde_json::from_value(body)
         .map_err(|e| ApiError::Unprocessable(vec![listing::FieldError { field: "reason".into(), message: e.to_string() }]))?;
     let reason = parsed.reason.trim().to_owned();
     if reason.is_empty() || reason.chars().count() > 2000 || reason.contains('\0') {

@@ -16,7 +16,19 @@ pub mod review;
 pub mod services;
 
 use crate::error::ProblemDetails;
+use serde_json::Value;
 use utoipa::IntoResponses;
+
+/// The field (e.g. `reason`, `municipalities[1]`) of the first string in a body holding a NUL
+/// character: PostgreSQL cannot store one, and no text of ours needs it.
+pub(crate) fn nul_field(v: &Value, path: &str) -> Option<String> {
+    match v {
+        Value::String(s) if s.contains('\0') => Some(if path.is_empty() { "body".to_owned() } else { path.to_owned() }),
+        Value::Array(items) => items.iter().enumerate().find_map(|(i, x)| nul_field(x, &format!("{path}[{i}]"))),
+        Value::Object(m) => m.iter().find_map(|(k, x)| nul_field(x, &if path.is_empty() { k.clone() } else { format!("{path}.{k}") })),
+        _ => None,
+    }
+}
 
 /// 400: a parameter is malformed (the problem names it).
 #[derive(IntoResponses)]

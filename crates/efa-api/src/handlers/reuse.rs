@@ -78,6 +78,13 @@ pub struct NewReuseRequest {
 }
 
 fn parse_body<T: serde::de::DeserializeOwned>(body: &Value) -> Result<T, ApiError> {
+    // serde would also read a struct from an array, binding fields by position.
+    if !body.is_object() {
+        return Err(invalid("body", "must be a JSON object"));
+    }
+    if let Some(field) = super::nul_field(body, "") {
+        return Err(invalid(&field, "must not contain NUL characters"));
+    }
     serde_json::from_value(body.clone()).map_err(|e| {
         let msg = e.to_string();
         let field = msg.split('`').nth(1).unwrap_or("body").to_owned();
