@@ -175,7 +175,8 @@ impl From<diesel::result::Error> for ApiError {
         match e {
             Error::NotFound => ApiError::NotFound("no such resource".into()),
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => ApiError::Conflict(info.message().to_owned()),
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => ApiError::Unavailable,
+            // The connection to the database is gone (or was lost inside a transaction).
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand, _) | Error::BrokenTransactionManager => ApiError::Unavailable,
             other => ApiError::Internal(other.into()),
         }
     }

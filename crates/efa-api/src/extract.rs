@@ -4,10 +4,12 @@ use crate::auth::{self, AuthError};
 use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::dev::Payload;
+use serde_json::Value;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use efa_domain::Principal;
-use std::future::{ready, Ready};
+use std::future::{ready, Future, Ready};
+use std::pin::Pin;
 
 /// The id of this request (from `X-Request-Id` or generated), set by the middleware.
 #[derive(Debug, Clone)]
@@ -68,5 +70,27 @@ impl FromRequest for Viewer {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(authenticate(req).map(Viewer))
+    }
+}
+
+/// An optional JSON body. A request without one (no `Content-Length`, or 0, and no
+/// `Transfer-Encoding`) is `None`; a body that is there must be JSON of at most the body
+/// limit, exactly as for `web::Json` (415, 413, 400). `Option<web::Json<_>>` would instead
+/// drop a body it cannot read and carry on as if none had been sent.
+#[derive(Debug, Clone)]
+pub struct OptionalJson(pub Option<Value>);
+
+impl FromRequest for OptionalJson {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let headers = req.headers();
+        let length = headers.get(header::CONTENT_LENGTH).map(|v| v.as_bytes() != b"0");
+        if !length.unwrap_or_else(|| headers.contains_key(header::TRANSFER_ENCODING)) {
+            return Box::pin(ready(Ok(OptionalJson(None))));
+        }
+        let body = web::Json::<Value>::from_request(req, payload);
+        Box::pin(async move { body.await.map(|j| OptionalJson(Some(j.into_inner()))) })
     }
 }

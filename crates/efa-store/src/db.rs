@@ -94,8 +94,11 @@ impl ManageConnection for ConnManager {
         conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, _conn: &mut DbConn) -> bool {
-        false
+    /// A connection that died with the database (diesel then marks its transaction manager
+    /// broken) is dropped instead of going back to the pool: once the database is back, the
+    /// pool opens fresh connections and the server recovers without a restart.
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        std::thread::panicking() || diesel::r2d2::R2D2Connection::is_broken(conn)
     }
 }
 

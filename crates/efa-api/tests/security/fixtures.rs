@@ -138,8 +138,10 @@ pub async fn request<A: TestApp>(app: &A, w: &World, service: &str, who: Request
 }
 
 /// An agreement made from an accepted request: pending, or active once both sides signed.
-pub async fn agreement<A: TestApp>(app: &A, w: &World, service: &str, who: Requester, stage: AgreementStage) -> String {
-    let id = request(app, w, service, who, RequestStage::LandApproved).await;
+/// A Gemeinde has one open agreement per service, so each agreement gets a listing of its own.
+pub async fn agreement<A: TestApp>(app: &A, w: &World, who: Requester, stage: AgreementStage) -> String {
+    let service = listing(app, w, ListingStage::Published).await;
+    let id = request(app, w, &service, who, RequestStage::LandApproved).await;
     let provider = w.own(Role::ProviderPublisher);
     let accepted = post(app, &format!("/api/v1/reuse-requests/{id}/accept"), &provider, Some(json!({}))).await;
     let number = accepted["agreements"][0].as_str().expect("agreement number").to_owned();
@@ -164,8 +166,8 @@ async fn chain<A: TestApp>(app: &A, w: &World, service: &str, who: Requester) ->
         draft: request(app, w, service, who, RequestStage::Draft).await,
         submitted: request(app, w, service, who, RequestStage::Submitted).await,
         approved: request(app, w, service, who, RequestStage::LandApproved).await,
-        pending: agreement(app, w, service, who, AgreementStage::Pending).await,
-        active: agreement(app, w, service, who, AgreementStage::Active).await,
+        pending: agreement(app, w, who, AgreementStage::Pending).await,
+        active: agreement(app, w, who, AgreementStage::Active).await,
     }
 }
 
@@ -194,7 +196,7 @@ impl Fixtures {
         if matches!(target, Target::Static | Target::Listing(_)) {
             return self.listing_id(target);
         }
-        let nn = self.nn();
+        let nn = self.nn.as_ref()?;
         let c = match who {
             Requester::Koeln => &nn.koeln,
             Requester::Bundler => &nn.bundler,
@@ -223,14 +225,17 @@ impl Fixtures {
         }
     }
 
-    /// A new resource of `target`, for a call that will change it.
+    /// A new resource of `target`, for a call that will change it. Where the call may make an
+    /// agreement (accepting a request, acceding to a framework), on a listing of its own.
     pub async fn fresh<A: TestApp>(&self, app: &A, w: &World, target: Target, who: Requester) -> Option<String> {
         let s = &self.published;
         Some(match target {
             Target::Static => return None,
             Target::Listing(stage) => listing(app, w, stage).await,
+            Target::Request(RequestStage::LandApproved) => request(app, w, &listing(app, w, ListingStage::Published).await, who, RequestStage::LandApproved).await,
             Target::Request(stage) => request(app, w, s, who, stage).await,
-            Target::Agreement(stage) => agreement(app, w, s, who, stage).await,
+            Target::Agreement(stage) => agreement(app, w, who, stage).await,
+            Target::Framework(FrameworkStage::Approved) => framework(app, w, &listing(app, w, ListingStage::Published).await, FrameworkStage::Approved).await,
             Target::Framework(stage) => framework(app, w, s, stage).await,
         })
     }

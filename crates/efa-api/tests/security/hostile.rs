@@ -4,7 +4,7 @@
 //! parameter, or 404 for a well-formed id that does not exist), never a 5xx, and nothing is
 //! written.
 
-use crate::fixtures::Fixtures;
+use crate::fixtures::{Fixtures, Target};
 use crate::helpers::assert_problem;
 use crate::routes::{fill, operations};
 use crate::security_test;
@@ -65,6 +65,12 @@ pub fn values() -> Vec<Hostile> {
     out
 }
 
+/// The http crate refuses URIs of 64 KiB and more (a server answers 414 or 431 before any
+/// handler runs; e2e/tests/faults.rs checks that over the wire), so longer values are body-only.
+fn fits_in_uri(h: &Hostile) -> bool {
+    h.encoded.len() < 60_000
+}
+
 fn operator(w: &World) -> String {
     w.own(Role::Operator)
 }
@@ -94,7 +100,7 @@ security_test!(hostile_query_parameters_get_200_or_400_and_write_nothing, |w, ap
         let r = call(app, &op.method, &with_param(&base, "evil", "1"), Some(&token), None).await;
         assert_eq!(assert_problem(&r, 400)["parameter"], "evil", "{} ?evil=1", op.id);
         for param in &op.query {
-            for h in values().iter().chain([Hostile { name: "u32-max", encoded: "4294967295".into(), bad_text: false, numeric: true }].iter()) {
+            for h in values().iter().chain([Hostile { name: "u32-max", encoded: "4294967295".into(), bad_text: false, numeric: true }].iter()).filter(|h| fits_in_uri(h)) {
                 let uri = with_param(&base, param, &h.encoded);
                 let r = call(app, &op.method, &uri, Some(&token), None).await;
                 calls += 1;
@@ -132,23 +138,30 @@ security_test!(hostile_query_parameters_get_200_or_400_and_write_nothing, |w, ap
 });
 
 security_test!(hostile_path_parameters_get_400_or_404_and_write_nothing, |w, app| {
-    let f = Fixtures::build(app, w, true).await;
+    let f = Fixtures::build(app, w, false).await;
     let token = operator(w);
     let cases = table::cases();
     let mut wrong = Vec::new();
     let mut calls = 0;
+    let start = w.fingerprint();
     for op in operations().into_iter().filter(|o| o.path.contains('{')) {
         let case = cases.iter().find(|c| c.op == op.id).expect("a table row");
-        let good = fill(&op.path, case, f.id(case.target, crate::fixtures::Requester::Koeln).as_deref());
+        // The other parameters of the path: well-formed; whether they exist does not matter.
+        let placeholder = match case.target {
+            Target::Agreement(_) => "EFA-2026-999999",
+            _ => "00000000-0000-4000-8000-000000000000",
+        };
+        let id = f.id(case.target, crate::fixtures::Requester::Koeln).unwrap_or_else(|| placeholder.to_owned());
+        let good = fill(&op.path, case, Some(&id));
         let body = case.body.map(|b| b(&f));
         let (template, good) = (op.path.split('/').collect::<Vec<_>>(), good.split('?').next().unwrap_or("").to_owned());
         let good_segments: Vec<&str> = good.split('/').collect();
         for (i, seg) in template.iter().enumerate().filter(|(_, s)| s.starts_with('{')) {
-            for h in values() {
+            for h in values().into_iter().filter(fits_in_uri) {
                 let mut segments: Vec<String> = good_segments.iter().map(|s| s.to_string()).collect();
                 segments[i] = h.encoded.clone();
                 let uri = segments.join("/");
-                let before = w.fingerprint();
+                let before = (op.method != Method::GET).then(|| w.fingerprint());
                 let r = call(app, &op.method, &uri, Some(&token), body.as_ref()).await;
                 calls += 1;
                 let status = r.status.as_u16();
@@ -158,12 +171,13 @@ security_test!(hostile_path_parameters_get_400_or_404_and_write_nothing, |w, app
                 } else {
                     assert_problem(&r, status);
                 }
-                if w.fingerprint() != before {
+                if before.is_some_and(|b| b != w.fingerprint()) {
                     wrong.push(format!("{} {seg}={}: wrote something", op.id, h.name));
                 }
             }
         }
     }
     assert!(wrong.is_empty(), "{} of {calls} hostile path calls answered wrongly:\n{}", wrong.len(), wrong.join("\n"));
+    assert_eq!(w.fingerprint(), start, "hostile path parameters wrote something");
     assert!(calls > 300, "{calls} calls");
 });

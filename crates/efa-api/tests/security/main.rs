@@ -16,5 +16,6 @@ mod table;
 mod world;
 
 mod hostile;
+mod hostile_body;
 mod leaks;
 mod matrix;

@@ -155,7 +155,7 @@ pub fn cases() -> Vec<Case> {
             PUBLISHER_ONLY,
         ),
         write("approve_framework_agreement", Target::Framework(F::Offered), None, COORDINATOR_OF_LAND),
-        create("create_accession", Target::Framework(F::Approved), |_| json!({"municipality": kommune(KOELN)}), ACCEDE),
+        write("create_accession", Target::Framework(F::Approved), Some(|_| json!({"municipality": kommune(KOELN)})), ACCEDE),
     ]
 }
 

@@ -141,6 +141,8 @@ impl Column {
 pub struct World {
     pub db: TestDb,
     pub key: DevKey,
+    /// One connection for the counts (opening one per count is slow on PostgreSQL).
+    counter: std::sync::Mutex<Option<efa_store::DbConn>>,
 }
 
 fn insert_bundler(conn: &mut efa_store::DbConn, id: &str, name: &str, land: &str, members: &[&str]) {
@@ -176,7 +178,7 @@ pub async fn start(backend: Backend) -> (World, impl TestApp) {
     let state = efa_api::AppState::with_verifier(efa_store::pool(db.url(), 4), verifier);
     state.reload_catalogue().await.expect("load the catalogue");
     let app = helpers::init_with(state).await;
-    (World { db, key }, app)
+    (World { db, key, counter: std::sync::Mutex::new(None) }, app)
 }
 
 /// Row counts of every table a write can touch: equal fingerprints mean nothing was written.
@@ -194,19 +196,12 @@ impl World {
         self.token(Column { role: Some(role), own: true }).expect("token")
     }
 
-    pub fn conn(&self) -> efa_store::DbConn {
-        self.db.conn()
-    }
-
-    pub fn audit_count(&self) -> i64 {
-        audit_events::table.count().get_result(&mut self.conn()).expect("count audit events")
-    }
-
     pub fn fingerprint(&self) -> Fingerprint {
-        let mut c = self.conn();
+        let mut guard = self.counter.lock().expect("counter connection");
+        let c = guard.get_or_insert_with(|| self.db.conn());
         macro_rules! count {
             ($($t:ident),+) => {
-                vec![$((stringify!($t), $t::table.count().get_result::<i64>(&mut c).expect(stringify!($t)))),+]
+                vec![$((stringify!($t), $t::table.count().get_result::<i64>(c).expect(stringify!($t)))),+]
             };
         }
         count!(
@@ -239,7 +234,11 @@ pub async fn call<A: TestApp>(app: &A, method: &Method, uri: &str, token: Option
 
 /// A raw request: any content type and payload bytes.
 pub async fn raw<A: TestApp>(app: &A, method: Method, uri: &str, token: Option<&str>, content_type: Option<&str>, payload: Vec<u8>) -> Resp {
+    let patch = method == Method::PATCH;
     let mut req = TestRequest::default().method(method).uri(uri).set_payload(payload);
+    if patch {
+        req = req.insert_header(("if-match", "*"));
+    }
     if let Some(ct) = content_type {
         req = req.insert_header(("content-type", ct));
     }

@@ -61,6 +61,10 @@ fn clean_text(s: &str, multiline: bool) -> Result<(), &'static str> {
     if s.chars().any(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t'))) {
         return Err("must not contain control characters");
     }
+    // Bidi embeddings, overrides and isolates make a listing display as something it is not.
+    if s.chars().any(|c| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')) {
+        return Err("must not contain bidirectional override characters");
+    }
     Ok(())
 }
 
