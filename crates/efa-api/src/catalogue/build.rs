@@ -141,6 +141,7 @@ pub fn build(r: &Rows) -> anyhow::Result<Catalogue> {
                 matched_on: None,
             },
             folded_name: fold(&o.name),
+            folded_leika: String::new(),
             leika: Vec::new(),
             services: Vec::new(),
         });
@@ -251,6 +252,10 @@ pub fn build(r: &Rows) -> anyhow::Result<Catalogue> {
         }
     }
 
+    for i in 0..c.ozg.len() {
+        let text = c.ozg[i].leika.iter().map(|&l| c.leika[l].folded_name.as_str()).collect::<Vec<_>>().join("\n");
+        c.ozg[i].folded_leika = text;
+    }
     for o in &mut c.ozg {
         o.view.leika_count = o.leika.len();
         o.view.online_services_count = o.services.len();

@@ -18,6 +18,9 @@ pub use build::{build, load, load_rows, reload_listings, Rows};
 pub struct OzgEntry {
     pub view: OzgLeistung,
     pub folded_name: String,
+    /// The folded names of all its LeiKa-Leistungen, one per line: one scan rules out most
+    /// OZG-Leistungen before their LeiKa names are looked at one by one.
+    pub folded_leika: String,
     /// Indices into `Catalogue::leika`.
     pub leika: Vec<usize>,
     /// Indices into `Catalogue::services`.

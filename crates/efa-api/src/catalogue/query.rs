@@ -58,7 +58,7 @@ pub fn ozg_leistungen(c: &Catalogue, f: &OzgFilter, sort: OzgSort, descending: b
                 Some((i, None))
             } else if f.words.all_in(&o.folded_name) {
                 Some((i, Some(MatchedOn::Name)))
-            } else if o.leika.iter().any(|&l| f.words.all_in(&c.leika[l].folded_name)) {
+            } else if f.words.all_in(&o.folded_leika) && o.leika.iter().any(|&l| f.words.all_in(&c.leika[l].folded_name)) {
                 Some((i, Some(MatchedOn::Leika)))
             } else {
                 None
