@@ -14,6 +14,46 @@ use std::collections::HashMap;
 
 pub use actix_http::Request;
 
+/// The in-process app, whatever its body type (the other test binaries name it).
+#[allow(dead_code)]
+pub trait TestApp: Service<Request, Response = ServiceResponse<Self::Body>, Error = actix_web::Error> {
+    type Body: MessageBody;
+}
+
+impl<S, B: MessageBody> TestApp for S
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+{
+    type Body = B;
+}
+
+/// For test binaries with a world of their own (`crate::support::start(backend)` returning the
+/// world and the app): runs the body on SQLite and on PostgreSQL, each on its own database.
+/// `world_test!(name, |w, app| { ... })`.
+#[macro_export]
+macro_rules! world_test {
+    ($name:ident, |$w:ident, $app:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[actix_web::test]
+            async fn sqlite() {
+                let (world, app) = $crate::support::start(efa_store::Backend::Sqlite).await;
+                #[allow(unused_variables)]
+                let ($w, $app) = (&world, &app);
+                $body
+            }
+            #[actix_web::test]
+            async fn postgres() {
+                let (world, app) = $crate::support::start(efa_store::Backend::Postgres).await;
+                #[allow(unused_variables)]
+                let ($w, $app) = (&world, &app);
+                $body
+            }
+        }
+    };
+}
+
 /// Runs a test body on SQLite and on PostgreSQL, each on its own freshly seeded database.
 ///
 /// `api_test!(name, |app| { ... })`: `app` is the initialised service (a reference).

@@ -1,7 +1,7 @@
 //! Adoption per month: agreements signed and services gone live, with land, online_service
 //! and from/to filters, and a bad month answered 400.
 
-use crate::cov_test;
+use crate::world_test;
 use crate::fixtures::*;
 use crate::helpers::{assert_bad_param, items, ok_json};
 use crate::support::*;
@@ -45,7 +45,7 @@ async fn fixture<A: TestApp>(app: &A, w: &World) -> Fixture {
     Fixture { now, familie: f.familie, hebamme: f.hebamme, wohngeld }
 }
 
-cov_test!(adoption_counts_signatures_and_go_lives_per_month, |w, app| {
+world_test!(adoption_counts_signatures_and_go_lives_per_month, |w, app| {
     let f = fixture(app, w).await;
     let body = ok_json(app, "/api/v1/coverage/adoption").await;
     // Months ascending; this month: Edewecht and Apen signed (2), Edewecht went live (1).
@@ -67,7 +67,7 @@ cov_test!(adoption_counts_signatures_and_go_lives_per_month, |w, app| {
     assert_eq!(months(&ok_json(app, "/api/v1/coverage/adoption?from=2024-12&to=2025-02&land=09").await), [m("2024-12", 0, 1)]);
 });
 
-cov_test!(adoption_rejects_bad_months_and_parameters, |w, app| {
+world_test!(adoption_rejects_bad_months_and_parameters, |w, app| {
     for (uri, parameter) in [
         ("/api/v1/coverage/adoption?from=2025-13", "from"),
         ("/api/v1/coverage/adoption?from=2025-00", "from"),

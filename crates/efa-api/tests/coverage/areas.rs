@@ -1,7 +1,7 @@
 //! Kreis and Land coverage (distribution, population-weighted share, furthest behind) and
 //! where one OZG-Leistung is live, on fixtures whose numbers are worked out by hand.
 
-use crate::cov_test;
+use crate::world_test;
 use crate::fixtures::*;
 use crate::helpers::ok_json;
 use crate::support::*;
@@ -11,7 +11,7 @@ fn names(list: &Value) -> Vec<&str> {
     list.as_array().unwrap().iter().map(|g| g["name"].as_str().unwrap()).collect()
 }
 
-cov_test!(kreis_ammerland_by_hand, |w, app| {
+world_test!(kreis_ammerland_by_hand, |w, app| {
     let f = ammerland(app, w).await;
     // Per Gemeinde: A and C through the Kreis, Edewecht also B through its own agreement.
     for (ags, name, _) in AMMERLAND_GEMEINDEN {
@@ -63,7 +63,7 @@ cov_test!(kreis_ammerland_by_hand, |w, app| {
     assert_eq!((ni(&a), ni(&b)), (Some(6), Some(1)));
 });
 
-cov_test!(land_niedersachsen_with_the_ammerland_fixture, |w, app| {
+world_test!(land_niedersachsen_with_the_ammerland_fixture, |w, app| {
     ammerland(app, w).await;
     let ni: Vec<Place> = gemeinden().into_iter().filter(|g| g.ags.starts_with("03")).collect();
     let p_ni: i64 = ni.iter().map(|g| g.population).sum();
@@ -84,7 +84,7 @@ cov_test!(land_niedersachsen_with_the_ammerland_fixture, |w, app| {
     assert_eq!(l["per_gemeinde"].as_array().unwrap().len(), ni.len());
 });
 
-cov_test!(kreis_kleve_and_nrw_over_the_wsp_baseline, |w, app| {
+world_test!(kreis_kleve_and_nrw_over_the_wsp_baseline, |w, app| {
     // Baseline b: what the Land-wide WSP services cover in every NRW Gemeinde (22 of 460).
     let b = gemeinde(app, KOELN).await["covered"].as_u64().unwrap();
     assert_eq!(b, 22);

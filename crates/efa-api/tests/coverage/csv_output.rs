@@ -2,7 +2,7 @@
 //! that parse back (the csv crate) to exactly what the JSON says — names with commas, quotes
 //! and umlauts included.
 
-use crate::cov_test;
+use crate::world_test;
 use crate::fixtures::*;
 use crate::helpers::{items, links, ok_json};
 use crate::support::*;
@@ -64,7 +64,7 @@ async fn gemeinde_csv<A: TestApp>(app: &A, ags: &str) -> (Value, Vec<HashMap<Str
     (json, rows)
 }
 
-cov_test!(gemeinde_csv_parses_back_to_the_json, |w, app| {
+world_test!(gemeinde_csv_parses_back_to_the_json, |w, app| {
     // Köln, Stadt: a comma in the name, an umlaut, and OZG names with commas (WSP services).
     let (json, rows) = gemeinde_csv(app, KOELN).await;
     assert_eq!(rows.len(), 460);
@@ -91,7 +91,7 @@ cov_test!(gemeinde_csv_parses_back_to_the_json, |w, app| {
     assert_eq!(c.content_type(), "text/csv; charset=utf-8");
 });
 
-cov_test!(area_csvs_parse_back_to_the_json, |w, app| {
+world_test!(area_csvs_parse_back_to_the_json, |w, app| {
     ammerland(app, w).await;
     let columns = [("ags", "/ags"), ("gemeinde", "/name"), ("population", "/population"), ("covered", "/covered"), ("share", "/share")];
     for (uri, code, area) in [
@@ -112,7 +112,7 @@ cov_test!(area_csvs_parse_back_to_the_json, |w, app| {
     assert_eq!((e["population"].as_str(), e["covered"].as_str(), e["share"].parse::<f64>().unwrap()), ("22453", "3", 0.0065));
 });
 
-cov_test!(ozg_next_dashboard_and_adoption_csvs_parse_back, |w, app| {
+world_test!(ozg_next_dashboard_and_adoption_csvs_parse_back, |w, app| {
     let f = ammerland(app, w).await;
     // Where Familienversicherung is live: one row per Land.
     let uri = format!("/api/v1/coverage/ozg-leistungen/{OZG_A}");

@@ -2,7 +2,7 @@
 //! Gemeinde, includeBelow for a Kreis, the Flächendeckung classes beside our per-Gemeinde
 //! truth, and pagination with a Link header.
 
-use crate::cov_test;
+use crate::world_test;
 use crate::fixtures::*;
 use crate::helpers::{self, get, items, links, ok_json, param, total};
 use crate::support::*;
@@ -39,7 +39,7 @@ fn facts(v: &Value) -> (&str, u64, u64, bool) {
     (v["art_flaechendeckung"].as_str().unwrap(), v["gemeinden_covered"].as_u64().unwrap(), v["gemeinden_total"].as_u64().unwrap(), v["coarse_class_overstates"].as_bool().unwrap())
 }
 
-cov_test!(a_gemeinde_with_the_levels_above, |w, app| {
+world_test!(a_gemeinde_with_the_levels_above, |w, app| {
     let f = ammerland(app, w).await;
     let ni = gemeinden().iter().filter(|g| g.ags.starts_with("03")).count() as u64;
     assert_eq!(place(EDEWECHT).ars, EDEWECHT_ARS);
@@ -89,7 +89,7 @@ cov_test!(a_gemeinde_with_the_levels_above, |w, app| {
     assert_eq!(ozgs, BTreeSet::from([10002, 10016]));
 });
 
-cov_test!(a_kreis_with_the_levels_below_paginated, |w, app| {
+world_test!(a_kreis_with_the_levels_below_paginated, |w, app| {
     ammerland(app, w).await;
     // The Kreis alone: A (1) + B (2) + C (1) = 4 records.
     assert_eq!(total(&ok_json(app, &format!("/api/v1/coverage/dashboard/{KREIS_ARS}")).await), 4);
@@ -132,7 +132,7 @@ cov_test!(a_kreis_with_the_levels_below_paginated, |w, app| {
     assert_eq!(facts(&m[&(KREIS_ARS.to_owned(), 10004)].1), (EINER_KOMMUNE, 1, 6, true), "only Edewecht has it");
 });
 
-cov_test!(a_nationwide_service_is_bundesweit_flaechendeckend, |w, app| {
+world_test!(a_nationwide_service_is_bundesweit_flaechendeckend, |w, app| {
     published(app, w, "Familienpass bundesweit", "06", &[OZG_C], 2, "nationwide").await;
     let sh = gemeinden().iter().filter(|g| g.ags.starts_with("01")).count() as u64;
     let body = ok_json(app, "/api/v1/coverage/dashboard/010000000000?includeBelow=true&per_page=100").await;

@@ -2,11 +2,11 @@
 //! parameter, unknown or bad query parameters of the endpoints that take parameters
 //! (dashboard, adoption) 400 — all as problem+json, also when CSV was asked for.
 
-use crate::cov_test;
+use crate::world_test;
 use crate::helpers::{assert_bad_param, assert_problem, get_problem};
 use crate::support::*;
 
-cov_test!(unknown_places_answer_404, |w, app| {
+world_test!(unknown_places_answer_404, |w, app| {
     for uri in [
         "/api/v1/coverage/gemeinden/09999999",
         "/api/v1/coverage/gemeinden/09999999/next",
@@ -21,7 +21,7 @@ cov_test!(unknown_places_answer_404, |w, app| {
     }
 });
 
-cov_test!(malformed_codes_answer_400_naming_the_parameter, |w, app| {
+world_test!(malformed_codes_answer_400_naming_the_parameter, |w, app| {
     for (uri, parameter) in [
         ("/api/v1/coverage/gemeinden/0918915", "ags"),
         ("/api/v1/coverage/gemeinden/17000000", "ags"),
@@ -40,7 +40,7 @@ cov_test!(malformed_codes_answer_400_naming_the_parameter, |w, app| {
     }
 });
 
-cov_test!(bad_and_unknown_query_parameters_answer_400, |w, app| {
+world_test!(bad_and_unknown_query_parameters_answer_400, |w, app| {
     let d = "/api/v1/coverage/dashboard/034510004004";
     for (uri, parameter) in [
         (format!("{d}?includeAbove=yes"), "includeAbove"),
@@ -58,7 +58,7 @@ cov_test!(bad_and_unknown_query_parameters_answer_400, |w, app| {
     }
 });
 
-cov_test!(errors_stay_problem_json_when_csv_is_asked_for, |w, app| {
+world_test!(errors_stay_problem_json_when_csv_is_asked_for, |w, app| {
     assert_problem(&get_csv(app, "/api/v1/coverage/gemeinden/09999999").await, 404);
     assert_problem(&get_csv(app, "/api/v1/coverage/gemeinden/0918915").await, 400);
     assert_problem(&get_csv(app, "/api/v1/coverage/adoption?from=2025-13").await, 400);

@@ -1,7 +1,7 @@
 //! What to order next: uncovered in-scope Leistungen ranked by how many similar Gemeinden
 //! (same Land, same population class) have them live, with the listing to order and its cost.
 
-use crate::cov_test;
+use crate::world_test;
 use crate::helpers::{items, ok_json};
 use crate::support::*;
 use serde_json::{json, Value};
@@ -43,7 +43,7 @@ fn ranked(body: &Value) -> Vec<(i64, u64)> {
     items(body).iter().map(|i| (i["ozg_id"].as_i64().unwrap(), i["similar_gemeinden_live"].as_u64().unwrap())).collect()
 }
 
-cov_test!(next_ranks_what_similar_gemeinden_already_have, |w, app| {
+world_test!(next_ranks_what_similar_gemeinden_already_have, |w, app| {
     let f = fixture(app, w).await;
     // Similar to Eddelak: the other Gemeinden of Schleswig-Holstein under 2,000 inhabitants.
     let class0 = gemeinden().iter().filter(|g| g.ags.starts_with("01") && g.population < 2_000).count();
@@ -89,7 +89,7 @@ cov_test!(next_ranks_what_similar_gemeinden_already_have, |w, app| {
     assert!(items(&di).iter().all(|i| i["ozg_id"] != OZG_B));
 });
 
-cov_test!(similar_means_same_land_and_same_population_class, |w, app| {
+world_test!(similar_means_same_land_and_same_population_class, |w, app| {
     fixture(app, w).await;
     let count = |body: &Value, ozg: i32| items(body).iter().find(|i| i["ozg_id"] == ozg).map(|i| i["similar_gemeinden_live"].as_u64().unwrap());
     // Kiel (246,794 inhabitants, class 100,000–499,999): its only peer in the Land is Lübeck.

@@ -2,12 +2,12 @@
 //! a service that is not live (retired, withdrawn, pilot, in development), and an agreement
 //! that was terminated (the coverage is rebuilt at once).
 
-use crate::cov_test;
+use crate::world_test;
 use crate::helpers::ok_json;
 use crate::support::*;
 use serde_json::json;
 
-cov_test!(an_agreement_counts_only_once_it_is_live, |w, app| {
+world_test!(an_agreement_counts_only_once_it_is_live, |w, app| {
     let l = published(app, w, "Wohngeld Chiemgau", "09", &[WOHNGELD], 3, "agreements").await;
     let token = w.kommune(UEBERSEE);
     // Pending: accepted by the provider, no signature yet.
@@ -43,7 +43,7 @@ cov_test!(an_agreement_counts_only_once_it_is_live, |w, app| {
     assert_eq!((o["laender"].as_u64(), o["kreise"].as_u64(), o["gemeinden"].as_u64(), o["population"].as_i64()), (Some(1), Some(1), Some(1), Some(4_997)));
 });
 
-cov_test!(a_service_that_is_not_live_does_not_count, |w, app| {
+world_test!(a_service_that_is_not_live_does_not_count, |w, app| {
     // Two live agreements, one per service.
     let wohngeld = published(app, w, "Wohngeld Chiemgau", "09", &[WOHNGELD], 3, "agreements").await;
     let fw = framework(app, w, &wohngeld, "09").await;
@@ -84,7 +84,7 @@ cov_test!(a_service_that_is_not_live_does_not_count, |w, app| {
     }
 });
 
-cov_test!(a_terminated_agreement_no_longer_counts, |w, app| {
+world_test!(a_terminated_agreement_no_longer_counts, |w, app| {
     let l = published(app, w, "Wohngeld Chiemgau", "09", &[WOHNGELD], 3, "agreements").await;
     let fw = framework(app, w, &l, "09").await;
     let uebersee = live_by_accession(app, w, &l, &fw, UEBERSEE).await;

@@ -2,7 +2,7 @@
 //! Land-wide for all 396 NRW Gemeinden; nothing else is live anywhere (the EfA projects need
 //! agreements, and the seed holds none). Expectations are derived from the seed files.
 
-use crate::cov_test;
+use crate::world_test;
 use crate::helpers::{get, items, links, ok_json, param, seed_csv, total};
 use crate::support::*;
 use std::collections::{BTreeSet, HashMap};
@@ -18,7 +18,7 @@ fn wsp_ozg() -> BTreeSet<i64> {
     rows.iter().filter(|r| live.contains(r["onlinedienst"].as_str())).filter_map(|r| ozg_of.get(&r["leika_schluessel"]).copied()).filter(|o| scope.contains(o)).collect()
 }
 
-cov_test!(every_nrw_gemeinde_has_the_wsp_baseline, |w, app| {
+world_test!(every_nrw_gemeinde_has_the_wsp_baseline, |w, app| {
     let wsp = wsp_ozg();
     assert_eq!(wsp.len(), 22);
     // 22 / 460 = 0.047826… → 0.0478 for every NRW Gemeinde.
@@ -52,7 +52,7 @@ cov_test!(every_nrw_gemeinde_has_the_wsp_baseline, |w, app| {
     assert_eq!((stadt["name"].as_str(), stadt["gemeinden"].as_u64(), stadt["population"].as_i64()), (Some("Köln, Stadt"), Some(1), Some(1_087_863)));
 });
 
-cov_test!(outside_nrw_nothing_is_covered, |w, app| {
+world_test!(outside_nrw_nothing_is_covered, |w, app| {
     let m = gemeinde(app, MUENCHEN).await;
     assert_eq!((m["name"].as_str(), m["in_scope"].as_u64(), m["covered"].as_u64(), m["share"].as_f64()), (Some("München, Landeshauptstadt"), Some(460), Some(0), Some(0.0)));
     assert!(items(&m).iter().all(|i| i["covered"] == false));
@@ -70,7 +70,7 @@ cov_test!(outside_nrw_nothing_is_covered, |w, app| {
     }
 });
 
-cov_test!(where_an_ozg_leistung_is_live_on_the_seed, |w, app| {
+world_test!(where_an_ozg_leistung_is_live_on_the_seed, |w, app| {
     let all = gemeinden();
     let nrw: Vec<&Place> = all.iter().filter(|g| g.ags.starts_with("05")).collect();
     let kreise: BTreeSet<&str> = nrw.iter().map(|g| g.kreis.as_str()).collect();
@@ -95,7 +95,7 @@ cov_test!(where_an_ozg_leistung_is_live_on_the_seed, |w, app| {
     assert_eq!((wg["in_scope_for_gemeinden"].as_bool(), wg["gemeinden"].as_u64(), wg["population"].as_i64()), (Some(true), Some(0), Some(0)));
 });
 
-cov_test!(dashboard_and_next_on_the_seed, |w, app| {
+world_test!(dashboard_and_next_on_the_seed, |w, app| {
     // NRW at Land level: one record per LeiKa key of the 22 OZG-Leistungen, all landesweit.
     let wsp = wsp_ozg();
     let keys: usize = wsp.iter().map(|&o| leika_keys(o as i32)).sum();

@@ -3,9 +3,7 @@
 //! the seed facts the hand arithmetic of the tests starts from. How the fixtures' services
 //! become live is in `live.rs` (re-exported here).
 
-use crate::helpers::{self, assert_problem, Request, Resp};
-use actix_web::body::MessageBody;
-use actix_web::dev::{Service, ServiceResponse};
+use crate::helpers::{self, assert_problem, Resp};
 use actix_web::test::TestRequest;
 use diesel::prelude::*;
 use efa_api::auth::{claims_for, DevKey, Verifier, DEFAULT_AUDIENCE, DEV_ISSUER};
@@ -19,43 +17,8 @@ use efa_store::Backend;
 use serde_json::Value;
 use std::collections::HashMap;
 
-/// The in-process app, whatever its body type.
-pub trait TestApp: Service<Request, Response = ServiceResponse<Self::Body>, Error = actix_web::Error> {
-    type Body: MessageBody;
-}
+pub use crate::helpers::TestApp;
 
-impl<S, B: MessageBody> TestApp for S
-where
-    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-{
-    type Body = B;
-}
-
-/// Runs a test body on SQLite and on PostgreSQL, each on its own seeded database.
-/// `cov_test!(name, |w, app| { ... })`: `w` is the [`World`], `app` the service.
-#[macro_export]
-macro_rules! cov_test {
-    ($name:ident, |$w:ident, $app:ident| $body:block) => {
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-            #[actix_web::test]
-            async fn sqlite() {
-                let (world, app) = $crate::support::start(efa_store::Backend::Sqlite).await;
-                #[allow(unused_variables)]
-                let ($w, $app) = (&world, &app);
-                $body
-            }
-            #[actix_web::test]
-            async fn postgres() {
-                let (world, app) = $crate::support::start(efa_store::Backend::Postgres).await;
-                #[allow(unused_variables)]
-                let ($w, $app) = (&world, &app);
-                $body
-            }
-        }
-    };
-}
 
 // ---- places of the fixtures (AGS, from seed-data/gemeinden.csv) ----
 

@@ -2,12 +2,12 @@
 //! bundler's agreement on its behalf, its Kreis's agreement, a Land-wide listing, a nationwide
 //! listing; and which cover counts when several do.
 
-use crate::cov_test;
+use crate::world_test;
 use crate::helpers::{items, ok_json};
 use crate::support::*;
 use std::collections::BTreeSet;
 
-cov_test!(a_gemeinde_is_covered_through_its_own_live_agreement, |w, app| {
+world_test!(a_gemeinde_is_covered_through_its_own_live_agreement, |w, app| {
     let n = in_scope();
     assert_eq!(n, 460, "557 OZG-Leistungen minus 97 executed by Bund or Land only");
     let before = gemeinde(app, UEBERSEE).await;
@@ -40,7 +40,7 @@ cov_test!(a_gemeinde_is_covered_through_its_own_live_agreement, |w, app| {
     assert_eq!(gemeinde(app, CHIEMING).await["covered"], 0);
 });
 
-cov_test!(a_bundler_agreement_covers_its_member_through_bundler, |w, app| {
+world_test!(a_bundler_agreement_covers_its_member_through_bundler, |w, app| {
     let l = published(app, w, "Familienversicherung Bayern", "09", &[OZG_A], 2, "agreements").await;
     let fw = framework(app, w, &l, "09").await;
     let bundler = w.bundler();
@@ -59,7 +59,7 @@ cov_test!(a_bundler_agreement_covers_its_member_through_bundler, |w, app| {
     assert_eq!(gemeinde(app, UEBERSEE).await["covered"], 0, "not a member, no agreement");
 });
 
-cov_test!(a_kreis_agreement_covers_every_gemeinde_of_the_kreis, |w, app| {
+world_test!(a_kreis_agreement_covers_every_gemeinde_of_the_kreis, |w, app| {
     // Kreis Kleve (05154) in NRW, where the seeded WSP services are live Land-wide: every NRW
     // Gemeinde starts from the same baseline b.
     let baseline = gemeinde(app, "05154036").await;
@@ -91,7 +91,7 @@ cov_test!(a_kreis_agreement_covers_every_gemeinde_of_the_kreis, |w, app| {
     }
 });
 
-cov_test!(a_land_wide_listing_covers_every_gemeinde_of_its_lead_land, |w, app| {
+world_test!(a_land_wide_listing_covers_every_gemeinde_of_its_lead_land, |w, app| {
     let koeln_before = gemeinde(app, KOELN).await["covered"].as_u64().unwrap();
     let l = published(app, w, "Familienversicherung Nord", "01", &[OZG_A], 2, "land_wide").await;
     for ags in [KIEL, "01051003"] {
@@ -119,7 +119,7 @@ cov_test!(a_land_wide_listing_covers_every_gemeinde_of_its_lead_land, |w, app| {
     assert!(per_land.iter().filter(|r| r["land"] != "01").all(|r| r["gemeinden_covered"] == 0));
 });
 
-cov_test!(a_nationwide_listing_covers_every_gemeinde, |w, app| {
+world_test!(a_nationwide_listing_covers_every_gemeinde, |w, app| {
     let koeln_before = gemeinde(app, KOELN).await;
     let b = koeln_before["covered"].as_u64().unwrap();
     assert_eq!((item(&koeln_before, OSTERFEUER)["through"].as_str(), item(&koeln_before, OSTERFEUER)["reifegrad"].as_u64()), (Some("land_wide"), None));
@@ -155,7 +155,7 @@ cov_test!(a_nationwide_listing_covers_every_gemeinde, |w, app| {
     }
 });
 
-cov_test!(the_best_reifegrad_wins_then_the_closest_way, |w, app| {
+world_test!(the_best_reifegrad_wins_then_the_closest_way, |w, app| {
     // Übersee has its own agreement for a service of Wohngeld and Familienversicherung at
     // Reifegrad 3. Nationwide: Wohngeld at Reifegrad 4, Familienversicherung at Reifegrad 3.
     let own = published(app, w, "Wohngeld und Familienversicherung", "09", &[WOHNGELD, OZG_A], 3, "agreements").await;

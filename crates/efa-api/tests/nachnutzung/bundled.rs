@@ -3,11 +3,11 @@
 //! numbers, and the bundler signs the customer side of each.
 
 use crate::helpers::strs;
-use crate::nn_test;
+use crate::world_test;
 use crate::support::*;
 use serde_json::json;
 
-nn_test!(a_bundler_files_for_its_members_only, |w, app| {
+world_test!(a_bundler_files_for_its_members_only, |w, app| {
     let service = published_service(app, w).await;
     let bundler = w.bundler();
     let before = w.count_requests();
@@ -41,7 +41,7 @@ nn_test!(a_bundler_files_for_its_members_only, |w, app| {
     expect(&get_as(app, &format!("/api/v1/reuse-requests/{id}"), Some(&w.kommune(MUENCHEN))).await, 404);
 });
 
-nn_test!(a_bundled_request_makes_one_agreement_per_gemeinde_signed_by_the_bundler, |w, app| {
+world_test!(a_bundled_request_makes_one_agreement_per_gemeinde_signed_by_the_bundler, |w, app| {
     let service = published_service(app, w).await;
     let (bundler, provider, coord) = (w.bundler(), w.provider(), w.coordinator("05"));
     let id = filed(app, &bundler, &service, &[org(KOELN), org(BONN)]).await;

@@ -3,7 +3,7 @@
 
 use crate::framework::{accede_uri, offer};
 use crate::helpers::{send, Resp};
-use crate::nn_test;
+use crate::world_test;
 use crate::support::*;
 use actix_web::test::TestRequest;
 use serde_json::json;
@@ -12,7 +12,7 @@ fn bodies(rs: &[Resp]) -> Vec<String> {
     rs.iter().map(|r| format!("{} {}", r.status.as_u16(), r.text())).collect()
 }
 
-nn_test!(fifty_racing_approvals_approve_once, |w, app| {
+world_test!(fifty_racing_approvals_approve_once, |w, app| {
     let service = published_service(app, w).await;
     let koeln = w.kommune(KOELN);
     let id = filed(app, &koeln, &service, &[]).await;
@@ -38,7 +38,7 @@ nn_test!(fifty_racing_approvals_approve_once, |w, app| {
     assert_eq!(w.actions_of(&id), ["reuse_request.create", "reuse_request.submit", "reuse_request.land_approve"]);
 });
 
-nn_test!(racing_acceptances_make_one_set_of_agreements, |w, app| {
+world_test!(racing_acceptances_make_one_set_of_agreements, |w, app| {
     let service = published_service(app, w).await;
     let id = filed(app, &w.bundler(), &service, &[org(KOELN), org(BONN)]).await;
     act_ok(app, &id, "submit", &w.bundler(), None).await;
@@ -56,7 +56,7 @@ nn_test!(racing_acceptances_make_one_set_of_agreements, |w, app| {
     assert_eq!(w.actions_of(&id).iter().filter(|a| *a == "reuse_request.provider_accept").count(), 1);
 });
 
-nn_test!(twenty_racing_accessions_get_gapless_unique_numbers, |w, app| {
+world_test!(twenty_racing_accessions_get_gapless_unique_numbers, |w, app| {
     let service = published_service(app, w).await;
     let framework = offer(app, w, &service, "01").await;
     expect(&post(app, &format!("/api/v1/framework-agreements/{framework}/approve"), Some(&w.coordinator("01")), None).await, 200);

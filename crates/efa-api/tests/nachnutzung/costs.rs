@@ -3,7 +3,7 @@
 //! shares over all 16 Länder add up to the total exactly. Expectations computed here.
 
 use crate::helpers::{assert_bad_param, seed_csv};
-use crate::nn_test;
+use crate::world_test;
 use crate::support::*;
 use serde_json::{json, Value};
 
@@ -43,7 +43,7 @@ fn koenigsteiner() -> Vec<(String, i64)> {
     out
 }
 
-nn_test!(an_annual_fee_is_estimated_exactly_and_bad_input_is_refused, |w, app| {
+world_test!(an_annual_fee_is_estimated_exactly_and_bad_input_is_refused, |w, app| {
     let service = published_service(app, w).await;
     let e = estimate(app, &service, KOELN, "2027-07-01").await;
     // 1 July 2027: 184 of 365 days of 1,200.00 € = 604.93 €; plus the 500.00 € Anbindung.
@@ -78,7 +78,7 @@ nn_test!(an_annual_fee_is_estimated_exactly_and_bad_input_is_refused, |w, app| {
     assert_eq!(e["start"], chrono::Utc::now().date_naive().to_string());
 });
 
-nn_test!(a_per_inhabitant_price_multiplies_by_the_population, |w, app| {
+world_test!(a_per_inhabitant_price_multiplies_by_the_population, |w, app| {
     let price = json!({"model": "per_inhabitant", "per_inhabitant_cents": 3, "one_off_anbindung_fee_cents": 10_000});
     let service = publish(app, w, &listing_body("Hundesteuer online (je Einwohner)", price)).await;
     for ags in [KOELN, BONN, KIEL, MUENCHEN] {
@@ -100,7 +100,7 @@ nn_test!(a_per_inhabitant_price_multiplies_by_the_population, |w, app| {
     assert_eq!(e["first_year"]["one_off_anbindung_fee_cents"], 0);
 });
 
-nn_test!(koenigsteiner_shares_of_all_laender_add_up_to_the_total, |w, app| {
+world_test!(koenigsteiner_shares_of_all_laender_add_up_to_the_total, |w, app| {
     let total: i64 = 123_456_789;
     let price = json!({"model": "koenigsteiner_share", "koenigsteiner_total_cents": total});
     let service = publish(app, w, &listing_body("Elterngeld digital (Länderfinanzierung)", price)).await;

@@ -4,7 +4,7 @@
 //! nor can anyone accede to a framework not yet approved.
 
 use crate::helpers::{items, strs};
-use crate::nn_test;
+use crate::world_test;
 use crate::support::*;
 use serde_json::{json, Value};
 
@@ -22,7 +22,7 @@ pub fn accede_uri(framework: &str) -> String {
     format!("/api/v1/framework-agreements/{framework}/accessions")
 }
 
-nn_test!(a_gemeinde_accedes_to_an_approved_framework_of_its_land, |w, app| {
+world_test!(a_gemeinde_accedes_to_an_approved_framework_of_its_land, |w, app| {
     let service = published_service(app, w).await;
     let kiel = w.kommune(KIEL);
 
@@ -88,7 +88,7 @@ nn_test!(a_gemeinde_accedes_to_an_approved_framework_of_its_land, |w, app| {
     assert_eq!(w.count_agreements(), 1);
 });
 
-nn_test!(a_framework_names_the_land_it_is_offered_in, |w, app| {
+world_test!(a_framework_names_the_land_it_is_offered_in, |w, app| {
     let service = published_service(app, w).await;
     let id = offer(app, w, &service, "05").await;
     // The framework is for NRW: Schleswig-Holstein's coordinator cannot approve it, Kiel cannot accede.

@@ -4,14 +4,14 @@
 
 use crate::framework::{accede_uri, offer};
 use crate::helpers::send;
-use crate::nn_test;
+use crate::world_test;
 use crate::support::*;
 use actix_web::test::TestRequest;
 use serde_json::json;
 
 const URI: &str = "/api/v1/reuse-requests";
 
-nn_test!(a_retried_request_is_answered_from_the_first_and_creates_nothing, |w, app| {
+world_test!(a_retried_request_is_answered_from_the_first_and_creates_nothing, |w, app| {
     let service = published_service(app, w).await;
     let koeln = w.kommune(KOELN);
     let body = json!({"online_service_id": service, "note": "Bitte um Nachnutzung."});
@@ -66,7 +66,7 @@ nn_test!(a_retried_request_is_answered_from_the_first_and_creates_nothing, |w, a
     assert_eq!(w.count_requests(), 4);
 });
 
-nn_test!(racing_retries_with_one_key_create_one_request, |w, app| {
+world_test!(racing_retries_with_one_key_create_one_request, |w, app| {
     let service = published_service(app, w).await;
     let koeln = w.kommune(KOELN);
     let body = json!({"online_service_id": service});
@@ -85,7 +85,7 @@ nn_test!(racing_retries_with_one_key_create_one_request, |w, app| {
     assert_eq!(w.count_requests(), 1);
 });
 
-nn_test!(a_retried_accession_makes_one_agreement, |w, app| {
+world_test!(a_retried_accession_makes_one_agreement, |w, app| {
     let service = published_service(app, w).await;
     let framework = offer(app, w, &service, "01").await;
     expect(&post(app, &format!("/api/v1/framework-agreements/{framework}/approve"), Some(&w.coordinator("01")), None).await, 200);

@@ -4,12 +4,12 @@
 //! contract folder and the audit trail in order, termination with the right end date.
 
 use crate::helpers::send;
-use crate::nn_test;
+use crate::world_test;
 use crate::support::*;
 use actix_web::test::TestRequest;
 use serde_json::json;
 
-nn_test!(a_municipality_goes_from_request_to_live_and_to_termination, |w, app| {
+world_test!(a_municipality_goes_from_request_to_live_and_to_termination, |w, app| {
     let service = published_service(app, w).await;
     let (koeln, provider, nrw_coord, by_coord) = (w.kommune(KOELN), w.provider(), w.coordinator("05"), w.coordinator("09"));
 
@@ -203,7 +203,7 @@ nn_test!(a_municipality_goes_from_request_to_live_and_to_termination, |w, app| {
     assert_eq!(actors.last().map(String::as_str), Some(format!("user-{KOELN}").as_str()));
 });
 
-nn_test!(termination_after_the_minimum_term_runs_the_notice_to_a_month_end, |w, app| {
+world_test!(termination_after_the_minimum_term_runs_the_notice_to_a_month_end, |w, app| {
     let service = published_service(app, w).await;
     let id = approved(app, w, &service).await;
     let provider = w.provider();

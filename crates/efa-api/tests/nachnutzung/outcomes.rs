@@ -1,11 +1,11 @@
 //! The other endings of a request: withdrawal until active, rejection by the Land (with a
 //! reason, final), decline by the provider (with a reason, final), and who may do each.
 
-use crate::nn_test;
+use crate::world_test;
 use crate::support::*;
 use serde_json::json;
 
-nn_test!(the_requester_withdraws_until_the_agreement_is_active, |w, app| {
+world_test!(the_requester_withdraws_until_the_agreement_is_active, |w, app| {
     let service = published_service(app, w).await;
     let (koeln, provider, coord) = (w.kommune(KOELN), w.provider(), w.coordinator("05"));
 
@@ -49,7 +49,7 @@ nn_test!(the_requester_withdraws_until_the_agreement_is_active, |w, app| {
     assert!(!w.actions_of(&active).iter().any(|a| a == "reuse_request.withdraw"), "a refused withdrawal leaves no event");
 });
 
-nn_test!(a_withdrawal_while_the_agreement_awaits_signatures_leaves_nothing_to_sign, |w, app| {
+world_test!(a_withdrawal_while_the_agreement_awaits_signatures_leaves_nothing_to_sign, |w, app| {
     let service = published_service(app, w).await;
     let (koeln, provider) = (w.kommune(KOELN), w.provider());
     let id = approved(app, w, &service).await;
@@ -63,7 +63,7 @@ nn_test!(a_withdrawal_while_the_agreement_awaits_signatures_leaves_nothing_to_si
     assert_eq!(w.request_row(&id).state, "withdrawn");
 });
 
-nn_test!(the_land_rejects_only_with_a_reason_and_rejection_is_final, |w, app| {
+world_test!(the_land_rejects_only_with_a_reason_and_rejection_is_final, |w, app| {
     let service = published_service(app, w).await;
     let (koeln, provider, coord) = (w.kommune(KOELN), w.provider(), w.coordinator("05"));
     let id = filed(app, &koeln, &service, &[]).await;
@@ -97,7 +97,7 @@ nn_test!(the_land_rejects_only_with_a_reason_and_rejection_is_final, |w, app| {
     assert_eq!(after["reason"], reason);
 });
 
-nn_test!(the_provider_declines_with_a_reason, |w, app| {
+world_test!(the_provider_declines_with_a_reason, |w, app| {
     let service = published_service(app, w).await;
     let (koeln, provider) = (w.kommune(KOELN), w.provider());
     let id = approved(app, w, &service).await;

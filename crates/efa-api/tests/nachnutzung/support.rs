@@ -2,9 +2,7 @@
 //! with a verifier that trusts a per-test key, tokens per role, request helpers, published
 //! listings with prices, direct database reads, and the hand arithmetic the tests check against.
 
-use crate::helpers::{self, assert_problem, Request, Resp};
-use actix_web::body::MessageBody;
-use actix_web::dev::{Service, ServiceResponse};
+use crate::helpers::{self, assert_problem, Resp};
 use actix_web::test::TestRequest;
 use chrono::{Datelike, NaiveDate};
 use diesel::prelude::*;
@@ -21,43 +19,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::Poll;
 
-/// The in-process app, whatever its body type.
-pub trait TestApp: Service<Request, Response = ServiceResponse<Self::Body>, Error = actix_web::Error> {
-    type Body: MessageBody;
-}
+pub use crate::helpers::TestApp;
 
-impl<S, B: MessageBody> TestApp for S
-where
-    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-{
-    type Body = B;
-}
-
-/// Runs a test body on SQLite and on PostgreSQL, each on its own seeded database.
-/// `nn_test!(name, |w, app| { ... })`: `w` is the [`World`], `app` the service.
-#[macro_export]
-macro_rules! nn_test {
-    ($name:ident, |$w:ident, $app:ident| $body:block) => {
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-            #[actix_web::test]
-            async fn sqlite() {
-                let (world, app) = $crate::support::start(efa_store::Backend::Sqlite).await;
-                #[allow(unused_variables)]
-                let ($w, $app) = (&world, &app);
-                $body
-            }
-            #[actix_web::test]
-            async fn postgres() {
-                let (world, app) = $crate::support::start(efa_store::Backend::Postgres).await;
-                #[allow(unused_variables)]
-                let ($w, $app) = (&world, &app);
-                $body
-            }
-        }
-    };
-}
 
 pub const KOELN: &str = "05315000";
 pub const BONN: &str = "05314000";

@@ -2,7 +2,7 @@
 //! all events, an organisation its own; filters; nothing can change an event.
 
 use crate::helpers::{assert_problem, items, send};
-use crate::publishing_test;
+use crate::world_test;
 use crate::support::*;
 use actix_web::test::TestRequest;
 use serde_json::{json, Value};
@@ -16,7 +16,7 @@ fn event_ids(body: &Value) -> Vec<String> {
     items(body).iter().map(|e| e["id"].as_str().unwrap().to_owned()).collect()
 }
 
-publishing_test!(each_write_appends_exactly_one_complete_event, |w, app| {
+world_test!(each_write_appends_exactly_one_complete_event, |w, app| {
     let provider = w.nrw_publisher();
     let operator = w.operator();
     let c0 = w.counts();
@@ -90,7 +90,7 @@ publishing_test!(each_write_appends_exactly_one_complete_event, |w, app| {
     assert_eq!(items(&body)[3]["request_id"], "req-create-1");
 });
 
-publishing_test!(organisations_see_their_own_events_and_filters_work, |w, app| {
+world_test!(organisations_see_their_own_events_and_filters_work, |w, app| {
     let nrw_token = w.nrw_publisher();
     let by_token = w.by_publisher();
     let operator = w.operator();
@@ -156,7 +156,7 @@ publishing_test!(organisations_see_their_own_events_and_filters_work, |w, app| {
     assert_eq!(page["total"], total);
 });
 
-publishing_test!(nothing_in_the_api_changes_or_deletes_an_event, |w, app| {
+world_test!(nothing_in_the_api_changes_or_deletes_an_event, |w, app| {
     let id = created(app, &w.nrw_publisher(), &listing(&nrw(), "Unveränderlich Test", 10092)).await;
     let before = w.counts();
     let event = w.events_of(&id).pop().unwrap();

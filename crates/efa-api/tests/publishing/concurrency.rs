@@ -32,7 +32,7 @@ async fn join_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
     done.into_iter().map(|v| v.expect("every future finished")).collect()
 }
 
-/// Like `publishing_test!`, with a pool large enough for every racer to hold a connection.
+/// Like `world_test!`, with a pool large enough for every racer to hold a connection.
 macro_rules! race_test {
     ($name:ident, |$w:ident, $app:ident| $body:block) => {
         mod $name {

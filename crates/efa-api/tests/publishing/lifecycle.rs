@@ -3,7 +3,7 @@
 //! version 1 → edit the published listing (public keeps v1) → approve v2 → retire.
 
 use crate::helpers::{assert_problem, items, Resp};
-use crate::publishing_test;
+use crate::world_test;
 use crate::support::*;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
@@ -41,7 +41,7 @@ fn assert_listing(r: &Resp, status: u16, state: &str, revision: i64, published: 
     b
 }
 
-publishing_test!(full_lifecycle_with_the_public_view_at_each_step, |w, app| {
+world_test!(full_lifecycle_with_the_public_view_at_each_step, |w, app| {
     let provider = w.nrw_publisher();
     let operator = w.operator();
     let (seeded_id, ozg_id) = seeded_nrw_service(app).await;
@@ -182,7 +182,7 @@ publishing_test!(full_lifecycle_with_the_public_view_at_each_step, |w, app| {
     assert_eq!((after.services, after.events), (before.services + 1, before.events + 8));
 });
 
-publishing_test!(operators_may_retire_and_drafts_can_be_retired_before_publication, |w, app| {
+world_test!(operators_may_retire_and_drafts_can_be_retired_before_publication, |w, app| {
     let provider = w.nrw_publisher();
     let id = created(app, &provider, &listing(&nrw(), "Rückzugstest Hundesteuer", 10092)).await;
     publish(app, w, &id).await;
@@ -199,7 +199,7 @@ publishing_test!(operators_may_retire_and_drafts_can_be_retired_before_publicati
     assert_eq!(p["type"], "https://efa-marktplatz.de/problems/conflict");
 });
 
-publishing_test!(state_changes_honour_an_optional_if_match, |w, app| {
+world_test!(state_changes_honour_an_optional_if_match, |w, app| {
     let provider = w.nrw_publisher();
     let id = created(app, &provider, &listing(&nrw(), "Bedingungstest Meldebescheinigung", 10092)).await;
     let before = w.counts();

@@ -2,11 +2,11 @@
 //! may not see), roles (403), unknown organisations (403) and missing tokens (401).
 
 use crate::helpers::assert_problem;
-use crate::publishing_test;
+use crate::world_test;
 use crate::support::*;
 use serde_json::json;
 
-publishing_test!(another_organisation_cannot_see_or_change_a_draft, |w, app| {
+world_test!(another_organisation_cannot_see_or_change_a_draft, |w, app| {
     let provider = w.nrw_publisher();
     let id = created(app, &provider, &listing(&nrw(), "Grenztest Gewerbeanmeldung", 10092)).await;
     let other = w.by_publisher();
@@ -41,7 +41,7 @@ publishing_test!(another_organisation_cannot_see_or_change_a_draft, |w, app| {
     assert_eq!(w.row_state(&id), ("draft".to_owned(), 1, None, None));
 });
 
-publishing_test!(roles_decide_who_may_create_edit_and_review, |w, app| {
+world_test!(roles_decide_who_may_create_edit_and_review, |w, app| {
     let provider = w.nrw_publisher();
     let operator = w.operator();
     let before = w.counts();
@@ -93,7 +93,7 @@ publishing_test!(roles_decide_who_may_create_edit_and_review, |w, app| {
     assert_eq!(w.row_state(&id), ("published".to_owned(), 3, Some(1), None));
 });
 
-publishing_test!(an_unknown_organisation_is_403_and_no_token_is_401, |w, app| {
+world_test!(an_unknown_organisation_is_403_and_no_token_is_401, |w, app| {
     let before = w.counts();
     let ghost = w.token("ghost", "00000000-0000-4000-8000-000000000000", &[Role::ProviderPublisher]);
     let body = listing("00000000-0000-4000-8000-000000000000", "Geistertest", 10092);

@@ -1,11 +1,11 @@
 //! Review by the operator: reject with a reason (shown to the provider), approve, duplicates.
 
 use crate::helpers::{assert_problem, items};
-use crate::publishing_test;
+use crate::world_test;
 use crate::support::*;
 use serde_json::json;
 
-publishing_test!(reject_sends_the_listing_back_with_its_reason, |w, app| {
+world_test!(reject_sends_the_listing_back_with_its_reason, |w, app| {
     let provider = w.nrw_publisher();
     let operator = w.operator();
     let id = created(app, &provider, &listing(&nrw(), "Ablehnungstest Bewohnerparkausweis", 10092)).await;
@@ -64,7 +64,7 @@ publishing_test!(reject_sends_the_listing_back_with_its_reason, |w, app| {
     assert_eq!(ok_as(app, &format!("/api/v1/online-services/{id}"), None).await["prices"]["one_off_anbindung_fee_cents"], 100000);
 });
 
-publishing_test!(possible_duplicates_across_providers_by_name, |w, app| {
+world_test!(possible_duplicates_across_providers_by_name, |w, app| {
     let mine = created(app, &w.nrw_publisher(), &listing(&nrw(), "Doppeltest Fischereischein Online Antrag", 10092)).await;
     let theirs = created(app, &w.by_publisher(), &listing(&bayern(), "Doppeltest Fischereischein Antrag Online", 10000)).await;
     let unrelated = created(app, &w.by_publisher(), &listing(&bayern(), "Ganz anderer Dienst Hundesteuer", 10000)).await;

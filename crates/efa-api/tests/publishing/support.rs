@@ -15,31 +15,6 @@ use efa_store::test_util::TestDb;
 use efa_store::Backend;
 use serde_json::{json, Value};
 
-/// Runs a test body on SQLite and on PostgreSQL, each on its own seeded database.
-/// `publishing_test!(name, |w, app| { ... })`: `w` is the [`World`], `app` the service.
-#[macro_export]
-macro_rules! publishing_test {
-    ($name:ident, |$w:ident, $app:ident| $body:block) => {
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-            #[actix_web::test]
-            async fn sqlite() {
-                let (world, app) = $crate::support::start(efa_store::Backend::Sqlite).await;
-                #[allow(unused_variables)]
-                let ($w, $app) = (&world, &app);
-                $body
-            }
-            #[actix_web::test]
-            async fn postgres() {
-                let (world, app) = $crate::support::start(efa_store::Backend::Postgres).await;
-                #[allow(unused_variables)]
-                let ($w, $app) = (&world, &app);
-                $body
-            }
-        }
-    };
-}
 
 pub const NRW_PUBLISHER: &str = "nrw-publisher";
 pub const BY_PUBLISHER: &str = "by-publisher";

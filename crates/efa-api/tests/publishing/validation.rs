@@ -2,7 +2,7 @@
 //! problem+json. In every failing case nothing is written: no row, no event.
 
 use crate::helpers::{assert_problem, send};
-use crate::publishing_test;
+use crate::world_test;
 use crate::support::*;
 use actix_web::test::TestRequest;
 use serde_json::{json, Value};
@@ -19,7 +19,7 @@ fn distinct_fields(p: &Value) -> Vec<String> {
     f
 }
 
-publishing_test!(one_422_lists_every_invalid_field, |w, app| {
+world_test!(one_422_lists_every_invalid_field, |w, app| {
     let before = w.counts();
     let body = json!({
         "name": "",
@@ -64,7 +64,7 @@ publishing_test!(one_422_lists_every_invalid_field, |w, app| {
     assert_eq!(w.counts(), before);
 });
 
-publishing_test!(each_rule_alone_is_a_422_naming_its_field, |w, app| {
+world_test!(each_rule_alone_is_a_422_naming_its_field, |w, app| {
     let token = w.nrw_publisher();
     let before = w.counts();
     type Change = fn(&mut Value);
@@ -109,7 +109,7 @@ publishing_test!(each_rule_alone_is_a_422_naming_its_field, |w, app| {
     assert_eq!(w.counts(), before);
 });
 
-publishing_test!(an_invalid_merge_patch_is_422_and_changes_nothing, |w, app| {
+world_test!(an_invalid_merge_patch_is_422_and_changes_nothing, |w, app| {
     let token = w.nrw_publisher();
     let id = created(app, &token, &listing(&nrw(), "Patchprüfung Anwohnerparken", 10092)).await;
     let before = w.counts();
@@ -130,7 +130,7 @@ publishing_test!(an_invalid_merge_patch_is_422_and_changes_nothing, |w, app| {
     assert_eq!(working_copy(app, &id, &token).await["content"]["name"], "Patchprüfung Anwohnerparken");
 });
 
-publishing_test!(transport_errors_are_problems_and_write_nothing, |w, app| {
+world_test!(transport_errors_are_problems_and_write_nothing, |w, app| {
     let token = w.nrw_publisher();
     let id = created(app, &token, &listing(&nrw(), "Transporttest Sperrmüll", 10092)).await;
     let before = w.counts();

@@ -7,7 +7,7 @@
 use crate::fixtures::{Fixtures, Target};
 use crate::helpers::assert_problem;
 use crate::routes::{fill, operations};
-use crate::security_test;
+use crate::world_test;
 use crate::table;
 use crate::world::{call, World};
 use actix_web::http::Method;
@@ -83,7 +83,7 @@ fn with_param(uri: &str, name: &str, value: &str) -> String {
     format!("{path}?{}", pairs.join("&"))
 }
 
-security_test!(hostile_query_parameters_get_200_or_400_and_write_nothing, |w, app| {
+world_test!(hostile_query_parameters_get_200_or_400_and_write_nothing, |w, app| {
     let f = Fixtures::build(app, w, false).await;
     let token = operator(w);
     let cases = table::cases();
@@ -137,7 +137,7 @@ security_test!(hostile_query_parameters_get_200_or_400_and_write_nothing, |w, ap
     assert!(calls > 500, "{calls} calls");
 });
 
-security_test!(hostile_path_parameters_get_400_or_404_and_write_nothing, |w, app| {
+world_test!(hostile_path_parameters_get_400_or_404_and_write_nothing, |w, app| {
     let f = Fixtures::build(app, w, false).await;
     let token = operator(w);
     let cases = table::cases();

@@ -7,7 +7,7 @@
 use crate::fixtures::{self, Fixtures, ListingStage, Requester, RequestStage};
 use crate::helpers::assert_problem;
 use crate::hostile::strings;
-use crate::security_test;
+use crate::world_test;
 use crate::world::{call, raw, World};
 use actix_web::http::Method;
 use efa_domain::Role;
@@ -79,7 +79,7 @@ async fn create<A: crate::world::TestApp>(app: &A, w: &World, body: &Value) -> c
     call(app, &Method::POST, "/api/v1/online-services", Some(&w.own(Role::ProviderPublisher)), Some(body)).await
 }
 
-security_test!(hostile_listing_fields_are_stored_verbatim_or_rejected_with_their_name, |w, app| {
+world_test!(hostile_listing_fields_are_stored_verbatim_or_rejected_with_their_name, |w, app| {
     // Rejected: NUL, bidi override, overlong text, any hostile string in a formatted field.
     let before = w.fingerprint();
     for (pointer, max) in LISTING_TEXT {
@@ -152,7 +152,7 @@ async fn nachnutzung_call<A: crate::world::TestApp>(app: &A, w: &World, f: &Fixt
     }
 }
 
-security_test!(hostile_nachnutzung_text_is_stored_verbatim_or_rejected, |w, app| {
+world_test!(hostile_nachnutzung_text_is_stored_verbatim_or_rejected, |w, app| {
     let f = Fixtures::build(app, w, false).await;
     let approved = fixtures::request(app, w, &fixtures::listing(app, w, ListingStage::Published).await, Requester::Koeln, RequestStage::LandApproved).await;
     let framework = fixtures::framework(app, w, &fixtures::listing(app, w, ListingStage::Published).await, fixtures::FrameworkStage::Approved).await;
@@ -227,7 +227,7 @@ fn json_endpoints(w: &World, f: &Fixtures) -> Vec<(String, String, String)> {
     .collect()
 }
 
-security_test!(malformed_bodies_get_400_413_415_or_422_and_write_nothing, |w, app| {
+world_test!(malformed_bodies_get_400_413_415_or_422_and_write_nothing, |w, app| {
     let f = Fixtures::build(app, w, true).await;
     let endpoints = json_endpoints(w, &f);
     // Every operation of the route table that takes a body is tried here.

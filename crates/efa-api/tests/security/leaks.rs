@@ -2,7 +2,7 @@
 //! finds in a list, it may also open (and a foreign organisation finds none of the fixtures).
 
 use crate::fixtures::Fixtures;
-use crate::security_test;
+use crate::world_test;
 use crate::world::{call, ok, TestApp, World, COLUMNS};
 use actix_web::http::Method;
 use serde_json::{json, Value};
@@ -17,7 +17,7 @@ fn field(list: &Value, key: &str) -> Vec<String> {
     list["items"].as_array().unwrap_or_else(|| panic!("no items: {list}")).iter().map(|i| i[key].as_str().expect("key").to_owned()).collect()
 }
 
-security_test!(lists_show_nothing_a_caller_may_not_open, |w, app| {
+world_test!(lists_show_nothing_a_caller_may_not_open, |w, app| {
     let f = Fixtures::build(app, w, true).await;
     let nn = f.nn();
     let koeln_token = w.own(efa_domain::Role::MunicipalityUser);

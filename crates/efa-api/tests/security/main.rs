@@ -14,6 +14,8 @@ mod fixtures;
 mod routes;
 mod table;
 mod world;
+/// The name `world_test!` looks for.
+use world as support;
 
 mod hostile;
 mod hostile_body;

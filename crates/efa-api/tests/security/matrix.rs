@@ -5,7 +5,7 @@
 
 use crate::fixtures::{Fixtures, Requester};
 use crate::helpers::assert_problem;
-use crate::security_test;
+use crate::world_test;
 use crate::table;
 use crate::routes::{fill, operations, Op};
 use crate::world::{call, TestApp, World, COLUMNS};
@@ -108,17 +108,17 @@ fn nachnutzung(o: &Op) -> bool {
     o.tag == "nachnutzung"
 }
 
-security_test!(matrix_catalogue_places_operations_audit, |w, app| {
+world_test!(matrix_catalogue_places_operations_audit, |w, app| {
     let calls = run(app, w, public_side, false).await;
     assert!(calls >= 18 * COLUMNS.len(), "{calls} calls");
 });
 
-security_test!(matrix_publishing, |w, app| {
+world_test!(matrix_publishing, |w, app| {
     let calls = run(app, w, publishing, false).await;
     assert!(calls >= 8 * COLUMNS.len(), "{calls} calls");
 });
 
-security_test!(matrix_nachnutzung, |w, app| {
+world_test!(matrix_nachnutzung, |w, app| {
     let calls = run(app, w, nachnutzung, true).await;
     assert!(calls >= 20 * COLUMNS.len(), "{calls} calls");
 });

@@ -2,9 +2,7 @@
 //! verifier that trusts a per-test key, one principal per matrix column, request helpers and
 //! a fingerprint of every table a write touches.
 
-use crate::helpers::{self, Request, Resp};
-use actix_web::body::MessageBody;
-use actix_web::dev::{Service, ServiceResponse};
+use crate::helpers::{self, Resp};
 use actix_web::http::Method;
 use actix_web::test::TestRequest;
 use diesel::prelude::*;
@@ -19,42 +17,8 @@ use efa_store::test_util::TestDb;
 use efa_store::Backend;
 use serde_json::Value;
 
-/// The in-process app, whatever its body type.
-pub trait TestApp: Service<Request, Response = ServiceResponse<Self::Body>, Error = actix_web::Error> {
-    type Body: MessageBody;
-}
+pub use crate::helpers::TestApp;
 
-impl<S, B: MessageBody> TestApp for S
-where
-    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-{
-    type Body = B;
-}
-
-/// Runs a test body on SQLite and on PostgreSQL, each on its own seeded database.
-#[macro_export]
-macro_rules! security_test {
-    ($name:ident, |$w:ident, $app:ident| $body:block) => {
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-            #[actix_web::test]
-            async fn sqlite() {
-                let (world, app) = $crate::world::start(efa_store::Backend::Sqlite).await;
-                #[allow(unused_variables)]
-                let ($w, $app) = (&world, &app);
-                $body
-            }
-            #[actix_web::test]
-            async fn postgres() {
-                let (world, app) = $crate::world::start(efa_store::Backend::Postgres).await;
-                #[allow(unused_variables)]
-                let ($w, $app) = (&world, &app);
-                $body
-            }
-        }
-    };
-}
 
 pub const KOELN: &str = "05315000";
 pub const BONN: &str = "05314000";
