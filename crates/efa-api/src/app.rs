@@ -79,7 +79,8 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 
 /// The route table without state, for the OpenAPI document.
 pub(crate) fn routes_only() -> (App<impl ServiceFactory<ServiceRequest, Config = (), Error = actix_web::Error, InitError = ()>>, utoipa::openapi::OpenApi) {
-    App::new().into_utoipa_app().openapi(crate::openapi::ApiDoc::openapi()).configure(routes).split_for_parts()
+    let (app, api) = App::new().into_utoipa_app().openapi(crate::openapi::ApiDoc::openapi()).configure(routes).split_for_parts();
+    (app, crate::openapi::with_links(api))
 }
 
 /// One path template of the route table and the methods it answers.
@@ -213,6 +214,7 @@ pub fn app(state: AppState) -> App<impl ServiceFactory<ServiceRequest, Config = 
         .app_data(web::PathConfig::default().error_handler(|err, _| ApiError::BadRequest(err.to_string()).into()))
         .configure(routes)
         .split_for_parts();
+    let api = crate::openapi::with_links(api);
     let table = Arc::new(RouteTable::from_spec(&api));
     app.app_data(web::Data::new(table))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))

@@ -1,7 +1,8 @@
-//! What a Gemeinde would pay for a service: the estimate shown before ordering, and the
-//! fees frozen into an agreement. The arithmetic is efa_domain::costs; this picks its inputs.
+//! What a Gemeinde (or a Kreis) would pay for a service: the estimate shown before ordering,
+//! and the fees frozen into an agreement. The arithmetic is efa_domain::costs; this picks its inputs.
 
-use crate::catalogue::{Catalogue, GemeindeEntry, ServiceEntry};
+use crate::catalogue::{Catalogue, GemeindeEntry, OrgEntry, ServiceEntry};
+use crate::views::Kreis;
 use chrono::{Datelike, NaiveDate};
 use efa_domain::costs::{largest_remainder, per_inhabitant, pro_rata_first_year};
 use efa_domain::{Cents, PriceModel};
@@ -16,9 +17,43 @@ pub struct YearCost {
     pub total_cents: i64,
 }
 
+/// Who pays: a Gemeinde, or a Kreis that orders for all its Gemeinden (a Kreis agreement
+/// makes the service live in each of them, so all their inhabitants count).
+#[derive(Debug, Clone, Copy)]
+pub struct Payer<'a> {
+    /// AGS of the Gemeinde (8 digits) or code of the Kreis (5 digits).
+    pub key: &'a str,
+    pub population: i64,
+    pub land: &'a str,
+}
+
+impl<'a> Payer<'a> {
+    pub fn gemeinde(g: &'a GemeindeEntry) -> Payer<'a> {
+        Payer { key: &g.view.ags, population: g.view.population, land: &g.view.land.code }
+    }
+
+    pub fn kreis(k: &'a Kreis) -> Payer<'a> {
+        Payer { key: &k.code, population: k.population, land: &k.land.code }
+    }
+
+    /// The Gemeinde or Kreis an organisation stands for; `None` for any other organisation.
+    pub fn of_org(c: &'a Catalogue, org: &OrgEntry) -> Option<Payer<'a>> {
+        if org.view.kind != efa_domain::OrgKind::Kommune {
+            return None;
+        }
+        if let Some(ags) = &org.view.ags {
+            return c.gemeinde(ags).map(Payer::gemeinde);
+        }
+        let ars = org.view.ars.as_deref()?;
+        let code = ars.strip_suffix("0000000").filter(|k| k.len() == 5)?;
+        c.kreise.iter().find(|k| k.code == code).map(Payer::kreis)
+    }
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CostEstimate {
     pub online_service_id: String,
+    /// AGS of the Gemeinde, or the five-digit code of a Kreis ordering for its Gemeinden.
     pub ags: String,
     pub population: i64,
     pub start: NaiveDate,
@@ -36,11 +71,11 @@ pub struct CostEstimate {
     pub basis: String,
 }
 
-/// The fees for one Gemeinde starting on `start`.
-pub fn estimate(c: &Catalogue, s: &ServiceEntry, g: &GemeindeEntry, start: NaiveDate) -> CostEstimate {
+/// The fees for one Gemeinde or Kreis starting on `start`.
+pub fn estimate(c: &Catalogue, s: &ServiceEntry, payer: Payer<'_>, start: NaiveDate) -> CostEstimate {
     let p = &s.detail.prices;
     let model = s.detail.service.price_model;
-    let population = u64::try_from(g.view.population).unwrap_or(0);
+    let population = u64::try_from(payer.population).unwrap_or(0);
     let one_off = p.one_off_anbindung_fee_cents.unwrap_or(0);
     let cents = |n: i64| Cents::new(n).unwrap_or(Cents::ZERO);
     let per_head = p.per_inhabitant_cents.map(|r| per_inhabitant(cents(r), population).get()).unwrap_or(0);
@@ -69,12 +104,12 @@ pub fn estimate(c: &Catalogue, s: &ServiceEntry, g: &GemeindeEntry, start: Naive
             "Königsteiner Schlüssel {}: the Land pays its share; the Gemeinde pays no annual fee itself.",
             c.koenigsteiner_year.map(|y| y.to_string()).unwrap_or_default()
         ));
-        available.iter().zip(shares).find(|((land, _), _)| *land == g.view.land.code).map(|(_, s)| s.get()).unwrap_or(0)
+        available.iter().zip(shares).find(|((land, _), _)| *land == payer.land).map(|(_, s)| s.get()).unwrap_or(0)
     });
     CostEstimate {
         online_service_id: s.detail.service.id.clone(),
-        ags: g.view.ags.clone(),
-        population: g.view.population,
+        ags: payer.key.to_owned(),
+        population: payer.population,
         start,
         price_model: model,
         first_year: YearCost { year: start.year(), one_off_anbindung_fee_cents: one_off, annual_fee_cents: first_annual, total_cents: one_off + first_annual },

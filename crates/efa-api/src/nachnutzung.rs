@@ -10,8 +10,11 @@ use efa_domain::reuse::{contract_number, next_state, RequestAction, RequestState
 use efa_store::reuse::{self as store, AgreementRow, DocumentRow, ReuseRequestRow};
 use efa_store::DbConn;
 
+/// Now, to the microsecond: what PostgreSQL stores, so a response built from memory shows
+/// the same instant a later read of the row does.
 pub fn now() -> NaiveDateTime {
-    chrono::Utc::now().naive_utc()
+    use chrono::SubsecRound;
+    chrono::Utc::now().naive_utc().trunc_subsecs(6)
 }
 
 pub fn request_facts(conn: &mut DbConn, r: &ReuseRequestRow) -> Result<RequestFacts, ApiError> {
@@ -82,8 +85,8 @@ pub fn create_agreement(conn: &mut DbConn, c: &Catalogue, d: &AgreementDraft<'_>
     if store::open_agreement_exists(conn, d.service_id, d.customer_org)? {
         return Err(ApiError::Conflict(format!("{} already has an agreement for this service", customer.view.name)));
     }
-    let gemeinde = customer.view.ags.as_deref().and_then(|a| c.gemeinde(a)).ok_or_else(|| ApiError::Conflict(format!("{} is not a Gemeinde", customer.view.name)))?;
-    let fees = costs::estimate(c, service, gemeinde, d.start);
+    let payer = costs::Payer::of_org(c, customer).ok_or_else(|| ApiError::Conflict(format!("{} is neither a Gemeinde nor a Kreis", customer.view.name)))?;
+    let fees = costs::estimate(c, service, payer, d.start);
     let (terms_text, terms_version) = match d.framework {
         Some((_, _, text, version)) => (text.to_owned(), version.to_owned()),
         None => match &service.detail.terms {

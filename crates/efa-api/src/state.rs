@@ -17,6 +17,8 @@ pub struct AppState {
     pub coverage: crate::coverage::CoverageHandle,
     /// The rows of the last full load, reused when only listings changed.
     rows: Arc<std::sync::Mutex<Option<Arc<catalogue::Rows>>>>,
+    /// Turns of SQLite's single writer (see `write::write_only`).
+    pub(crate) writer: Arc<std::sync::Mutex<()>>,
 }
 
 impl AppState {
@@ -28,6 +30,7 @@ impl AppState {
             verifier: Arc::new(verifier),
             coverage: crate::coverage::CoverageHandle::default(),
             rows: Arc::default(),
+            writer: Arc::default(),
         }
     }
 

@@ -47,8 +47,13 @@ where
     let actor = p.subject.clone();
     let actor_org = p.org_id.clone();
     let rid = request_id(req);
+    let writer = state.writer.clone();
     let out = state
         .db(move |conn| {
+            // SQLite lets one writer in at a time and makes the others retry with growing
+            // sleeps (busy_timeout): under load a writer could wait seconds while others got
+            // in. Here they queue on a lock instead and each starts as soon as the last is done.
+            let _turn = (conn.backend() == efa_store::Backend::Sqlite).then(|| writer.lock().unwrap_or_else(|p| p.into_inner()));
             efa_store::tx::write_transaction::<T, ApiError>(conn, |conn| {
                 let (out, note) = f(conn)?;
                 let json = |v: Option<Value>| v.map(|v| v.to_string());

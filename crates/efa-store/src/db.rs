@@ -58,7 +58,7 @@ impl DbConn {
     /// Opens the backend the URL names; SQLite gets its per-connection settings.
     pub fn open(url: &str) -> Result<DbConn, ConnectionError> {
         match Backend::from_url(url) {
-            Backend::Postgres => PgConnection::establish(url).map(DbConn::Pg),
+            Backend::Postgres => PgConnection::establish(&pg_url(url)).map(DbConn::Pg),
             Backend::Sqlite => {
                 let path = url.strip_prefix("sqlite://").unwrap_or(url);
                 let mut conn = SqliteConnection::establish(path)?;
@@ -73,6 +73,39 @@ impl DbConn {
                 Ok(DbConn::Sqlite(conn))
             }
         }
+    }
+}
+
+/// libpq's default `sslmode=prefer` encrypts even a loopback connection, where TLS protects
+/// nothing and costs a share of every round trip. Unless the URL says otherwise, a server on
+/// this host is reached without TLS; any other host keeps libpq's default.
+pub fn pg_url(url: &str) -> String {
+    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    if query.split('&').any(|kv| kv.starts_with("sslmode=")) {
+        return url.to_owned();
+    }
+    let authority = base.split_once("://").map_or("", |(_, rest)| rest.split('/').next().unwrap_or(""));
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if host.starts_with('[') { host.split(']').next().map(|h| &h[1..]).unwrap_or("") } else { host.split(':').next().unwrap_or("") };
+    if matches!(host, "127.0.0.1" | "localhost" | "::1") {
+        let sep = if query.is_empty() { "?" } else { "&" };
+        format!("{url}{sep}sslmode=disable")
+    } else {
+        url.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pg_url;
+
+    #[test]
+    fn loopback_goes_without_tls_unless_the_url_says_otherwise() {
+        assert_eq!(pg_url("postgres://postgres@127.0.0.1:5432/db"), "postgres://postgres@127.0.0.1:5432/db?sslmode=disable");
+        assert_eq!(pg_url("postgres://u:p@localhost/db?application_name=x"), "postgres://u:p@localhost/db?application_name=x&sslmode=disable");
+        assert_eq!(pg_url("postgresql://[::1]:5432/db"), "postgresql://[::1]:5432/db?sslmode=disable");
+        assert_eq!(pg_url("postgres://127.0.0.1/db?sslmode=require"), "postgres://127.0.0.1/db?sslmode=require");
+        assert_eq!(pg_url("postgres://db.example.org/efa"), "postgres://db.example.org/efa");
     }
 }
 

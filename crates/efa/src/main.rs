@@ -137,15 +137,31 @@ fn serve(config: &Config, bind: &str, workers: Option<usize>) -> anyhow::Result<
     let state = efa_api::AppState::with_verifier(pool.clone(), config.verifier()?);
     // Load the catalogue before accepting traffic; if the database is down, start anyway:
     // /readyz answers 503 and loads the catalogue once the database is back.
-    let loaded = pool.get().map_err(anyhow::Error::from).and_then(|mut conn| {
-        let catalogue = efa_api::catalogue::load(&mut conn)?;
-        let live = efa_store::reuse::live_agreements(&mut conn)?;
-        Ok((catalogue, live))
+    let t = std::time::Instant::now();
+    let ms = |t: std::time::Instant| t.elapsed().as_secs_f64() * 1000.0;
+    // The live agreements (for coverage) load on a second connection while the catalogue
+    // rows are read and built: start-up takes the longer of the two, not their sum.
+    let loaded = std::thread::scope(|scope| {
+        let live = scope.spawn(|| -> anyhow::Result<_> {
+            let live = efa_store::reuse::live_agreements(&mut *pool.get()?)?;
+            tracing::info!(live_ms = ms(t), "live agreements loaded");
+            Ok(live)
+        });
+        let catalogue = pool.get().map_err(anyhow::Error::from).and_then(|mut conn| {
+            let rows = efa_api::catalogue::load_rows(&mut conn)?;
+            let rows_ms = ms(t);
+            let catalogue = efa_api::catalogue::build(&rows)?;
+            tracing::info!(rows_ms, built_ms = ms(t), "catalogue loaded");
+            Ok(catalogue)
+        });
+        let live = live.join().map_err(|_| anyhow::anyhow!("loading the live agreements panicked"))?;
+        Ok::<_, anyhow::Error>((catalogue?, live?))
     });
     match loaded {
         Ok((catalogue, live)) => {
             state.catalogue.replace(catalogue);
             state.coverage.replace(efa_api::coverage::CoverageIndex::build(state.catalogue.current(), &live));
+            tracing::info!(total_ms = ms(t), live_agreements = live.len(), "coverage built");
         }
         Err(e) => tracing::warn!(error = %e, "catalogue not loaded at start; /readyz stays 503 until the database is reachable"),
     }

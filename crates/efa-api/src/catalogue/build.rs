@@ -287,6 +287,7 @@ pub fn build(r: &Rows) -> anyhow::Result<Catalogue> {
             })
         })
         .collect::<anyhow::Result<_>>()?;
+    c.grams = SearchGrams::build(&c);
     Ok(c)
 }
 

@@ -5,6 +5,7 @@
 //! A snapshot is immutable; a rebuild swaps in a new `Arc`, so readers never block.
 
 mod build;
+pub mod grams;
 pub mod query;
 
 use crate::views::*;
@@ -81,6 +82,31 @@ pub struct Catalogue {
     pub koenigsteiner_year: Option<i32>,
     /// False until the first successful load from the database.
     pub loaded: bool,
+    pub grams: SearchGrams,
+}
+
+/// Trigram indexes over the folded texts that search scans.
+#[derive(Debug, Default)]
+pub struct SearchGrams {
+    pub ozg_name: grams::Grams,
+    pub ozg_leika: grams::Grams,
+    /// Name and text of each published service.
+    pub services: grams::Grams,
+    pub gemeinden: grams::Grams,
+    pub orgs: grams::Grams,
+}
+
+impl SearchGrams {
+    fn build(c: &Catalogue) -> SearchGrams {
+        let service_texts: Vec<String> = c.services.iter().map(|s| format!("{}\n{}", s.folded_name, s.folded_text)).collect();
+        SearchGrams {
+            ozg_name: grams::Grams::build(c.ozg.iter().map(|o| o.folded_name.as_str())),
+            ozg_leika: grams::Grams::build(c.ozg.iter().map(|o| o.folded_leika.as_str())),
+            services: grams::Grams::build(service_texts.iter().map(String::as_str)),
+            gemeinden: grams::Grams::build(c.gemeinden.iter().map(|g| g.folded_name.as_str())),
+            orgs: grams::Grams::build(c.orgs.iter().map(|o| o.folded_name.as_str())),
+        }
+    }
 }
 
 impl Catalogue {

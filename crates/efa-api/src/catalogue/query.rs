@@ -2,6 +2,7 @@
 //! parse parameters, these decide what matches.
 
 use super::*;
+use super::grams::Candidates;
 use efa_domain::{fold, Anbindung, PriceModel, ServiceStatus};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -17,6 +18,10 @@ impl Words {
 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(String::as_str)
     }
 
     /// Every word occurs in `text` (already folded).
@@ -46,10 +51,12 @@ pub struct OzgFilter {
 
 /// OZG-Leistungen matching the filter, in the requested order, with why each matched.
 pub fn ozg_leistungen(c: &Catalogue, f: &OzgFilter, sort: OzgSort, descending: bool) -> Vec<(usize, Option<MatchedOn>)> {
+    let may = c.grams.ozg_name.candidates(&f.words).or(c.grams.ozg_leika.candidates(&f.words));
     let mut hits: Vec<(usize, Option<MatchedOn>)> = c
         .ozg
         .iter()
         .enumerate()
+        .filter(|(i, _)| may.may(*i))
         .filter(|(_, o)| f.themenfeld.is_none_or(|t| o.view.themenfeld.id == t))
         .filter(|(_, o)| f.lebenslage.is_none_or(|l| o.view.lebenslage.id == l))
         .filter(|(_, o)| f.has_online_service.is_none_or(|h| h == !o.services.is_empty()))
@@ -184,9 +191,17 @@ fn enum_counter<T: Copy>(all: &[T], name: impl Fn(T) -> &'static str) -> Counter
 
 /// The entries a viewer browses: the published services, with the viewer's own working
 /// copies in place of (or beside) their published versions.
-fn visible<'a>(c: &'a Catalogue, viewer_org: Option<&'a str>) -> impl Iterator<Item = &'a ServiceEntry> + 'a {
+/// Published entries the trigram index rules out are skipped; working copies are not indexed.
+fn visible<'a: 'm, 'm>(c: &'a Catalogue, viewer_org: Option<&'a str>, may: &'m Candidates) -> impl Iterator<Item = &'a ServiceEntry> + 'm {
     let own = move |e: &ServiceEntry| viewer_org.is_some_and(|o| e.detail.service.provider.id == o);
-    let published = c.services.iter().map(move |e| c.draft(&e.detail.service.id).filter(|d| own(d)).unwrap_or(e));
+    let published = c.services.iter().enumerate().filter_map(move |(i, e)| match viewer_org {
+        // The public has no working copies: no lookup per entry.
+        None => may.may(i).then_some(e),
+        Some(_) => match c.draft(&e.detail.service.id).filter(|d| own(d)) {
+            Some(d) => Some(d),
+            None => may.may(i).then_some(e),
+        },
+    });
     let unpublished = c.drafts.iter().filter(move |d| own(d) && c.service(&d.detail.service.id).is_none());
     published.chain(unpublished)
 }
@@ -204,7 +219,8 @@ pub fn online_services<'a>(c: &'a Catalogue, f: &ServiceFilter, sort: ServiceSor
     let mut hits: Vec<(&ServiceEntry, u8)> = Vec::new();
 
     let ozg_index = f.ozg_id.map(|id| c.ozg_by_id.get(&id).copied());
-    for s in visible(c, viewer_org) {
+    let may = c.grams.services.candidates(&f.words);
+    for s in visible(c, viewer_org, &may) {
         if let Some(wanted) = ozg_index {
             if !wanted.is_some_and(|o| s.ozg.contains(&o)) {
                 continue;
@@ -289,10 +305,12 @@ pub fn online_services<'a>(c: &'a Catalogue, f: &ServiceFilter, sort: ServiceSor
 
 /// Gemeinden by name (name matches starting with the first word first, then larger ones first).
 pub fn gemeinden(c: &Catalogue, words: &Words, land: Option<&str>, kreis: Option<&str>) -> Vec<usize> {
+    let may = c.grams.gemeinden.candidates(words);
     let mut hits: Vec<usize> = c
         .gemeinden
         .iter()
         .enumerate()
+        .filter(|(i, _)| may.may(*i))
         .filter(|(_, g)| land.is_none_or(|l| g.view.land.code == l))
         .filter(|(_, g)| kreis.is_none_or(|k| g.view.kreis.as_ref().is_some_and(|x| x.code == k)))
         .filter(|(_, g)| words.all_in(&g.folded_name))
@@ -308,9 +326,11 @@ pub fn gemeinden(c: &Catalogue, words: &Words, land: Option<&str>, kreis: Option
 }
 
 pub fn organisations(c: &Catalogue, words: &Words, kind: Option<efa_domain::OrgKind>, land: Option<&str>) -> Vec<usize> {
+    let may = c.grams.orgs.candidates(words);
     c.orgs
         .iter()
         .enumerate()
+        .filter(|(i, _)| may.may(*i))
         .filter(|(_, o)| kind.is_none_or(|k| o.view.kind == k))
         .filter(|(_, o)| land.is_none_or(|l| o.view.land.as_ref().is_some_and(|x| x.code == l)))
         .filter(|(_, o)| words.all_in(&o.folded_name))

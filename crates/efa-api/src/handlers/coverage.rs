@@ -373,7 +373,7 @@ pub async fn get_next_for_gemeinde(req: HttpRequest, state: web::Data<AppState>,
                 similar_gemeinden_live: live_count.get(&o).copied().unwrap_or(0),
                 similar_gemeinden: similar.len(),
                 online_service: best.map(|s| ServiceRef { id: s.detail.service.id.clone(), name: s.detail.service.name.clone() }),
-                cost_estimate: best.map(|s| crate::costs::estimate(c, s, g, today)),
+                cost_estimate: best.map(|s| crate::costs::estimate(c, s, crate::costs::Payer::gemeinde(g), today)),
             }
         })
         .collect();

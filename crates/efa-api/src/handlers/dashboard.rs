@@ -83,11 +83,11 @@ pub async fn get_adoption(req: HttpRequest, state: web::Data<AppState>, q: web::
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct DashboardParams {
-    /// Also the levels above the ARS (its Kreis and Land).
+    /// Also the levels above the ARS (its Kreis and Land); default true, as in the federal API.
     #[serde(rename = "includeAbove")]
     #[param(value_type = Option<bool>, rename = "includeAbove")]
     pub include_above: Option<String>,
-    /// Also the levels below (Kreise and Gemeinden of a Land, Gemeinden of a Kreis).
+    /// Also the levels below (Kreise and Gemeinden of a Land, Gemeinden of a Kreis); default true.
     #[serde(rename = "includeBelow")]
     #[param(value_type = Option<bool>, rename = "includeBelow")]
     pub include_below: Option<String>,
@@ -104,7 +104,12 @@ pub struct DashboardRecord {
     pub leika_name: String,
     pub ars: String,
     pub ars_name: String,
+    /// Two-digit code of the Land.
+    pub ars_federal_state: String,
     pub bundesland: String,
+    /// The federal record's second LeiKa name; our source (the OZG-Informationsplattform
+    /// export) has one name per LeiKa-Leistung, given as `leika_name`, so this stays null.
+    pub leika_bezeichnung: Option<String>,
     pub ozgid: i32,
     pub ozg_bezeichnung: String,
     pub url: Option<String>,
@@ -117,6 +122,8 @@ pub struct DashboardRecord {
     pub gemeinden_total: usize,
     /// The coarse class claims more than the per-Gemeinde truth.
     pub coarse_class_overstates: bool,
+    /// "ja": the OZG-Leistung is in the current Umsetzungskatalog.
+    pub aktiv: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -132,24 +139,34 @@ enum Area {
     Gemeinde(usize),
 }
 
-fn flaechendeckung(ix: &CoverageIndex, oi: usize, area: &Area) -> (String, usize, usize) {
+/// The Flächendeckung class as the federal dashboard assigns it to an area: the widest area
+/// containing it where the OZG-Leistung is live in every Gemeinde — Germany, its Land, its
+/// Kreis — else "in mind. einer Kommune verfügbar". Beside it our per-Gemeinde truth: in how
+/// many of the area's Gemeinden it is live.
+fn flaechendeckung(ix: &CoverageIndex, oi: usize, area: &Area) -> (&'static str, usize, usize) {
+    let c = &ix.catalogue;
     let counts = &ix.counts[oi];
     let total_de: usize = ix.gemeinden_by_land.values().map(Vec::len).sum();
-    let (covered, total) = match area {
-        Area::Land(l) => (counts.by_land.get(l).copied().unwrap_or(0), ix.gemeinden_by_land.get(l).map(Vec::len).unwrap_or(0)),
-        Area::Kreis(k) => (counts.by_kreis.get(k).copied().unwrap_or(0), ix.gemeinden_by_kreis.get(k).map(Vec::len).unwrap_or(0)),
-        Area::Gemeinde(gi) => (usize::from(ix.covered(*gi).contains_key(&oi)), 1),
+    let whole_land = |l: &str| ix.gemeinden_by_land.get(l).map(Vec::len).is_some_and(|n| n > 0 && counts.by_land.get(l) == Some(&n));
+    let whole_kreis = |k: &str| ix.gemeinden_by_kreis.get(k).map(Vec::len).is_some_and(|n| n > 0 && counts.by_kreis.get(k) == Some(&n));
+    let (land, kreis, covered, total) = match area {
+        Area::Land(l) => (l.as_str(), None, counts.by_land.get(l).copied().unwrap_or(0), ix.gemeinden_by_land.get(l).map(Vec::len).unwrap_or(0)),
+        Area::Kreis(k) => (&k[..2], Some(k.as_str()), counts.by_kreis.get(k).copied().unwrap_or(0), ix.gemeinden_by_kreis.get(k).map(Vec::len).unwrap_or(0)),
+        Area::Gemeinde(gi) => {
+            let g = &c.gemeinden[*gi].view;
+            (g.land.code.as_str(), g.kreis.as_ref().map(|k| k.code.as_str()), usize::from(ix.covered(*gi).contains_key(&oi)), 1)
+        }
     };
-    let class = if counts.gemeinden == total_de {
+    let class = if total_de > 0 && counts.gemeinden == total_de {
         "bundesweit flächendeckend"
-    } else if total > 0 && covered == total && !matches!(area, Area::Gemeinde(_)) && matches!(area, Area::Land(_)) {
+    } else if whole_land(land) {
         "landesweit flächendeckend"
-    } else if total > 0 && covered == total && matches!(area, Area::Kreis(_)) {
+    } else if kreis.is_some_and(whole_kreis) {
         "kreisweit flächendeckend"
     } else {
         "in mind. einer Kommune verfügbar"
     };
-    (class.to_owned(), covered, total)
+    (class, covered, total)
 }
 
 /// The federal dashboard's records (per LeiKa key × ARS) from our data, with `includeAbove` /
@@ -160,8 +177,9 @@ fn flaechendeckung(ix: &CoverageIndex, oi: usize, area: &Area) -> (String, usize
 #[get("/coverage/dashboard/{ars}")]
 pub async fn get_dashboard_records(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>, q: web::Query<DashboardParams>) -> Result<HttpResponse, ApiError> {
     let ars = Ars::parse(&path).map_err(|e| ApiError::bad_param("ars", e))?;
-    let above = params::boolean("includeAbove", &q.include_above)?.unwrap_or(false);
-    let below = params::boolean("includeBelow", &q.include_below)?.unwrap_or(false);
+    // Defaults as in the federal API: both levels included.
+    let above = params::boolean("includeAbove", &q.include_above)?.unwrap_or(true);
+    let below = params::boolean("includeBelow", &q.include_below)?.unwrap_or(true);
     let page = Page::parse(&q.page, &q.per_page)?;
     let ix = state.coverage()?;
     let c = &ix.catalogue;
@@ -206,12 +224,17 @@ pub async fn get_dashboard_records(req: HttpRequest, state: web::Data<AppState>,
     // Records exist for the LeiKa keys of OZG-Leistungen covered somewhere in the area.
     let mut records: Vec<(usize, usize)> = Vec::new(); // (area index, ozg index)
     for (ai, area) in areas.iter().enumerate() {
+        // A Gemeinde's covers are worked out once, not once per OZG-Leistung.
+        let here = match area {
+            Area::Gemeinde(gi) if ix.covered_count[*gi] > 0 => Some(ix.covered(*gi)),
+            _ => None,
+        };
         for &oi in &ix.in_scope {
             let counts = &ix.counts[oi];
             let hit = match area {
                 Area::Land(l) => counts.by_land.contains_key(l),
                 Area::Kreis(k) => counts.by_kreis.contains_key(k),
-                Area::Gemeinde(gi) => counts.gemeinden > 0 && ix.covered(*gi).contains_key(&oi),
+                Area::Gemeinde(_) => here.as_ref().is_some_and(|h| h.contains_key(&oi)),
             };
             if hit {
                 records.push((ai, oi));
@@ -242,21 +265,23 @@ pub async fn get_dashboard_records(req: HttpRequest, state: web::Data<AppState>,
                 Area::Gemeinde(gi) => ix.covered(*gi).get(&oi).and_then(|b| c.services[b.cover.service].detail.service.url.clone()),
                 _ => None,
             };
-            let overstates = match class.as_str() {
-                "in mind. einer Kommune verfügbar" => !matches!(area, Area::Gemeinde(_)) && covered < total,
-                _ => covered < total,
-            };
+            // A flächendeckend class holds for every Gemeinde by construction; "in mind. einer
+            // Kommune" with online_status ok reads as available while some Gemeinden lack it.
+            let overstates = covered < total;
             DashboardRecord {
                 leika_key: c.leika[li].view.key.clone().unwrap_or_default(),
                 leika_name: c.leika[li].view.name.clone(),
                 ars,
                 ars_name,
                 bundesland: c.land(&land_code).map(|l| l.name.clone()).unwrap_or_default(),
+                ars_federal_state: land_code.clone(),
+                leika_bezeichnung: None,
+                aktiv: "ja".into(),
                 ozgid: c.ozg[oi].view.ozg_id,
                 ozg_bezeichnung: c.ozg[oi].view.name.clone(),
                 url,
                 online_status: if covered > 0 { "ok" } else { "nicht ok" }.into(),
-                art_flaechendeckung: class,
+                art_flaechendeckung: class.to_owned(),
                 gemeinden_covered: covered,
                 gemeinden_total: total,
                 coarse_class_overstates: overstates,
@@ -266,7 +291,10 @@ pub async fn get_dashboard_records(req: HttpRequest, state: web::Data<AppState>,
     let link = page.link_header(&req, total);
     let body = DashboardResponse { items, meta: PageMeta::new(page, total) };
     let mut res = respond(&req, &body, || Table {
-        header: vec!["leika_key", "leika_name", "ars", "ars_name", "bundesland", "ozgid", "ozg_bezeichnung", "url", "online_status", "art_flaechendeckung", "gemeinden_covered", "gemeinden_total", "coarse_class_overstates"],
+        header: vec![
+            "leika_key", "leika_name", "ars", "ars_name", "ars_federal_state", "bundesland", "leika_bezeichnung", "ozgid", "ozg_bezeichnung", "url", "online_status", "aktiv",
+            "art_flaechendeckung", "gemeinden_covered", "gemeinden_total", "coarse_class_overstates",
+        ],
         rows: body
             .items
             .iter()
@@ -276,11 +304,14 @@ pub async fn get_dashboard_records(req: HttpRequest, state: web::Data<AppState>,
                     r.leika_name.clone(),
                     r.ars.clone(),
                     r.ars_name.clone(),
+                    r.ars_federal_state.clone(),
                     r.bundesland.clone(),
+                    opt(r.leika_bezeichnung.clone()),
                     r.ozgid.to_string(),
                     r.ozg_bezeichnung.clone(),
                     opt(r.url.clone()),
                     r.online_status.clone(),
+                    r.aktiv.clone(),
                     r.art_flaechendeckung.clone(),
                     r.gemeinden_covered.to_string(),
                     r.gemeinden_total.to_string(),

@@ -12,7 +12,7 @@ use crate::state::AppState;
 use crate::write::{create, enforce, write_only, AuditNote, Created};
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use efa_domain::listing::FieldError;
-use efa_domain::{decide, Action, Ags, LandCode, Role};
+use efa_domain::{decide, Action, Ags, KreisCode, LandCode, Role};
 use efa_store::reuse::{self as store, FrameworkRow};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -275,25 +275,33 @@ pub async fn create_accession(req: HttpRequest, state: web::Data<AppState>, user
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct EstimateParams {
-    /// AGS of the Gemeinde.
-    #[param(value_type = String, example = "05315000")]
+    /// AGS of the Gemeinde (give this or `kreis`).
+    #[param(value_type = Option<String>, example = "05315000")]
     pub ags: Option<String>,
+    /// Code of a Kreis ordering for all its Gemeinden (give this or `ags`).
+    #[param(value_type = Option<String>, example = "05334")]
+    pub kreis: Option<String>,
     /// Start date (default today).
     #[param(value_type = Option<String>, format = Date, example = "2027-07-01")]
     pub start: Option<String>,
 }
 
-/// What this Gemeinde would pay in the first and the following year, before ordering.
+/// What this Gemeinde (or Kreis) would pay in the first and the following year, before ordering.
 #[utoipa::path(tag = "nachnutzung", operation_id = "get_cost_estimate", params(("id" = String, Path, description = "Online service id"), EstimateParams),
     responses((status = 200, body = CostEstimate), BadRequest, NotFound, Unavailable))]
 #[get("/online-services/{id}/cost-estimate")]
 pub async fn get_cost_estimate(state: web::Data<AppState>, path: web::Path<String>, q: web::Query<EstimateParams>) -> Result<HttpResponse, ApiError> {
     let id = uuid::Uuid::parse_str(&path).map_err(|_| ApiError::bad_param("id", "is not a UUID"))?.to_string();
-    let ags = params::opt("ags", &q.ags, Ags::parse)?.ok_or_else(|| ApiError::bad_param("ags", "is required"))?;
+    let ags = params::opt("ags", &q.ags, Ags::parse)?;
+    let kreis = params::opt("kreis", &q.kreis, KreisCode::parse)?;
     let start = params::opt("start", &q.start, |s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("{s:?} is not a date (YYYY-MM-DD)")))?
         .unwrap_or_else(|| now().date());
     let c = state.catalogue()?;
     let s = c.service(&id).ok_or_else(|| ApiError::not_found(format!("online service {id} does not exist")))?;
-    let g = c.gemeinde(ags.as_str()).ok_or_else(|| ApiError::not_found(format!("Gemeinde {ags} does not exist")))?;
-    Ok(HttpResponse::Ok().json(costs::estimate(&c, s, g, start)))
+    let payer = match (&ags, &kreis) {
+        (Some(ags), None) => costs::Payer::gemeinde(c.gemeinde(ags.as_str()).ok_or_else(|| ApiError::not_found(format!("Gemeinde {ags} does not exist")))?),
+        (None, Some(k)) => costs::Payer::kreis(c.kreise.iter().find(|x| x.code == k.as_str()).ok_or_else(|| ApiError::not_found(format!("Kreis {k} does not exist")))?),
+        _ => return Err(ApiError::bad_param("ags", "give exactly one of ags (a Gemeinde) and kreis (a Kreis)")),
+    };
+    Ok(HttpResponse::Ok().json(costs::estimate(&c, s, payer, start)))
 }

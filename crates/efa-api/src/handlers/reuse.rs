@@ -11,7 +11,7 @@ use crate::write::{create, enforce, write_only, AuditNote, Created};
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use efa_domain::listing::FieldError;
 use efa_domain::reuse::{RequestAction, RequestState};
-use efa_domain::{decide, Action, OrgKind, Principal, Role};
+use efa_domain::{decide, Action, Principal, Role};
 use efa_store::reuse::{self as store, MessageRow, ReuseRequestRow};
 use efa_store::DbConn;
 use serde::{Deserialize, Serialize};
@@ -45,6 +45,11 @@ fn utc(t: chrono::NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
 fn view(conn: &mut DbConn, r: ReuseRequestRow) -> Result<ReuseRequest, ApiError> {
     let municipalities = store::request_municipalities(conn, &r.id)?;
     let agreements = store::agreements_of_request(conn, &r.id)?.into_iter().map(|a| a.number).collect();
+    view_of(r, municipalities, agreements)
+}
+
+/// `municipalities` in ascending order, as `request_municipalities` reads them.
+fn view_of(r: ReuseRequestRow, municipalities: Vec<String>, agreements: Vec<String>) -> Result<ReuseRequest, ApiError> {
     Ok(ReuseRequest {
         state: RequestState::parse(&r.state).map_err(|e| ApiError::Internal(e.into()))?,
         id: r.id,
@@ -71,7 +76,8 @@ fn invalid(field: &str, message: impl Into<String>) -> ApiError {
 pub struct NewReuseRequest {
     pub online_service_id: String,
     /// Organisation ids of the Gemeinden covered. A municipality user may leave it out (its
-    /// own Gemeinde); a bundler names its member Gemeinden.
+    /// own Gemeinde, or its Kreis: a Kreis agreement covers every Gemeinde of the Kreis); a
+    /// bundler names its member Gemeinden.
     #[serde(default)]
     pub municipalities: Vec<String>,
     pub note: Option<String>,
@@ -126,11 +132,20 @@ pub async fn create_reuse_request(req: HttpRequest, state: web::Data<AppState>, 
     }
     let mut land: Option<String> = None;
     for (i, m) in municipalities.iter().enumerate() {
-        let org = c.org(m).filter(|o| o.view.kind == OrgKind::Kommune && o.view.ags.is_some()).ok_or_else(|| invalid(&format!("municipalities[{i}]"), "is not a Gemeinde's organisation"))?;
+        let org = c
+            .org(m)
+            .filter(|o| crate::costs::Payer::of_org(&c, o).is_some())
+            .ok_or_else(|| invalid(&format!("municipalities[{i}]"), "is neither a Gemeinde's nor a Kreis's organisation"))?;
         let l = org.view.land.as_ref().map(|l| l.code.clone()).unwrap_or_default();
         if land.get_or_insert(l.clone()) != &l {
             return Err(invalid(&format!("municipalities[{i}]"), "all Gemeinden of one request must lie in one Land"));
         }
+    }
+    let mut sorted = municipalities.clone();
+    sorted.sort();
+    if let Some(twice) = sorted.windows(2).find(|w| w[0] == w[1]) {
+        let i = municipalities.iter().rposition(|m| *m == twice[0]).unwrap_or_default();
+        return Err(invalid(&format!("municipalities[{i}]"), "names a Gemeinde already listed"));
     }
     let note = input.note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
     if note.as_ref().is_some_and(|n| n.chars().count() > 5000 || n.contains('\0')) {
@@ -142,7 +157,6 @@ pub async fn create_reuse_request(req: HttpRequest, state: web::Data<AppState>, 
     let version = service.detail.published_version.unwrap_or(1);
     let actor = p.subject.clone();
     let requester = p.org_id.clone();
-    let provider = service.detail.service.provider.id.clone();
     create(&state, &p, &req, &body, move |conn| {
         let t = now();
         let row = ReuseRequestRow {
@@ -162,10 +176,10 @@ pub async fn create_reuse_request(req: HttpRequest, state: web::Data<AppState>, 
         store::insert_request(conn, &row, &municipalities)?;
         let id = row.id.clone();
         let owner = Some(row.requester_org_id.clone());
-        let v = view(conn, row)?;
+        // Everything the response shows was just written here: no read-back.
+        let v = view_of(row, sorted, Vec::new())?;
         let body = serde_json::to_value(&v).map_err(|e| ApiError::Internal(e.into()))?;
         let note = AuditNote { action: "reuse_request.create", resource_type: "reuse_request", resource_id: id.clone(), owner_org_id: owner, before: None, after: Some(body.clone()) };
-        let _ = provider;
         Ok((Created { body, location: format!("/api/v1/reuse-requests/{id}") }, note))
     })
     .await

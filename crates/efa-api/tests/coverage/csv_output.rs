@@ -163,7 +163,10 @@ world_test!(ozg_next_dashboard_and_adoption_csvs_parse_back, |w, app| {
     let r = get_csv(app, uri).await;
     assert!(links(&r).contains_key("next"));
     let (header, rows) = parse_csv(&r);
-    let cols = ["leika_key", "leika_name", "ars", "ars_name", "bundesland", "ozgid", "ozg_bezeichnung", "url", "online_status", "art_flaechendeckung", "gemeinden_covered", "gemeinden_total", "coarse_class_overstates"];
+    let cols = [
+        "leika_key", "leika_name", "ars", "ars_name", "ars_federal_state", "bundesland", "leika_bezeichnung", "ozgid", "ozg_bezeichnung", "url", "online_status", "aktiv",
+        "art_flaechendeckung", "gemeinden_covered", "gemeinden_total", "coarse_class_overstates",
+    ];
     assert_eq!(header, cols);
     let pointers: Vec<(&str, String)> = cols.iter().map(|c| (*c, format!("/{c}"))).collect();
     let columns: Vec<(&str, &str)> = pointers.iter().map(|(c, p)| (*c, p.as_str())).collect();

@@ -44,9 +44,13 @@ world_test!(a_gemeinde_with_the_levels_above, |w, app| {
     let ni = gemeinden().iter().filter(|g| g.ags.starts_with("03")).count() as u64;
     assert_eq!(place(EDEWECHT).ars, EDEWECHT_ARS);
     // Edewecht alone: A (1 key), B (2 keys), C (1 key) = 4 records.
-    let own = ok_json(app, &format!("/api/v1/coverage/dashboard/{EDEWECHT_ARS}")).await;
+    let own = ok_json(app, &format!("/api/v1/coverage/dashboard/{EDEWECHT_ARS}?includeAbove=false")).await;
     assert_eq!(total(&own), 4);
     assert!(items(&own).iter().all(|r| r["ars"] == EDEWECHT_ARS));
+    let r = &items(&own)[0];
+    assert_eq!((r["ars_federal_state"].as_str(), r["aktiv"].as_str(), r["leika_bezeichnung"].is_null()), (Some("03"), Some("ja"), true));
+    // As in the federal API, the levels above are included unless asked not to be.
+    assert_eq!(total(&ok_json(app, &format!("/api/v1/coverage/dashboard/{EDEWECHT_ARS}")).await), 12);
 
     // With the levels above: its Land and its Kreis too, 3 × 4 = 12 records, Land first.
     let body = ok_json(app, &format!("/api/v1/coverage/dashboard/{EDEWECHT_ARS}?includeAbove=true&per_page=100")).await;
@@ -72,10 +76,11 @@ world_test!(a_gemeinde_with_the_levels_above, |w, app| {
     assert_eq!(facts(get(KREIS_ARS, OZG_A)), ("kreisweit flächendeckend", 6, 6, false));
     assert_eq!(facts(get(KREIS_ARS, OZG_C)), ("kreisweit flächendeckend", 6, 6, false));
     assert_eq!(facts(get(KREIS_ARS, OZG_B)), (EINER_KOMMUNE, 1, 6, true));
-    // Edewecht itself: each live there; the URL is the covering service's.
-    for ozg in [OZG_A, OZG_B, OZG_C] {
+    // Edewecht itself: each live there; A and C as everywhere in its Kreis (kreisweit, as
+    // the federal dashboard marks a Gemeinde of a fully covered Kreis), B only here.
+    for (ozg, class) in [(OZG_A, "kreisweit flächendeckend"), (OZG_B, EINER_KOMMUNE), (OZG_C, "kreisweit flächendeckend")] {
         let r = get(EDEWECHT_ARS, ozg);
-        assert_eq!((r["ars_name"].as_str(), facts(r)), (Some("Edewecht"), (EINER_KOMMUNE, 1, 1, false)), "{ozg}");
+        assert_eq!((r["ars_name"].as_str(), facts(r)), (Some("Edewecht"), (class, 1, 1, false)), "{ozg}");
     }
     assert_eq!(get(EDEWECHT_ARS, OZG_A)["url"], "https://dienste.example.de/familienleistungen-ammerland");
     assert_eq!(get(EDEWECHT_ARS, OZG_B)["url"], "https://dienste.example.de/hebammenhilfe-digital");
@@ -84,7 +89,7 @@ world_test!(a_gemeinde_with_the_levels_above, |w, app| {
     let _ = f;
 
     // Apen (its B agreement only active): A and C only.
-    let apen = ok_json(app, &format!("/api/v1/coverage/dashboard/{}", place(APEN).ars)).await;
+    let apen = ok_json(app, &format!("/api/v1/coverage/dashboard/{}?includeAbove=false", place(APEN).ars)).await;
     let ozgs: BTreeSet<i64> = items(&apen).iter().map(|r| r["ozgid"].as_i64().unwrap()).collect();
     assert_eq!(ozgs, BTreeSet::from([10002, 10016]));
 });
@@ -92,13 +97,14 @@ world_test!(a_gemeinde_with_the_levels_above, |w, app| {
 world_test!(a_kreis_with_the_levels_below_paginated, |w, app| {
     ammerland(app, w).await;
     // The Kreis alone: A (1) + B (2) + C (1) = 4 records.
-    assert_eq!(total(&ok_json(app, &format!("/api/v1/coverage/dashboard/{KREIS_ARS}")).await), 4);
-    assert_eq!(total(&ok_json(app, &format!("/api/v1/coverage/dashboard/{KREIS_ARS}?includeBelow=false")).await), 4);
+    assert_eq!(total(&ok_json(app, &format!("/api/v1/coverage/dashboard/{KREIS_ARS}?includeAbove=false&includeBelow=false")).await), 4);
+    // By default (as in the federal API) with the Land above, 4 records, and the 14 below.
+    assert_eq!(total(&ok_json(app, &format!("/api/v1/coverage/dashboard/{KREIS_ARS}")).await), 4 + 4 + 14);
     // With its Gemeinden: 4 + 6 × (A 1 + C 1) + Edewecht's B 2 = 4 + 12 + 2 = 18 records,
     // 5 a page: pages of 5, 5, 5, 3.
     let mut all: Vec<Value> = Vec::new();
     for page in 1..=4u32 {
-        let uri = format!("/api/v1/coverage/dashboard/{KREIS_ARS}?includeBelow=true&per_page=5&page={page}");
+        let uri = format!("/api/v1/coverage/dashboard/{KREIS_ARS}?includeAbove=false&includeBelow=true&per_page=5&page={page}");
         let r = get(app, &uri).await;
         assert_eq!(r.status, 200, "{}", r.text());
         let body = r.json();
@@ -115,7 +121,7 @@ world_test!(a_kreis_with_the_levels_below_paginated, |w, app| {
         all.extend(items(&body).iter().cloned());
     }
     // Beyond the last page: empty.
-    assert!(items(&ok_json(app, &format!("/api/v1/coverage/dashboard/{KREIS_ARS}?includeBelow=true&per_page=5&page=5")).await).is_empty());
+    assert!(items(&ok_json(app, &format!("/api/v1/coverage/dashboard/{KREIS_ARS}?includeAbove=false&includeBelow=true&per_page=5&page=5")).await).is_empty());
     assert!(all[..4].iter().all(|r| r["ars"] == KREIS_ARS), "the Kreis first");
     let m = by_area(&all);
     assert_eq!(m.len(), 3 + 13);
@@ -127,7 +133,7 @@ world_test!(a_kreis_with_the_levels_below_paginated, |w, app| {
         }
         let got: Vec<i64> = m.keys().filter(|(a, _)| *a == ars).map(|(_, o)| *o).collect();
         assert_eq!(got, expected, "{name}");
-        assert_eq!(facts(&m[&(ars.clone(), 10002)].1), (EINER_KOMMUNE, 1, 1, false), "{name}");
+        assert_eq!(facts(&m[&(ars.clone(), 10002)].1), ("kreisweit flächendeckend", 1, 1, false), "{name}");
     }
     assert_eq!(facts(&m[&(KREIS_ARS.to_owned(), 10004)].1), (EINER_KOMMUNE, 1, 6, true), "only Edewecht has it");
 });

@@ -151,9 +151,8 @@ pub fn at(y: i32, m: u32, d: u32) -> NaiveDateTime {
 /// Writes an agreement of `customer` (signed by `signatory`) for `l` straight into the
 /// database and rebuilds the coverage, as the agreement endpoints do after going live.
 ///
-/// Needed for a Kreis: every endpoint that makes an agreement requires the customer to be a
-/// Gemeinde (`nachnutzung::create_agreement`: "… is not a Gemeinde"), while the coverage rule
-/// counts live agreements of a Kreis for all its Gemeinden.
+/// Needed for agreements signed and live on given dates in the past (adoption per month,
+/// hand-worked fixtures); `through.rs` makes a Kreis agreement through the API.
 pub async fn direct_agreement(w: &World, l: &Listing, customer: &str, signatory: &str, d: Dates) -> String {
     let mut conn = w.db.conn();
     let year = chrono::Utc::now().year();

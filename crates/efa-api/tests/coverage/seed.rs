@@ -100,7 +100,7 @@ world_test!(dashboard_and_next_on_the_seed, |w, app| {
     let wsp = wsp_ozg();
     let keys: usize = wsp.iter().map(|&o| leika_keys(o as i32)).sum();
     assert_eq!(keys, 1_043);
-    let r = get(app, "/api/v1/coverage/dashboard/050000000000?per_page=100").await;
+    let r = get(app, "/api/v1/coverage/dashboard/050000000000?includeBelow=false&per_page=100").await;
     assert_eq!(r.status, 200);
     let body = r.json();
     assert_eq!(total(&body) as usize, keys);
@@ -114,8 +114,14 @@ world_test!(dashboard_and_next_on_the_seed, |w, app| {
     // Köln with the levels above: Land, its Kreis (the kreisfreie Stadt) and itself.
     let k = ok_json(app, "/api/v1/coverage/dashboard/053150000000?includeAbove=true&per_page=1").await;
     assert_eq!(total(&k) as usize, 3 * keys);
-    let own = ok_json(app, "/api/v1/coverage/dashboard/053150000000?per_page=100&page=11").await;
+    let own = ok_json(app, "/api/v1/coverage/dashboard/053150000000?includeAbove=false&per_page=100&page=11").await;
     assert!(items(&own).iter().all(|r| r["ars"] == "053150000000" && r["url"].as_str().is_some_and(|u| u.starts_with("https://"))));
+    // A Land-wide service live in all 396 Gemeinden of NRW: Köln's records say landesweit too.
+    assert!(items(&own).iter().all(|r| r["art_flaechendeckung"] == "landesweit flächendeckend" && r["coarse_class_overstates"] == false));
+    // The federal API's defaults include the levels below: the Land with its Kreise and Gemeinden.
+    let all = ok_json(app, "/api/v1/coverage/dashboard/050000000000?per_page=1").await;
+    let kreise = seed_csv("kreise.csv").iter().filter(|k| k["land_code"] == "05").count();
+    assert_eq!(total(&all) as usize, (1 + kreise + 396) * keys);
     // Bayern: no records.
     let by = ok_json(app, "/api/v1/coverage/dashboard/090000000000?includeBelow=true").await;
     assert_eq!((total(&by), items(&by).len()), (0, 0));

@@ -5,6 +5,7 @@
 use crate::world_test;
 use crate::helpers::{items, ok_json};
 use crate::support::*;
+use crate::fixtures::{AMMERLAND_GEMEINDEN, AMMERLAND_POPULATION};
 use std::collections::BTreeSet;
 
 world_test!(a_gemeinde_is_covered_through_its_own_live_agreement, |w, app| {
@@ -179,4 +180,49 @@ world_test!(the_best_reifegrad_wins_then_the_closest_way, |w, app| {
     let cov = gemeinde(app, CHIEMING).await;
     assert_eq!(cov["covered"], 2);
     assert_eq!((item(&cov, OZG_A)["through"].as_str(), item(&cov, OZG_A)["online_service"]["id"].as_str()), (Some("nationwide"), Some(famv3.id.as_str())));
+});
+
+world_test!(a_kreis_orders_through_the_api_for_all_its_gemeinden, |w, app| {
+    // 2 ct per inhabitant and year: the Kreis pays for its 124,859 inhabitants.
+    let mut body = listing("Wohngeld Ammerland", "03", &[WOHNGELD], 3, "agreements");
+    body["price"] = serde_json::json!({"model": "per_inhabitant", "per_inhabitant_cents": 2, "one_off_anbindung_fee_cents": 50000, "pro_rata_first_year": false});
+    let l = publish(app, w, &body).await;
+    let kreis = w.token("user-kreis-03451", &kreis_org(AMMERLAND), &[efa_domain::Role::MunicipalityUser], None);
+
+    let estimate = ok_json(app, &format!("/api/v1/online-services/{}/cost-estimate?kreis={AMMERLAND}&start=2027-01-01", l.id)).await;
+    assert_eq!((estimate["ags"].as_str(), estimate["population"].as_i64()), (Some(AMMERLAND), Some(AMMERLAND_POPULATION)));
+    // 2 ct × 124,859 = 249,718 ct a year; 50,000 ct once.
+    assert_eq!(estimate["following_year"]["annual_fee_cents"], 249_718);
+    assert_eq!(estimate["first_year"]["total_cents"], 299_718);
+
+    // The Kreis files for itself: no municipalities named, its own organisation is the customer.
+    let r = expect(&post(app, "/api/v1/reuse-requests", &kreis, Some(&serde_json::json!({"online_service_id": l.id}))).await, 201);
+    assert_eq!((r["municipalities"][0].as_str(), r["land"].as_str()), (Some(kreis_org(AMMERLAND).as_str()), Some("03")));
+    let id = r["id"].as_str().unwrap();
+    post_ok(app, &format!("/api/v1/reuse-requests/{id}/submit"), &kreis, None).await;
+    post_ok(app, &format!("/api/v1/reuse-requests/{id}/approve"), &w.coordinator("03"), None).await;
+    let accepted = post_ok(app, &format!("/api/v1/reuse-requests/{id}/accept"), &w.publisher("03"), Some(&serde_json::json!({}))).await;
+    let number = accepted["agreements"][0].as_str().unwrap().to_owned();
+    let row = w.agreement_row(&number);
+    assert_eq!((row.customer_org_id.as_str(), row.signatory_org_id.as_str()), (kreis_org(AMMERLAND).as_str(), kreis_org(AMMERLAND).as_str()));
+    assert_eq!((row.annual_fee_cents, row.one_off_fee_cents), (249_718, 50_000));
+
+    // Signed but not live yet: nobody is covered.
+    sign_both(app, w, &number, &kreis, &l).await;
+    assert_eq!(gemeinde(app, EDEWECHT).await["covered"], 0);
+    onboard(app, w, &number, &kreis, &l).await;
+
+    // Live: each of the six Gemeinden has Wohngeld through the Kreis, 1 of 460 → 0.0022.
+    for (ags, name, _) in AMMERLAND_GEMEINDEN {
+        let cov = gemeinde(app, ags).await;
+        assert_eq!(covered_ids(&cov), [i64::from(WOHNGELD)], "{name}");
+        let i = item(&cov, WOHNGELD);
+        assert_eq!((i["through"].as_str(), i["agreement"].as_str(), i["reifegrad"].as_u64()), (Some("kreis"), Some(number.as_str()), Some(3)), "{name}");
+    }
+    let k = ok_json(app, &format!("/api/v1/coverage/kreise/{AMMERLAND}")).await;
+    assert_eq!((k["share_min"].as_f64(), k["share_max"].as_f64(), k["population_weighted_share"].as_f64()), (Some(0.0022), Some(0.0022), Some(0.0022)));
+    let o = ok_json(app, &format!("/api/v1/coverage/ozg-leistungen/{WOHNGELD}")).await;
+    assert_eq!((o["kreise"].as_u64(), o["gemeinden"].as_u64(), o["population"].as_i64()), (Some(1), Some(6), Some(AMMERLAND_POPULATION)));
+    // Oldenburg (Oldb), next door but kreisfrei, stays uncovered.
+    assert_eq!(gemeinde(app, "03403000").await["covered"], 0);
 });

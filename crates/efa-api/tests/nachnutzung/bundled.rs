@@ -20,7 +20,10 @@ world_test!(a_bundler_files_for_its_members_only, |w, app| {
     // Gemeinden of two Länder never share a request.
     let p = expect(&file(app, &bundler, &service, &[org(KOELN), org(MUENCHEN)]).await, 422);
     assert_eq!(p["errors"][0]["field"], "municipalities[1]", "{p}");
-    // A bundler must name its Gemeinden; a Landkreis or a Land is not one.
+    // A Gemeinde named twice is a mistake, not two orders.
+    let p = expect(&file(app, &bundler, &service, &[org(KOELN), org(BONN), org(KOELN)]).await, 422);
+    assert_eq!((p["errors"][0]["field"].as_str(), p["errors"][0]["message"].as_str()), (Some("municipalities[2]"), Some("names a Gemeinde already listed")), "{p}");
+    // A bundler must name its Gemeinden; a Land is not one.
     expect(&file(app, &bundler, &service, &[]).await, 422);
     expect(&file(app, &bundler, &service, &[nrw()]).await, 422);
     // A municipality user files only for its own Gemeinde.
