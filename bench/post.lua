@@ -87,9 +87,11 @@ function delay()
     return 0
 end
 
--- Only reached after an hour-long delay, i.e. never within a run; a harmless request
--- because wrk needs one.
+-- Sent after an hour-long delay (never within a run), or when the server closed an idle
+-- connection after the list was used up and wrk reconnects (wrk sends on connect without
+-- asking delay()): a harmless request, and its answer (GET /healthz) is not counted.
 local filler
+FILLER_BODY = '{"status":"ok"}'
 
 -- wrk calls request() once before the run to check the script (no delay() before it):
 -- that call must not use up a line.

@@ -401,5 +401,6 @@ fn make_entry(c: &Catalogue, f: Facts, tf_name: &HashMap<i32, String>) -> anyhow
         updated_at: f.updated_at,
         service,
     };
-    Ok(ServiceEntry { folded_name: fold(&f.name), folded_text, provider, ozg, themenfelder, detail })
+    let item_json = serde_json::value::to_raw_value(&detail.service)?;
+    Ok(ServiceEntry { folded_name: fold(&f.name), folded_text, provider, ozg, themenfelder, detail, item_json })
 }

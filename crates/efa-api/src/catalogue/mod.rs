@@ -38,6 +38,9 @@ pub struct LeikaEntry {
 #[derive(Debug, Clone)]
 pub struct ServiceEntry {
     pub detail: OnlineServiceDetail,
+    /// `detail.service` as JSON, rendered once per snapshot: lists copy it instead of
+    /// serialising the same strings on every request.
+    pub item_json: Box<serde_json::value::RawValue>,
     pub folded_name: String,
     pub folded_text: String,
     pub provider: usize,

@@ -65,6 +65,15 @@ pub struct OnlineServicesResponse {
     pub facets: Facets,
 }
 
+/// What [`OnlineServicesResponse`] documents, written from the items' pre-rendered JSON.
+#[derive(Serialize)]
+struct OnlineServicesPage<'a> {
+    items: Vec<&'a serde_json::value::RawValue>,
+    #[serde(flatten)]
+    meta: PageMeta,
+    facets: Facets,
+}
+
 impl ServiceListParams {
     fn filter(&self) -> Result<ServiceFilter, ApiError> {
         Ok(ServiceFilter {
@@ -98,8 +107,8 @@ pub async fn list_online_services(req: HttpRequest, state: web::Data<AppState>, 
     let c = state.catalogue()?;
     let viewer_org = viewer.0.as_ref().map(|p| p.org_id.as_str());
     let (hits, facets) = query::online_services(&c, &filter, sort, desc, viewer_org);
-    let items = page.slice(&hits).iter().map(|s| s.detail.service.clone()).collect();
-    let body = OnlineServicesResponse { items, meta: PageMeta::new(page, hits.len()), facets };
+    let items = page.slice(&hits).iter().map(|s| &*s.item_json).collect();
+    let body = OnlineServicesPage { items, meta: PageMeta::new(page, hits.len()), facets };
     Ok(json_with_links(&body, page.link_header(&req, hits.len())))
 }
 

@@ -287,3 +287,81 @@ pub fn seed_csv(file: &str) -> Vec<HashMap<String, String>> {
         })
         .collect()
 }
+
+// ---- worlds with tokens: the other test binaries build on these ----
+
+/// A fresh signing key and the app trusting it (its JWKS, or `jwks` when given), over `db`
+/// with a pool of `pool_size`, catalogue loaded. The state is returned for tests that rebuild
+/// read models themselves.
+#[allow(dead_code)]
+pub async fn keyed_app(
+    db: &TestDb,
+    key: &efa_api::auth::DevKey,
+    jwks: Option<&str>,
+    pool_size: u32,
+) -> (efa_api::AppState, impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error>) {
+    use efa_api::auth::{Verifier, DEFAULT_AUDIENCE, DEV_ISSUER};
+    let jwks = jwks.map_or_else(|| key.jwks(), str::to_owned);
+    let verifier = Verifier::from_jwks(&jwks, DEV_ISSUER, DEFAULT_AUDIENCE).expect("verifier from JWKS");
+    let state = efa_api::AppState::with_verifier(efa_store::pool(db.url(), pool_size), verifier);
+    state.reload_catalogue().await.expect("load the catalogue");
+    let app = init_with(state.clone()).await;
+    (state, app)
+}
+
+/// A token signed with `key` for the dev issuer and audience, valid for an hour.
+#[allow(dead_code)]
+pub fn mint(key: &efa_api::auth::DevKey, sub: &str, org: &str, roles: &[efa_domain::Role], land: Option<&str>) -> String {
+    use efa_api::auth::{claims_for, DEFAULT_AUDIENCE, DEV_ISSUER};
+    key.mint(&claims_for(sub, org, roles, land, DEV_ISSUER, DEFAULT_AUDIENCE, 3600)).expect("mint")
+}
+
+/// A bundler organisation of `land` acting for the organisations `members`, written straight
+/// to the database (no endpoint creates bundlers).
+#[allow(dead_code)]
+pub fn insert_bundler(db: &TestDb, id: &str, name: &str, land: &str, members: &[String]) {
+    use diesel::prelude::*;
+    use efa_store::schema::{org_memberships, organisations};
+    let mut conn = db.conn();
+    let now = chrono::Utc::now().naive_utc();
+    diesel::insert_into(organisations::table)
+        .values((
+            organisations::id.eq(id),
+            organisations::name.eq(name),
+            organisations::kind.eq("bundler"),
+            organisations::land_code.eq(Some(land)),
+            organisations::created_at.eq(now),
+            organisations::updated_at.eq(now),
+        ))
+        .execute(&mut conn)
+        .expect("insert bundler");
+    for m in members {
+        diesel::insert_into(org_memberships::table)
+            .values((org_memberships::bundler_org_id.eq(id), org_memberships::member_org_id.eq(m)))
+            .execute(&mut conn)
+            .expect("insert membership");
+    }
+}
+
+/// Polls all futures together on this task until every one is done (like `join_all`): the
+/// in-process service runs their database work on the blocking pool, so they truly race.
+#[allow(dead_code)]
+pub async fn join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
+    use std::task::Poll;
+    let mut pending: Vec<std::pin::Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
+    let mut done: Vec<Option<F::Output>> = pending.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut waiting = false;
+        for (f, slot) in pending.iter_mut().zip(done.iter_mut()) {
+            if slot.is_none() {
+                match f.as_mut().poll(cx) {
+                    Poll::Ready(v) => *slot = Some(v),
+                    Poll::Pending => waiting = true,
+                }
+            }
+        }
+        if waiting { Poll::Pending } else { Poll::Ready(()) }
+    })
+    .await;
+    done.into_iter().map(|v| v.expect("every future finished")).collect()
+}

@@ -5,12 +5,10 @@
 
 use crate::helpers::{self, assert_problem, Resp};
 use actix_web::test::TestRequest;
-use diesel::prelude::*;
-use efa_api::auth::{claims_for, DevKey, Verifier, DEFAULT_AUDIENCE, DEV_ISSUER};
+use efa_api::auth::DevKey;
 use efa_domain::Role;
 pub use crate::live::*;
 use efa_store::reuse::AgreementRow;
-use efa_store::schema::{org_memberships, organisations};
 use efa_store::seed::seed_id;
 use efa_store::test_util::TestDb;
 use efa_store::Backend;
@@ -79,35 +77,15 @@ pub struct World {
 /// A seeded database with a bundler of Nußdorf, and the app over it.
 pub async fn start(backend: Backend) -> (World, impl TestApp) {
     let db = TestDb::seeded(backend);
-    let now = chrono::Utc::now().naive_utc();
-    let mut conn = db.conn();
-    diesel::insert_into(organisations::table)
-        .values((
-            organisations::id.eq(bundler_org()),
-            organisations::name.eq(BUNDLER_NAME),
-            organisations::kind.eq("bundler"),
-            organisations::land_code.eq(Some("09")),
-            organisations::created_at.eq(now),
-            organisations::updated_at.eq(now),
-        ))
-        .execute(&mut conn)
-        .expect("insert bundler");
-    diesel::insert_into(org_memberships::table)
-        .values((org_memberships::bundler_org_id.eq(bundler_org()), org_memberships::member_org_id.eq(org(NUSSDORF))))
-        .execute(&mut conn)
-        .expect("insert membership");
-    drop(conn);
+    helpers::insert_bundler(&db, &bundler_org(), BUNDLER_NAME, "09", &[org(NUSSDORF)]);
     let key = DevKey::generate().expect("dev key");
-    let verifier = Verifier::from_jwks(&key.jwks(), DEV_ISSUER, DEFAULT_AUDIENCE).expect("verifier");
-    let state = efa_api::AppState::with_verifier(db.pool(), verifier);
-    state.reload_catalogue().await.expect("load the catalogue");
-    let app = helpers::init_with(state.clone()).await;
+    let (state, app) = helpers::keyed_app(&db, &key, None, 4).await;
     (World { db, key, state }, app)
 }
 
 impl World {
     pub fn token(&self, sub: &str, org: &str, roles: &[Role], land: Option<&str>) -> String {
-        self.key.mint(&claims_for(sub, org, roles, land, DEV_ISSUER, DEFAULT_AUDIENCE, 3600)).expect("mint")
+        helpers::mint(&self.key, sub, org, roles, land)
     }
 
     /// A provider_publisher of the government of `land` (the provider of the fixture listings).

@@ -6,20 +6,17 @@ use crate::helpers::{self, assert_problem, Resp};
 use actix_web::test::TestRequest;
 use chrono::{Datelike, NaiveDate};
 use diesel::prelude::*;
-use efa_api::auth::{claims_for, DevKey, Verifier, DEFAULT_AUDIENCE, DEV_ISSUER};
+use efa_api::auth::DevKey;
 pub use efa_domain::Role;
 use efa_store::audit::AuditEventRow;
 use efa_store::reuse::{AgreementRow, ReuseRequestRow};
-use efa_store::schema::{agreements, audit_events, org_memberships, organisations, reuse_requests};
+use efa_store::schema::{agreements, audit_events, reuse_requests};
 use efa_store::seed::seed_id;
 use efa_store::test_util::TestDb;
 use efa_store::Backend;
 use serde_json::{json, Value};
-use std::future::Future;
-use std::pin::Pin;
-use std::task::Poll;
 
-pub use crate::helpers::TestApp;
+pub use crate::helpers::{join_all, TestApp};
 
 
 pub const KOELN: &str = "05315000";
@@ -78,37 +75,15 @@ pub struct World {
 /// A seeded database with a bundler of Köln and Bonn, and the app over it.
 pub async fn start(backend: Backend) -> (World, impl TestApp) {
     let db = TestDb::seeded(backend);
-    let now = chrono::Utc::now().naive_utc();
-    let mut conn = db.conn();
-    diesel::insert_into(organisations::table)
-        .values((
-            organisations::id.eq(bundler_org()),
-            organisations::name.eq("Zweckverband Nachnutzungstest Rheinland"),
-            organisations::kind.eq("bundler"),
-            organisations::land_code.eq(Some("05")),
-            organisations::created_at.eq(now),
-            organisations::updated_at.eq(now),
-        ))
-        .execute(&mut conn)
-        .expect("insert bundler");
-    for member in [KOELN, BONN] {
-        diesel::insert_into(org_memberships::table)
-            .values((org_memberships::bundler_org_id.eq(bundler_org()), org_memberships::member_org_id.eq(org(member))))
-            .execute(&mut conn)
-            .expect("insert membership");
-    }
-    drop(conn);
+    helpers::insert_bundler(&db, &bundler_org(), "Zweckverband Nachnutzungstest Rheinland", "05", &[org(KOELN), org(BONN)]);
     let key = DevKey::generate().expect("dev key");
-    let verifier = Verifier::from_jwks(&key.jwks(), DEV_ISSUER, DEFAULT_AUDIENCE).expect("verifier");
-    let state = efa_api::AppState::with_verifier(db.pool(), verifier);
-    state.reload_catalogue().await.expect("load the catalogue");
-    let app = helpers::init_with(state).await;
+    let (_, app) = helpers::keyed_app(&db, &key, None, 4).await;
     (World { db, key }, app)
 }
 
 impl World {
     pub fn token(&self, sub: &str, org: &str, roles: &[Role], land: Option<&str>) -> String {
-        self.key.mint(&claims_for(sub, org, roles, land, DEV_ISSUER, DEFAULT_AUDIENCE, 3600)).expect("mint")
+        helpers::mint(&self.key, sub, org, roles, land)
     }
 
     /// A provider_publisher of Land NRW.
@@ -291,26 +266,6 @@ pub async fn agreement_step<A: TestApp>(app: &A, number: &str, step: &str, token
     post(app, &format!("/api/v1/agreements/{number}/{step}"), Some(token), body.as_ref()).await
 }
 
-/// Polls all futures together on this task until every one is done (like `join_all`): the
-/// in-process service runs their database work on the blocking pool, so they truly race.
-pub async fn join_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
-    let mut pending: Vec<Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
-    let mut done: Vec<Option<F::Output>> = pending.iter().map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut waiting = false;
-        for (f, slot) in pending.iter_mut().zip(done.iter_mut()) {
-            if slot.is_none() {
-                match f.as_mut().poll(cx) {
-                    Poll::Ready(v) => *slot = Some(v),
-                    Poll::Pending => waiting = true,
-                }
-            }
-        }
-        if waiting { Poll::Pending } else { Poll::Ready(()) }
-    })
-    .await;
-    done.into_iter().map(|v| v.expect("every future finished")).collect()
-}
 
 pub fn statuses(rs: &[Resp]) -> Vec<u16> {
     rs.iter().map(|r| r.status.as_u16()).collect()

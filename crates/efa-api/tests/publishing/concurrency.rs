@@ -3,34 +3,11 @@
 //! A racer that read the row before the winner wrote must get 409/412, never a 500 (on
 //! SQLite that needs write transactions that take the write lock first, BEGIN IMMEDIATE).
 
-use crate::helpers::{send, Resp};
+use crate::helpers::{join_all, send, Resp};
 use crate::support::*;
 use actix_web::test::TestRequest;
 use serde_json::json;
-use std::future::Future;
-use std::pin::Pin;
-use std::task::Poll;
 
-/// Polls all futures together on this task until every one is done (like `join_all`): the
-/// in-process service runs their database work on the blocking pool, so they truly race.
-async fn join_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
-    let mut pending: Vec<Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
-    let mut done: Vec<Option<F::Output>> = pending.iter().map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut waiting = false;
-        for (f, slot) in pending.iter_mut().zip(done.iter_mut()) {
-            if slot.is_none() {
-                match f.as_mut().poll(cx) {
-                    Poll::Ready(v) => *slot = Some(v),
-                    Poll::Pending => waiting = true,
-                }
-            }
-        }
-        if waiting { Poll::Pending } else { Poll::Ready(()) }
-    })
-    .await;
-    done.into_iter().map(|v| v.expect("every future finished")).collect()
-}
 
 /// Like `world_test!`, with a pool large enough for every racer to hold a connection.
 macro_rules! race_test {

@@ -6,7 +6,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::test::TestRequest;
 use diesel::prelude::*;
-use efa_api::auth::{claims_for, Claims, DevKey, Verifier, DEFAULT_AUDIENCE, DEV_ISSUER};
+use efa_api::auth::{claims_for, Claims, DevKey, DEFAULT_AUDIENCE, DEV_ISSUER};
 pub use efa_domain::Role;
 use efa_store::audit::AuditEventRow;
 use efa_store::schema::{audit_events, listing_versions, online_services};
@@ -71,10 +71,7 @@ pub async fn start_with(
     pool_size: u32,
 ) -> (World, impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error>) {
     let db = TestDb::seeded(backend);
-    let verifier = Verifier::from_jwks(jwks, DEV_ISSUER, DEFAULT_AUDIENCE).expect("verifier from JWKS");
-    let state = efa_api::AppState::with_verifier(efa_store::pool(db.url(), pool_size), verifier);
-    state.reload_catalogue().await.expect("load the catalogue");
-    let app = helpers::init_with(state).await;
+    let (_, app) = helpers::keyed_app(&db, &key, Some(jwks), pool_size).await;
     (World { db, key }, app)
 }
 

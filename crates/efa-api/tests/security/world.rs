@@ -6,11 +6,11 @@ use crate::helpers::{self, Resp};
 use actix_web::http::Method;
 use actix_web::test::TestRequest;
 use diesel::prelude::*;
-use efa_api::auth::{claims_for, DevKey, Verifier, DEFAULT_AUDIENCE, DEV_ISSUER};
+use efa_api::auth::DevKey;
 use efa_domain::Role;
 use efa_store::schema::{
     agreement_documents, agreements, audit_events, framework_agreements, idempotency_keys, listing_versions, onboarding_steps, online_services,
-    org_memberships, organisations, request_messages, reuse_request_municipalities, reuse_requests,
+    request_messages, reuse_request_municipalities, reuse_requests,
 };
 use efa_store::seed::seed_id;
 use efa_store::test_util::TestDb;
@@ -109,39 +109,13 @@ pub struct World {
     counter: std::sync::Mutex<Option<efa_store::DbConn>>,
 }
 
-fn insert_bundler(conn: &mut efa_store::DbConn, id: &str, name: &str, land: &str, members: &[&str]) {
-    let now = chrono::Utc::now().naive_utc();
-    diesel::insert_into(organisations::table)
-        .values((
-            organisations::id.eq(id),
-            organisations::name.eq(name),
-            organisations::kind.eq("bundler"),
-            organisations::land_code.eq(Some(land)),
-            organisations::created_at.eq(now),
-            organisations::updated_at.eq(now),
-        ))
-        .execute(conn)
-        .expect("insert bundler");
-    for m in members {
-        diesel::insert_into(org_memberships::table)
-            .values((org_memberships::bundler_org_id.eq(id), org_memberships::member_org_id.eq(kommune(m))))
-            .execute(conn)
-            .expect("insert membership");
-    }
-}
-
 /// A seeded database with both bundlers, and the app over it.
 pub async fn start(backend: Backend) -> (World, impl TestApp) {
     let db = TestDb::seeded(backend);
-    let mut conn = db.conn();
-    insert_bundler(&mut conn, &own_bundler(), "Zweckverband Sicherheitstest Rheinland", "05", &[KOELN, BONN]);
-    insert_bundler(&mut conn, &foreign_bundler(), "Zweckverband Sicherheitstest Oberbayern", "09", &[MUENCHEN]);
-    drop(conn);
+    helpers::insert_bundler(&db, &own_bundler(), "Zweckverband Sicherheitstest Rheinland", "05", &[kommune(KOELN), kommune(BONN)]);
+    helpers::insert_bundler(&db, &foreign_bundler(), "Zweckverband Sicherheitstest Oberbayern", "09", &[kommune(MUENCHEN)]);
     let key = DevKey::generate().expect("dev key");
-    let verifier = Verifier::from_jwks(&key.jwks(), DEV_ISSUER, DEFAULT_AUDIENCE).expect("verifier");
-    let state = efa_api::AppState::with_verifier(efa_store::pool(db.url(), 4), verifier);
-    state.reload_catalogue().await.expect("load the catalogue");
-    let app = helpers::init_with(state).await;
+    let (_, app) = helpers::keyed_app(&db, &key, None, 4).await;
     (World { db, key, counter: std::sync::Mutex::new(None) }, app)
 }
 
@@ -152,7 +126,7 @@ impl World {
     pub fn token(&self, col: Column) -> Option<String> {
         let (sub, org, land) = col.principal()?;
         let role = col.role.expect("a principal has a role");
-        Some(self.key.mint(&claims_for(&sub, &org, &[role], land, DEV_ISSUER, DEFAULT_AUDIENCE, 3600)).expect("mint"))
+        Some(helpers::mint(&self.key, &sub, &org, &[role], land))
     }
 
     /// The token of a role's own-organisation principal.
