@@ -667,6 +667,18 @@ report() {
             printf '| search p99 < 10 ms: %s | %s | %.2f ms | %s |\n' "${R_LABEL[$i]}" "$b" "${R_P99[$i]}" "$(verdict lt "${R_P99[$i]}" 10)"
         done
     done
+    for b in "${BACKENDS[@]}"; do
+        if i=$(row_of "$b" coverage_gemeinde); then
+            printf '| coverage of one Gemeinde p99 < 50 ms: %s | %s | %.2f ms | %s |\n' "${R_LABEL[$i]}" "$b" "${R_P99[$i]}" "$(verdict lt "${R_P99[$i]}" 50)"
+        else
+            echo "| coverage of one Gemeinde p99 < 50 ms | $b | not measured | MISS |"
+        fi
+        if i=$(row_of "$b" coverage_land); then
+            printf '| coverage of one Land p99 < 500 ms: %s | %s | %.2f ms | %s |\n' "${R_LABEL[$i]}" "$b" "${R_P99[$i]}" "$(verdict lt "${R_P99[$i]}" 500)"
+        else
+            echo "| coverage of one Land p99 < 500 ms | $b | not measured | MISS |"
+        fi
+    done
     if uses postgres; then
         i=$(row_of postgres order)
         printf '| order placement ≥ 2,000/s | postgres | %.0f/s | %s |\n' "${R_RPS[$i]}" "$(verdict ge "${R_RPS[$i]}" 2000)"

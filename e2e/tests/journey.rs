@@ -265,6 +265,20 @@ fn mistakes_get_problem_json_and_the_docs_are_served() {
 
     let health = efa.json("/healthz");
     assert_eq!(health["status"], "ok");
+
+    // HEAD: the headers of the GET, no body on the wire.
+    let get = efa.get("/api/v1/laender");
+    let mut conn = std::net::TcpStream::connect(efa.addr()).expect("connect");
+    conn.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    std::io::Write::write_all(&mut conn, b"HEAD /api/v1/laender HTTP/1.1\r\nHost: efa\r\nConnection: close\r\n\r\n").unwrap();
+    let mut raw = Vec::new();
+    std::io::Read::read_to_end(&mut conn, &mut raw).expect("read the HEAD answer");
+    let raw = String::from_utf8(raw).expect("UTF-8 head");
+    let (head, body) = raw.split_once("\r\n\r\n").expect("a header block");
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(body.is_empty(), "HEAD carries no body, got {} bytes", body.len());
+    let length = head.lines().find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length: ").map(str::to_owned));
+    assert_eq!(length, Some(get.body.len().to_string()), "Content-Length as for GET: {head}");
 }
 
 #[test]

@@ -124,6 +124,9 @@ impl RouteTable {
             .filter(|r| r.segments.len() == parts.len() && r.segments.iter().zip(&parts).all(|(s, p)| s.as_deref().is_none_or(|s| s == *p)))
             .flat_map(|r| r.methods.iter().cloned())
             .collect();
+        if allowed.iter().any(|m| m == "GET") {
+            allowed.push("HEAD".to_owned());
+        }
         allowed.sort();
         allowed.dedup();
         allowed
@@ -221,11 +224,16 @@ pub fn app(state: AppState) -> App<impl ServiceFactory<ServiceRequest, Config = 
         .route("/docs", web::get().to(|| async { HttpResponse::PermanentRedirect().insert_header((actix_web::http::header::LOCATION, "/docs/")).finish() }))
         .service(web::resource("/docs").guard(actix_web::guard::Get()).to(docs_redirect))
         .default_service(web::to(fallback))
-        .wrap_fn(move |req, srv| {
+        .wrap_fn(move |mut req, srv| {
             let started = Instant::now();
             let id = request_id(&req);
             actix_web::HttpMessage::extensions_mut(&req).insert(crate::extract::RequestId(id.clone()));
             let method = req.method().to_string();
+            // HEAD is GET without the body (RFC 9110 §9.3.2): routed as GET; the HTTP codec
+            // noted the HEAD when it read the request and leaves the body out of the answer.
+            if req.method() == actix_web::http::Method::HEAD {
+                req.head_mut().method = actix_web::http::Method::GET;
+            }
             let metrics = metrics.clone();
             let fut = srv.call(req);
             async move {
@@ -257,8 +265,9 @@ mod tests {
     #[test]
     fn route_table_knows_methods_of_templated_paths() {
         let table = RouteTable::from_spec(&crate::openapi::spec());
-        assert_eq!(table.allowed("/api/v1/ozg-leistungen/10092"), vec!["GET"]);
-        assert_eq!(table.allowed("/api/v1/laender"), vec!["GET"]);
+        assert_eq!(table.allowed("/api/v1/ozg-leistungen/10092"), vec!["GET", "HEAD"]);
+        assert_eq!(table.allowed("/api/v1/laender"), vec!["GET", "HEAD"]);
+        assert_eq!(table.allowed("/api/v1/reuse-requests/x/submit"), vec!["POST"]);
         assert!(table.allowed("/api/v1/nothing").is_empty());
         assert!(table.allowed("/api/v1/ozg-leistungen/1/extra").is_empty());
     }

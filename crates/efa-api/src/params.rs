@@ -96,6 +96,11 @@ impl Page {
         Ok(Page { page, per_page })
     }
 
+    /// Rows to skip in a database query for this page.
+    pub fn offset(&self) -> i64 {
+        (i64::from(self.page) - 1) * i64::from(self.per_page)
+    }
+
     /// The slice of `items` this page shows.
     pub fn slice<'a, T>(&self, items: &'a [T]) -> &'a [T] {
         let start = (u64::from(self.page) - 1) * u64::from(self.per_page);
@@ -187,5 +192,33 @@ mod tests {
         assert!(text("q", &s("a\0b")).is_err());
         assert!(text("q", &Some("x".repeat(201))).is_err());
         assert_eq!(text("q", &s(" wohngeld ")).unwrap().as_deref(), Some("wohngeld"));
+    }
+}
+
+/// Query of a list of Nachnutzung records: any of `state`, one `online_service`, a page.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RecordListParams {
+    /// Any of these states, comma-separated.
+    #[param(value_type = Option<String>)]
+    pub state: Option<String>,
+    /// Only records of this online service (UUID).
+    #[param(value_type = Option<String>, format = Uuid)]
+    pub online_service: Option<String>,
+    #[param(value_type = Option<u32>, minimum = 1)]
+    pub page: Option<String>,
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
+    pub per_page: Option<String>,
+}
+
+impl RecordListParams {
+    /// The filter and page, each state checked against `states`.
+    pub fn parse(&self, states: &[&str]) -> Result<(efa_store::reuse::ListFilter, Page), ApiError> {
+        let states = list("state", &self.state, |s| {
+            if states.contains(&s) { Ok(s.to_owned()) } else { Err(format!("{s:?} is not one of {}", states.join(", "))) }
+        })?;
+        let online_service = opt("online_service", &self.online_service, uuid::Uuid::parse_str)?.map(|u| u.to_string());
+        Ok((efa_store::reuse::ListFilter { states, online_service }, Page::parse(&self.page, &self.per_page)?))
     }
 }

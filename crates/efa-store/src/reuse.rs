@@ -149,27 +149,76 @@ pub fn move_request(conn: &mut DbConn, id: &str, from: &str, revision: i32, to: 
     Ok(q == 1)
 }
 
+type Backend = <DbConn as Connection>::Backend;
+
+/// Who is asking for a list: an organisation (all when `None`: operators) and, for a
+/// coordinator, the Land whose submitted requests it decides.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Viewer<'a> {
+    pub org: Option<&'a str>,
+    pub land: Option<&'a str>,
+}
+
+/// Narrowing a list: any of `states`; one online service.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub states: Vec<String>,
+    pub online_service: Option<String>,
+}
+
+/// One page of a list and how many rows match in all.
+pub struct ListPage<T> {
+    pub rows: Vec<T>,
+    pub total: i64,
+}
+
 /// Requests visible to an organisation: it requested them, they are for its services, or it is
 /// one of the municipalities covered; with `land`, also all of that Land (coordinators).
-pub fn list_requests(conn: &mut DbConn, org: Option<&str>, land: Option<&str>) -> QueryResult<Vec<ReuseRequestRow>> {
+fn visible_requests<'a>(viewer: Viewer<'_>, filter: &ListFilter) -> rr::BoxedQuery<'a, Backend> {
     let mut q = rr::table.into_boxed();
-    match (org, land) {
-        (Some(o), land) => {
-            let own_services = crate::schema::online_services::table
-                .filter(crate::schema::online_services::provider_org_id.eq(o.to_owned()))
-                .select(crate::schema::online_services::id);
-            let covered = rm::table.filter(rm::municipality_org_id.eq(o.to_owned())).select(rm::request_id);
-            // A draft is the requester's business: providers see requests for their services once submitted.
-            let provided = rr::online_service_id.eq_any(own_services).and(rr::state.ne("draft"));
-            let base = rr::requester_org_id.eq(o.to_owned()).or(provided).or(rr::id.eq_any(covered));
-            q = match land {
-                Some(l) => q.filter(base.or(rr::land_code.eq(l.to_owned()).and(rr::state.ne("draft")))),
-                None => q.filter(base),
-            };
-        }
-        (None, _) => {}
+    if let Some(o) = viewer.org {
+        let own_services = crate::schema::online_services::table
+            .filter(crate::schema::online_services::provider_org_id.eq(o.to_owned()))
+            .select(crate::schema::online_services::id);
+        let covered = rm::table.filter(rm::municipality_org_id.eq(o.to_owned())).select(rm::request_id);
+        // A draft is the requester's business: providers see requests for their services once submitted.
+        let provided = rr::online_service_id.eq_any(own_services).and(rr::state.ne("draft"));
+        let base = rr::requester_org_id.eq(o.to_owned()).or(provided).or(rr::id.eq_any(covered));
+        q = match viewer.land {
+            Some(l) => q.filter(base.or(rr::land_code.eq(l.to_owned()).and(rr::state.ne("draft")))),
+            None => q.filter(base),
+        };
     }
-    q.order((rr::created_at.desc(), rr::id)).select(ReuseRequestRow::as_select()).load(conn)
+    if !filter.states.is_empty() {
+        q = q.filter(rr::state.eq_any(filter.states.clone()));
+    }
+    if let Some(s) = &filter.online_service {
+        q = q.filter(rr::online_service_id.eq(s.clone()));
+    }
+    q
+}
+
+/// A page of the requests `viewer` may see, newest first.
+pub fn list_requests(conn: &mut DbConn, viewer: Viewer<'_>, filter: &ListFilter, offset: i64, limit: i64) -> QueryResult<ListPage<ReuseRequestRow>> {
+    let total = visible_requests(viewer, filter).count().get_result(conn)?;
+    let rows = visible_requests(viewer, filter)
+        .order((rr::created_at.desc(), rr::id))
+        .offset(offset)
+        .limit(limit)
+        .select(ReuseRequestRow::as_select())
+        .load(conn)?;
+    Ok(ListPage { rows, total })
+}
+
+/// The municipalities of each of the requests `ids`: (request id, organisation id), in order.
+pub fn municipalities_of(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<(String, String)>> {
+    rm::table.filter(rm::request_id.eq_any(ids)).order((rm::request_id, rm::municipality_org_id)).select((rm::request_id, rm::municipality_org_id)).load(conn)
+}
+
+/// The agreement numbers of each of the requests `ids`: (request id, number), in order.
+pub fn agreement_numbers_of(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<(String, String)>> {
+    let rows: Vec<(Option<String>, String)> = ag::table.filter(ag::request_id.eq_any(ids)).order((ag::request_id, ag::number)).select((ag::request_id, ag::number)).load(conn)?;
+    Ok(rows.into_iter().filter_map(|(r, n)| r.map(|r| (r, n))).collect())
 }
 
 pub fn add_message(conn: &mut DbConn, m: &MessageRow) -> QueryResult<()> {
@@ -232,12 +281,25 @@ pub fn agreements_of_request(conn: &mut DbConn, request_id: &str) -> QueryResult
 }
 
 /// Agreements an organisation is party to (provider, customer or signatory); all with `None`.
-pub fn list_agreements(conn: &mut DbConn, org: Option<&str>) -> QueryResult<Vec<AgreementRow>> {
+fn visible_agreements<'a>(org: Option<&str>, filter: &ListFilter) -> ag::BoxedQuery<'a, Backend> {
     let mut q = ag::table.into_boxed();
     if let Some(o) = org {
         q = q.filter(ag::provider_org_id.eq(o.to_owned()).or(ag::customer_org_id.eq(o.to_owned())).or(ag::signatory_org_id.eq(o.to_owned())));
     }
-    q.order(ag::number.desc()).select(AgreementRow::as_select()).load(conn)
+    if !filter.states.is_empty() {
+        q = q.filter(ag::state.eq_any(filter.states.clone()));
+    }
+    if let Some(s) = &filter.online_service {
+        q = q.filter(ag::online_service_id.eq(s.clone()));
+    }
+    q
+}
+
+/// A page of the agreements `org` is party to, newest number first.
+pub fn list_agreements(conn: &mut DbConn, org: Option<&str>, filter: &ListFilter, offset: i64, limit: i64) -> QueryResult<ListPage<AgreementRow>> {
+    let total = visible_agreements(org, filter).count().get_result(conn)?;
+    let rows = visible_agreements(org, filter).order(ag::number.desc()).offset(offset).limit(limit).select(AgreementRow::as_select()).load(conn)?;
+    Ok(ListPage { rows, total })
 }
 
 /// Replaces an agreement row if its revision is still the one read.

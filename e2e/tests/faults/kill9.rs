@@ -151,8 +151,8 @@ fn verify_after_crash(s: &Server, t: &Tokens, tokens: &[String], service: &str, 
     }
     // 2. Nothing half-written: every request of the service has its municipality, its audit
     //    event, and (once accepted) an agreement per municipality with its contract folder.
-    let all = s.expect("GET", "/api/v1/reuse-requests", &t.operator, None, 200);
-    let ours: Vec<&Value> = all["items"].as_array().expect("items").iter().filter(|r| r["online_service_id"] == service).collect();
+    let ours = every_page(s, &format!("/api/v1/reuse-requests?online_service={service}"), &t.operator);
+    assert!(ours.iter().all(|r| r["online_service_id"] == service));
     let mut numbers = BTreeSet::new();
     for r in &ours {
         let id = r["id"].as_str().unwrap();
@@ -179,8 +179,7 @@ fn verify_after_crash(s: &Server, t: &Tokens, tokens: &[String], service: &str, 
         }
     }
     // 3. Contract numbers have no gaps: the counter and the agreements commit together.
-    let listed = s.expect("GET", "/api/v1/agreements", &t.operator, None, 200);
-    let all_numbers: Vec<String> = listed["items"].as_array().unwrap().iter().map(|a| a["number"].as_str().unwrap().to_owned()).collect();
+    let all_numbers: Vec<String> = every_page(s, "/api/v1/agreements", &t.operator).iter().map(|a| a["number"].as_str().unwrap().to_owned()).collect();
     assert_eq!(all_numbers.iter().cloned().collect::<BTreeSet<_>>(), numbers, "agreements without their request");
     let seqs: BTreeSet<u64> = numbers.iter().map(|n| n.rsplit('-').next().unwrap().parse().unwrap()).collect();
     assert_eq!(seqs, (1..=seqs.len() as u64).collect(), "contract numbers {numbers:?}");
@@ -197,8 +196,7 @@ fn verify_after_crash(s: &Server, t: &Tokens, tokens: &[String], service: &str, 
         }
         ids_by_key.insert(o.key.clone(), id);
     }
-    let all = s.expect("GET", "/api/v1/reuse-requests", &t.operator, None, 200);
-    let count = all["items"].as_array().unwrap().iter().filter(|r| r["online_service_id"] == service).count();
+    let count = every_page(s, &format!("/api/v1/reuse-requests?online_service={service}"), &t.operator).len();
     assert_eq!(count, orders.len(), "one request per Idempotency-Key, no more");
     assert_eq!(ids_by_key.values().collect::<BTreeSet<_>>().len(), orders.len());
 }
@@ -213,3 +211,20 @@ fn kill_9_mid_burst_loses_nothing_answered_postgres() {
     burst_then_kill(true);
 }
 
+/// Every item of a paged list, 100 a page, until `total` are read.
+fn every_page(s: &Server, path: &str, token: &str) -> Vec<Value> {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    let mut items = Vec::new();
+    for page in 1.. {
+        let body = s.expect("GET", &format!("{path}{sep}per_page=100&page={page}"), token, None, 200);
+        let got = body["items"].as_array().expect("items").clone();
+        let total = body["total"].as_u64().expect("total") as usize;
+        let done = got.is_empty();
+        items.extend(got);
+        if done || items.len() >= total {
+            assert_eq!(items.len(), total, "{path}: every page read");
+            break;
+        }
+    }
+    items
+}

@@ -5,6 +5,7 @@ use super::{BadRequest, NotFound, Unavailable};
 use crate::error::{ApiError, ProblemDetails};
 use crate::extract::Authenticated;
 use crate::nachnutzung::{self as nn, now};
+use crate::params::{PageMeta, RecordListParams};
 use crate::state::AppState;
 use crate::write::{enforce, write_only, AuditNote};
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
@@ -135,19 +136,28 @@ pub struct AgreementDetail {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AgreementsResponse {
     pub items: Vec<Agreement>,
-    pub total: usize,
+    #[serde(flatten)]
+    pub meta: PageMeta,
 }
 
-/// Agreements your organisation is party to (operators: all).
-#[utoipa::path(tag = "nachnutzung", operation_id = "list_agreements", security(("bearer" = [])),
-    responses((status = 200, body = AgreementsResponse),
-        (status = 401, body = ProblemDetails, content_type = "application/problem+json", description = "Missing or invalid token"), Unavailable))]
+/// The states an agreement passes through.
+const AGREEMENT_STATES: [&str; 4] = ["pending", "active", "live", "terminated"];
+
+/// Agreements your organisation is party to (operators: all), newest number first, a page at a time.
+#[utoipa::path(tag = "nachnutzung", operation_id = "list_agreements", security(("bearer" = [])), params(RecordListParams),
+    responses((status = 200, body = AgreementsResponse, headers(("Link" = String, description = "RFC 8288 first/prev/next/last"))),
+        (status = 401, body = ProblemDetails, content_type = "application/problem+json", description = "Missing or invalid token"), BadRequest, Unavailable))]
 #[get("/agreements")]
-pub async fn list_agreements(state: web::Data<AppState>, user: Authenticated) -> Result<HttpResponse, ApiError> {
+pub async fn list_agreements(req: HttpRequest, state: web::Data<AppState>, user: Authenticated, q: web::Query<RecordListParams>) -> Result<HttpResponse, ApiError> {
+    let (filter, page) = q.parse(&AGREEMENT_STATES)?;
     let p = user.0;
-    let rows = state.db(move |conn| Ok(store::list_agreements(conn, (!p.has(Role::Operator)).then_some(p.org_id.as_str()))?)).await?;
-    let items: Vec<Agreement> = rows.into_iter().map(Agreement::from).collect();
-    Ok(HttpResponse::Ok().json(AgreementsResponse { total: items.len(), items }))
+    let found = state
+        .db(move |conn| Ok(store::list_agreements(conn, (!p.has(Role::Operator)).then_some(p.org_id.as_str()), &filter, page.offset(), i64::from(page.per_page))?))
+        .await?;
+    let total = usize::try_from(found.total).unwrap_or(0);
+    let items: Vec<Agreement> = found.rows.into_iter().map(Agreement::from).collect();
+    let link = page.link_header(&req, total);
+    Ok(crate::http::json_with_links(&AgreementsResponse { items, meta: PageMeta::new(page, total) }, link))
 }
 
 pub(super) fn detail(conn: &mut efa_store::DbConn, a: AgreementRow) -> Result<AgreementDetail, ApiError> {

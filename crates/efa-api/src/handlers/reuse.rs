@@ -6,7 +6,9 @@ use super::{BadRequest, NotFound, PayloadTooLarge, Unavailable, UnsupportedMedia
 use crate::error::{ApiError, ProblemDetails};
 use crate::extract::Authenticated;
 use crate::nachnutzung::{self as nn, now, AgreementDraft};
+use crate::params::{PageMeta, RecordListParams};
 use crate::state::AppState;
+use std::collections::HashMap;
 use crate::write::{create, enforce, write_only, AuditNote, Created};
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use efa_domain::listing::FieldError;
@@ -188,25 +190,49 @@ pub async fn create_reuse_request(req: HttpRequest, state: web::Data<AppState>, 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReuseRequestsResponse {
     pub items: Vec<ReuseRequest>,
-    pub total: usize,
+    #[serde(flatten)]
+    pub meta: PageMeta,
 }
 
 /// Requests you are party to; coordinators also see every submitted request of their Land.
-#[utoipa::path(tag = "nachnutzung", operation_id = "list_reuse_requests", security(("bearer" = [])),
-    responses((status = 200, body = ReuseRequestsResponse),
-        (status = 401, body = ProblemDetails, content_type = "application/problem+json", description = "Missing or invalid token"), Unavailable))]
+/// Newest first, a page at a time.
+#[utoipa::path(tag = "nachnutzung", operation_id = "list_reuse_requests", security(("bearer" = [])), params(RecordListParams),
+    responses((status = 200, body = ReuseRequestsResponse, headers(("Link" = String, description = "RFC 8288 first/prev/next/last"))),
+        (status = 401, body = ProblemDetails, content_type = "application/problem+json", description = "Missing or invalid token"), BadRequest, Unavailable))]
 #[get("/reuse-requests")]
-pub async fn list_reuse_requests(state: web::Data<AppState>, user: Authenticated) -> Result<HttpResponse, ApiError> {
+pub async fn list_reuse_requests(req: HttpRequest, state: web::Data<AppState>, user: Authenticated, q: web::Query<RecordListParams>) -> Result<HttpResponse, ApiError> {
+    let states: Vec<&str> = RequestState::ALL.iter().map(|s| s.as_str()).collect();
+    let (filter, page) = q.parse(&states)?;
     let p = user.0;
-    let items = state
+    let (items, total) = state
         .db(move |conn| {
             let org = (!p.has(Role::Operator)).then(|| p.org_id.clone());
             let land = p.has(Role::LandCoordinator).then(|| p.land.as_ref().map(|l| l.to_string())).flatten();
-            let rows = store::list_requests(conn, org.as_deref(), land.as_deref())?;
-            rows.into_iter().map(|r| view(conn, r)).collect::<Result<Vec<_>, _>>()
+            let viewer = store::Viewer { org: org.as_deref(), land: land.as_deref() };
+            let found = store::list_requests(conn, viewer, &filter, page.offset(), i64::from(page.per_page))?;
+            // Two queries for the whole page, not two per request.
+            let ids: Vec<String> = found.rows.iter().map(|r| r.id.clone()).collect();
+            let mut municipalities: HashMap<String, Vec<String>> = HashMap::new();
+            for (r, m) in store::municipalities_of(conn, &ids)? {
+                municipalities.entry(r).or_default().push(m);
+            }
+            let mut numbers: HashMap<String, Vec<String>> = HashMap::new();
+            for (r, n) in store::agreement_numbers_of(conn, &ids)? {
+                numbers.entry(r).or_default().push(n);
+            }
+            let items = found
+                .rows
+                .into_iter()
+                .map(|r| {
+                    let (m, n) = (municipalities.remove(&r.id).unwrap_or_default(), numbers.remove(&r.id).unwrap_or_default());
+                    view_of(r, m, n)
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((items, usize::try_from(found.total).unwrap_or(0)))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(ReuseRequestsResponse { total: items.len(), items }))
+    let link = page.link_header(&req, total);
+    Ok(crate::http::json_with_links(&ReuseRequestsResponse { items, meta: PageMeta::new(page, total) }, link))
 }
 
 /// One request, if you may see it (a coordinator of another Land may not: 404).

@@ -29,10 +29,19 @@ api_test!(wrong_method_answers_405_with_allow, |app| {
     for (req, uri) in cases {
         let r = send(app, req.uri(uri)).await;
         let p = assert_problem(&r, 405);
-        assert_eq!(r.header("allow"), Some("GET"), "{uri}");
+        assert_eq!(r.header("allow"), Some("GET, HEAD"), "{uri}");
         assert_eq!(p["type"], "https://efa-marktplatz.de/problems/method-not-allowed");
         assert!(p["detail"].as_str().unwrap().contains("GET"), "{p}");
     }
+    // HEAD is answered wherever GET is: same status and headers (the codec of a real
+    // connection leaves the body out; e2e checks that on the wire).
+    for uri in ["/api/v1/laender", "/api/v1/ozg-leistungen/10092", "/healthz"] {
+        let g = send(app, TestRequest::get().uri(uri)).await;
+        let h = send(app, TestRequest::default().method(actix_web::http::Method::HEAD).uri(uri)).await;
+        assert_eq!((h.status, h.header("content-type"), h.header("etag")), (g.status, g.header("content-type"), g.header("etag")), "{uri}");
+    }
+    let r = send(app, TestRequest::default().method(actix_web::http::Method::HEAD).uri("/api/v1/reuse-requests/x/submit")).await;
+    assert_eq!((r.status.as_u16(), r.header("allow")), (405, Some("POST")));
     // A wrong method on an unknown path is still 404.
     let r = send(app, TestRequest::post().uri("/api/v1/nope")).await;
     assert_problem(&r, 404);

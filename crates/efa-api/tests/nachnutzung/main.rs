@@ -20,4 +20,5 @@ mod costs;
 mod framework;
 mod idempotency;
 mod individual;
+mod lists;
 mod outcomes;

@@ -1,0 +1,2 @@
+DROP INDEX agreements_signatory_idx;
+DROP INDEX reuse_requests_created_idx;
