@@ -6,6 +6,7 @@ use crate::auth::Verifier;
 use crate::metrics::Metrics;
 use actix_web::web;
 use efa_store::Pool;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 #[derive(Clone)]
@@ -19,6 +20,27 @@ pub struct AppState {
     rows: Arc<std::sync::Mutex<Option<Arc<catalogue::Rows>>>>,
     /// Turns of SQLite's single writer (see `write::write_only`).
     pub(crate) writer: Arc<std::sync::Mutex<()>>,
+    rebuilds: Arc<Rebuilds>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rebuild {
+    /// Every row of the catalogue read again.
+    Full,
+    /// The listings read again, the other rows as last read.
+    Listings,
+    /// The coverage index only (agreements changed).
+    Coverage,
+}
+
+/// Turns and tickets of the read-model rebuilds (see `AppState::rebuild`).
+#[derive(Default)]
+struct Rebuilds {
+    lock: std::sync::Mutex<()>,
+    catalogue_asked: AtomicU64,
+    catalogue_done: AtomicU64,
+    coverage_asked: AtomicU64,
+    coverage_done: AtomicU64,
 }
 
 impl AppState {
@@ -31,6 +53,7 @@ impl AppState {
             coverage: crate::coverage::CoverageHandle::default(),
             rows: Arc::default(),
             writer: Arc::default(),
+            rebuilds: Arc::default(),
         }
     }
 
@@ -56,52 +79,60 @@ impl AppState {
         .await?
     }
 
-    /// Rebuilds the catalogue snapshot from the database, and the coverage built on it.
+    /// Rebuilds the catalogue snapshot from all its rows, and the coverage built on it.
     pub async fn reload_catalogue(&self) -> Result<(), ApiError> {
-        let (rows, next) = self
-            .db(|conn| {
-                let rows = catalogue::load_rows(conn).map_err(ApiError::Internal)?;
-                let next = catalogue::build(&rows).map_err(ApiError::Internal)?;
-                Ok((rows, next))
-            })
-            .await?;
-        *self.rows.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(rows));
-        self.catalogue.replace(next);
-        self.reload_coverage().await
+        self.rebuild(Rebuild::Full).await
     }
 
     /// After a listing write: reads the listings again and rebuilds on the cached other rows.
     pub async fn refresh_listings(&self) -> Result<(), ApiError> {
-        let cached = self.rows.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        let Some(previous) = cached else {
-            return self.reload_catalogue().await;
-        };
-        let (rows, next) = self
-            .db(move |conn| {
-                let rows = catalogue::reload_listings(conn, &previous).map_err(ApiError::Internal)?;
-                let next = catalogue::build(&rows).map_err(ApiError::Internal)?;
-                Ok((rows, next))
-            })
-            .await?;
-        *self.rows.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(rows));
-        self.catalogue.replace(next);
-        self.reload_coverage().await
+        self.rebuild(Rebuild::Listings).await
     }
 
     /// Rebuilds the coverage index: after an agreement goes live or ends.
     pub async fn reload_coverage(&self) -> Result<(), ApiError> {
-        let c = self.catalogue.current();
-        if !c.loaded {
-            return Ok(());
-        }
-        let index = self
-            .db(move |conn| {
-                let live = efa_store::reuse::live_agreements(conn)?;
-                Ok(crate::coverage::CoverageIndex::build(c, &live))
-            })
-            .await?;
-        self.coverage.replace(index);
-        Ok(())
+        self.rebuild(Rebuild::Coverage).await
+    }
+
+    /// Rebuilds run one at a time, each reading the database after it has its turn. So a later
+    /// snapshot never gives way to an earlier one, and a change committed before a rebuild
+    /// began reading is in it: the writers that asked meanwhile have nothing left to rebuild.
+    async fn rebuild(&self, what: Rebuild) -> Result<(), ApiError> {
+        let r = self.rebuilds.clone();
+        // Tickets are taken after the caller's change is committed.
+        let catalogue_ticket = (what != Rebuild::Coverage).then(|| r.catalogue_asked.fetch_add(1, Ordering::SeqCst) + 1);
+        let coverage_ticket = r.coverage_asked.fetch_add(1, Ordering::SeqCst) + 1;
+        let (pool, handle, coverage, rows_cache) = (self.pool.clone(), self.catalogue.clone(), self.coverage.clone(), self.rows.clone());
+        web::block(move || -> Result<(), ApiError> {
+            let _turn = r.lock.lock().unwrap_or_else(|p| p.into_inner());
+            let catalogue_due = catalogue_ticket.is_some_and(|t| r.catalogue_done.load(Ordering::SeqCst) < t);
+            if !catalogue_due && r.coverage_done.load(Ordering::SeqCst) >= coverage_ticket {
+                return Ok(());
+            }
+            // Everything asked for up to now is covered by what is read from here on.
+            let (catalogue_upto, coverage_upto) = (r.catalogue_asked.load(Ordering::SeqCst), r.coverage_asked.load(Ordering::SeqCst));
+            let mut conn = pool.get()?;
+            if catalogue_due {
+                let cached = rows_cache.lock().unwrap_or_else(|p| p.into_inner()).clone();
+                let rows = match (what, cached) {
+                    (Rebuild::Listings, Some(previous)) => catalogue::reload_listings(&mut conn, &previous),
+                    _ => catalogue::load_rows(&mut conn),
+                }
+                .map_err(ApiError::Internal)?;
+                let next = catalogue::build(&rows).map_err(ApiError::Internal)?;
+                *rows_cache.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(rows));
+                handle.replace(next);
+                r.catalogue_done.store(catalogue_upto, Ordering::SeqCst);
+            }
+            let c = handle.current();
+            if c.loaded {
+                let live = efa_store::reuse::live_agreements(&mut conn)?;
+                coverage.replace(crate::coverage::CoverageIndex::build(c, &live));
+            }
+            r.coverage_done.store(coverage_upto, Ordering::SeqCst);
+            Ok(())
+        })
+        .await?
     }
 
     /// The current coverage index (503 until the catalogue is loaded).

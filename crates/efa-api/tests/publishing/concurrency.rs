@@ -115,3 +115,27 @@ race_test!(racing_creates_each_get_their_own_listing_and_event, |w, app| {
     let after = w.counts();
     assert_eq!((after.services, after.events), (before.services + 8, before.events + 8));
 });
+
+race_test!(racing_approvals_of_different_listings_all_reach_the_catalogue, |w, app| {
+    // Each approval rebuilds the read model after its commit; a rebuild that read the database
+    // before another approval committed must not replace the snapshot that has both.
+    let token = w.nrw_publisher();
+    let operator = w.operator();
+    let mut ids = Vec::new();
+    for i in 0..8 {
+        let id = created(app, &token, &listing(&nrw(), &format!("Gleichzeitig freigegeben {i}"), 10092)).await;
+        act_ok(app, &id, "submit", &token).await;
+        ids.push(id);
+    }
+    let uris: Vec<String> = ids.iter().map(|id| format!("/api/v1/online-services/{id}/approve")).collect();
+    let requests: Vec<_> = uris.iter().map(|uri| send(app, bearer(TestRequest::post().uri(uri), Some(&operator)))).collect();
+    let responses = join_all(requests).await;
+    assert!(statuses(&responses).iter().all(|&c| c == 200), "{:?}", responses.iter().map(|r| r.text()).collect::<Vec<_>>());
+    // Once every approval has answered, the public catalogue shows all eight.
+    let found = ok_as(app, "/api/v1/online-services?q=gleichzeitig%20freigegeben&per_page=100", None).await;
+    let mut shown: Vec<&str> = found["items"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()).collect();
+    shown.sort_unstable();
+    let mut want: Vec<&str> = ids.iter().map(String::as_str).collect();
+    want.sort_unstable();
+    assert_eq!(shown, want);
+});
