@@ -202,7 +202,7 @@ fn visible_requests<'a>(viewer: Viewer<'_>, filter: &ListFilter) -> rr::BoxedQue
 pub fn list_requests(conn: &mut DbConn, viewer: Viewer<'_>, filter: &ListFilter, offset: i64, limit: i64) -> QueryResult<ListPage<ReuseRequestRow>> {
     let total = visible_requests(viewer, filter).count().get_result(conn)?;
     let rows = visible_requests(viewer, filter)
-        .order((rr::created_at.desc(), rr::id))
+        .order((rr::created_at.desc(), rr::id.desc()))
         .offset(offset)
         .limit(limit)
         .select(ReuseRequestRow::as_select())
@@ -346,16 +346,21 @@ pub fn live_agreements(conn: &mut DbConn) -> QueryResult<Vec<(String, String, St
         .load(conn)
 }
 
-/// Signature and go-live dates for the adoption report, optionally of one service. An
+/// Signature and go-live dates for the adoption report, optionally of one service and of the
+/// customers in one Land. An
 /// agreement is signed when both sides have signed, at the later signature; one signature
 /// alone is no signed agreement.
-pub fn adoption_rows(conn: &mut DbConn, service: Option<&str>) -> QueryResult<Vec<(String, Option<NaiveDateTime>, Option<NaiveDate>)>> {
-    let mut q = ag::table.into_boxed();
+pub fn adoption_rows(conn: &mut DbConn, service: Option<&str>, land: Option<&str>) -> QueryResult<Vec<(Option<NaiveDateTime>, Option<NaiveDate>)>> {
+    let mut q = ag::table.filter(ag::customer_signed_at.is_not_null().or(ag::live_since.is_not_null())).into_boxed();
     if let Some(s) = service {
         q = q.filter(ag::online_service_id.eq(s.to_owned()));
     }
-    let rows = q.select((ag::customer_org_id, ag::customer_signed_at, ag::provider_signed_at, ag::live_since)).load::<(String, Option<NaiveDateTime>, Option<NaiveDateTime>, Option<NaiveDate>)>(conn)?;
-    Ok(rows.into_iter().map(|(customer, c, p, live)| (customer, c.zip(p).map(|(c, p)| c.max(p)), live)).collect())
+    if let Some(l) = land {
+        let customers = crate::schema::organisations::table.filter(crate::schema::organisations::land_code.eq(l.to_owned())).select(crate::schema::organisations::id);
+        q = q.filter(ag::customer_org_id.eq_any(customers));
+    }
+    let rows = q.select((ag::customer_signed_at, ag::provider_signed_at, ag::live_since)).load::<(Option<NaiveDateTime>, Option<NaiveDateTime>, Option<NaiveDate>)>(conn)?;
+    Ok(rows.into_iter().map(|(c, p, live)| (c.zip(p).map(|(c, p)| c.max(p)), live)).collect())
 }
 
 /// Whether `customer` already has a pending, active or live agreement for `service`.

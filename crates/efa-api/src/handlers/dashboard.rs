@@ -8,6 +8,7 @@ use crate::params::{self, Page, PageMeta};
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{get, web, HttpRequest, HttpResponse};
+use chrono::Datelike;
 use efa_domain::{Ars, LandCode};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -41,9 +42,13 @@ pub struct AdoptionResponse {
     pub items: Vec<AdoptionMonth>,
 }
 
-fn month(s: &str, name: &str) -> Result<String, ApiError> {
-    let ok = s.len() == 7 && s.as_bytes()[4] == b'-' && s[..4].parse::<u16>().is_ok() && s[5..].parse::<u8>().is_ok_and(|m| (1..=12).contains(&m));
-    if ok { Ok(s.to_owned()) } else { Err(ApiError::bad_param(name, format!("{s:?} is not a month YYYY-MM"))) }
+/// A month `YYYY-MM` as (year, month).
+fn month(s: &str, name: &str) -> Result<(i32, u32), ApiError> {
+    let parsed = (s.len() == 7 && s.as_bytes()[4] == b'-').then(|| (s[..4].parse::<u16>().ok(), s[5..].parse::<u32>().ok()));
+    match parsed {
+        Some((Some(y), Some(m))) if (1..=12).contains(&m) && s[..4].bytes().all(|b| b.is_ascii_digit()) && s[5..].bytes().all(|b| b.is_ascii_digit()) => Ok((i32::from(y), m)),
+        _ => Err(ApiError::bad_param(name, format!("{s:?} is not a month YYYY-MM"))),
+    }
 }
 
 /// Agreements signed and services gone live per month.
@@ -55,24 +60,20 @@ pub async fn get_adoption(req: HttpRequest, state: web::Data<AppState>, q: web::
     let service = params::opt("online_service", &q.online_service, uuid::Uuid::parse_str)?.map(|u| u.to_string());
     let from = q.from.as_deref().map(|s| month(s, "from")).transpose()?;
     let to = q.to.as_deref().map(|s| month(s, "to")).transpose()?;
-    let c = state.catalogue()?;
-    let rows = state.db(move |conn| Ok(efa_store::reuse::adoption_rows(conn, service.as_deref())?)).await?;
-    let mut months: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
-    let in_range = |m: &str| from.as_deref().is_none_or(|f| m >= f) && to.as_deref().is_none_or(|t| m <= t);
-    for (customer, signed, live) in rows {
-        if let Some(l) = &land {
-            if c.org(&customer).and_then(|o| o.view.land.as_ref()).is_none_or(|x| &x.code != l) {
-                continue;
-            }
-        }
-        if let Some(m) = signed.map(|t| t.format("%Y-%m").to_string()).filter(|m| in_range(m)) {
+    let rows = state.db(move |conn| Ok(efa_store::reuse::adoption_rows(conn, service.as_deref(), land.as_deref())?)).await?;
+    // Counted by (year, month); the strings are written once per month at the end.
+    let mut months: std::collections::BTreeMap<(i32, u32), (usize, usize)> = Default::default();
+    let in_range = |m: (i32, u32)| from.is_none_or(|f| m >= f) && to.is_none_or(|t| m <= t);
+    for (signed, live) in rows {
+        if let Some(m) = signed.map(|t| (t.year(), t.month())).filter(|&m| in_range(m)) {
             months.entry(m).or_default().0 += 1;
         }
-        if let Some(m) = live.map(|d| d.format("%Y-%m").to_string()).filter(|m| in_range(m)) {
+        if let Some(m) = live.map(|d| (d.year(), d.month())).filter(|&m| in_range(m)) {
             months.entry(m).or_default().1 += 1;
         }
     }
-    let body = AdoptionResponse { items: months.into_iter().map(|(month, (s, l))| AdoptionMonth { month, agreements_signed: s, went_live: l }).collect() };
+    let items = months.into_iter().map(|((y, m), (s, l))| AdoptionMonth { month: format!("{y:04}-{m:02}"), agreements_signed: s, went_live: l }).collect();
+    let body = AdoptionResponse { items };
     respond(&req, &body, || Table {
         header: vec!["month", "agreements_signed", "went_live"],
         rows: body.items.iter().map(|m| vec![m.month.clone(), m.agreements_signed.to_string(), m.went_live.to_string()]).collect(),
