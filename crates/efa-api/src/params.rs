@@ -206,7 +206,8 @@ pub struct RecordListParams {
     /// Only records of this online service (UUID).
     #[param(value_type = Option<String>, format = Uuid)]
     pub online_service: Option<String>,
-    #[param(value_type = Option<u32>, minimum = 1)]
+    /// Page number, from 1 (a page past the end is empty).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 4294967295.0)]
     pub page: Option<String>,
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     pub per_page: Option<String>,

@@ -144,6 +144,20 @@ impl CoverageIndex {
         index
     }
 
+    /// The service that makes OZG-Leistung `oi` live across a whole area: an agreement of the
+    /// Kreis `kreis`, a Land-wide listing of `land` or a nationwide one (the best Reifegrad).
+    /// `None` where only single Gemeinden have it.
+    pub fn area_service(&self, oi: usize, land: &str, kreis: Option<&str>) -> Option<usize> {
+        let c = &self.catalogue;
+        let kreis_agreements = kreis.and_then(|k| self.kreis_org.get(k)).and_then(|org| self.by_org.get(org)).into_iter().flatten().map(|cover| cover.service);
+        let land_wide = self.land_wide.get(land).into_iter().flatten().copied();
+        kreis_agreements
+            .chain(land_wide)
+            .chain(self.nationwide.iter().copied())
+            .filter(|&s| c.services[s].ozg.contains(&oi))
+            .max_by_key(|&s| (c.services[s].detail.service.reifegrad, std::cmp::Reverse(s)))
+    }
+
     /// Every covered in-scope OZG-Leistung of Gemeinde `gi` with its best cover:
     /// the highest Reifegrad, then the closest way (own agreement before Kreis before Land-wide).
     pub fn covered(&self, gi: usize) -> HashMap<usize, Best> {

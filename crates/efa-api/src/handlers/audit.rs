@@ -27,7 +27,8 @@ pub struct AuditParams {
     /// Only events at or after this instant (RFC 3339).
     #[param(value_type = Option<String>, format = DateTime, example = "2026-11-25T00:00:00Z")]
     pub since: Option<String>,
-    #[param(value_type = Option<u32>, minimum = 1)]
+    /// Page number, from 1 (a page past the end is empty).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 4294967295.0)]
     pub page: Option<String>,
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     pub per_page: Option<String>,

@@ -74,7 +74,8 @@ pub struct OzgListParams {
     /// `relevance` (default with q), `ozg_id` (default without), `name`; prefix `-` for descending.
     #[param(value_type = Option<String>, example = "name")]
     pub sort: Option<String>,
-    #[param(value_type = Option<u32>, minimum = 1)]
+    /// Page number, from 1 (a page past the end is empty).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 4294967295.0)]
     pub page: Option<String>,
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     pub per_page: Option<String>,

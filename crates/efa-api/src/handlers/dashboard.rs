@@ -92,7 +92,8 @@ pub struct DashboardParams {
     #[serde(rename = "includeBelow")]
     #[param(value_type = Option<bool>, rename = "includeBelow")]
     pub include_below: Option<String>,
-    #[param(value_type = Option<u32>, minimum = 1)]
+    /// Page number, from 1 (a page past the end is empty).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 4294967295.0)]
     pub page: Option<String>,
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     pub per_page: Option<String>,
@@ -113,6 +114,8 @@ pub struct DashboardRecord {
     pub leika_bezeichnung: Option<String>,
     pub ozgid: i32,
     pub ozg_bezeichnung: String,
+    /// The online service: for a Gemeinde the one live there; for a Kreis or Land the one live
+    /// across all of it (a Kreis agreement, a Land-wide or nationwide listing), else null.
     pub url: Option<String>,
     /// "ok" when a live service covers it somewhere in the area, else "nicht ok".
     pub online_status: String,
@@ -262,10 +265,14 @@ pub async fn get_dashboard_records(req: HttpRequest, state: web::Data<AppState>,
                 }
             };
             let (class, covered, total) = flaechendeckung(&ix, oi, area);
-            let url = match area {
-                Area::Gemeinde(gi) => ix.covered(*gi).get(&oi).and_then(|b| c.services[b.cover.service].detail.service.url.clone()),
-                _ => None,
+            // The service URL: for a Gemeinde the one that covers it; for a Kreis or Land the
+            // one live across all of it (Kreis agreement, Land-wide or nationwide listing).
+            let service = match area {
+                Area::Gemeinde(gi) => ix.covered(*gi).get(&oi).map(|b| b.cover.service),
+                Area::Kreis(k) => ix.area_service(oi, &k[..2], Some(k)),
+                Area::Land(l) => ix.area_service(oi, l, None),
             };
+            let url = service.and_then(|s| c.services[s].detail.service.url.clone());
             // A flächendeckend class holds for every Gemeinde by construction; "in mind. einer
             // Kommune" with online_status ok reads as available while some Gemeinden lack it.
             let overstates = covered < total;

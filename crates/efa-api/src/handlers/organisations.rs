@@ -24,7 +24,8 @@ pub struct OrganisationsParams {
     /// Part of the name (folded like every search).
     #[param(value_type = Option<String>, max_length = 200)]
     pub q: Option<String>,
-    #[param(value_type = Option<u32>, minimum = 1)]
+    /// Page number, from 1 (a page past the end is empty).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 4294967295.0)]
     pub page: Option<String>,
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     pub per_page: Option<String>,

@@ -34,7 +34,8 @@ pub struct KreiseParams {
     /// Two-digit Land code, e.g. `05`.
     #[param(value_type = Option<String>, example = "05")]
     pub land: Option<String>,
-    #[param(value_type = Option<u32>, minimum = 1)]
+    /// Page number, from 1 (a page past the end is empty).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 4294967295.0)]
     pub page: Option<String>,
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     pub per_page: Option<String>,
@@ -72,7 +73,8 @@ pub struct GemeindenParams {
     /// Five-digit Kreis code.
     #[param(value_type = Option<String>, example = "05315")]
     pub kreis: Option<String>,
-    #[param(value_type = Option<u32>, minimum = 1)]
+    /// Page number, from 1 (a page past the end is empty).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 4294967295.0)]
     pub page: Option<String>,
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     pub per_page: Option<String>,

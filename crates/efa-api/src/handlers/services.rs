@@ -51,7 +51,8 @@ pub struct ServiceListParams {
     /// `relevance` (default with q), `name` (default without), `reifegrad`, `updated_at`; prefix `-` for descending.
     #[param(value_type = Option<String>)]
     pub sort: Option<String>,
-    #[param(value_type = Option<u32>, minimum = 1)]
+    /// Page number, from 1 (a page past the end is empty).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 4294967295.0)]
     pub page: Option<String>,
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     pub per_page: Option<String>,

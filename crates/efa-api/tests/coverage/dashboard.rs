@@ -84,7 +84,10 @@ world_test!(a_gemeinde_with_the_levels_above, |w, app| {
     }
     assert_eq!(get(EDEWECHT_ARS, OZG_A)["url"], "https://dienste.example.de/familienleistungen-ammerland");
     assert_eq!(get(EDEWECHT_ARS, OZG_B)["url"], "https://dienste.example.de/hebammenhilfe-digital");
-    assert!(get(KREIS_ARS, OZG_A)["url"].is_null() && get(LAND_ARS, OZG_A)["url"].is_null());
+    // The Kreis record names the service of the Kreis agreement; B is only Edewecht's, and
+    // no service spans the Land: no URL there.
+    assert_eq!(get(KREIS_ARS, OZG_A)["url"], "https://dienste.example.de/familienleistungen-ammerland");
+    assert!(get(KREIS_ARS, OZG_B)["url"].is_null() && get(LAND_ARS, OZG_A)["url"].is_null());
     assert_eq!((get(EDEWECHT_ARS, OZG_A)["ozg_bezeichnung"].as_str(), get(EDEWECHT_ARS, OZG_A)["ozgid"].as_i64()), (Some("Familienversicherung"), Some(10002)));
     let _ = f;
 

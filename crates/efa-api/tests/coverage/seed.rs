@@ -108,6 +108,7 @@ world_test!(dashboard_and_next_on_the_seed, |w, app| {
     for rec in items(&body) {
         assert_eq!((rec["ars"].as_str(), rec["bundesland"].as_str(), rec["online_status"].as_str()), (Some("050000000000"), Some("Nordrhein-Westfalen"), Some("ok")));
         assert_eq!(rec["art_flaechendeckung"], "landesweit flächendeckend");
+        assert!(rec["url"].as_str().is_some_and(|u| u.starts_with("https://")), "the Land-wide service's URL: {rec}");
         assert_eq!((rec["gemeinden_covered"].as_u64(), rec["gemeinden_total"].as_u64(), rec["coarse_class_overstates"].as_bool()), (Some(396), Some(396), Some(false)));
         assert!(wsp.contains(&rec["ozgid"].as_i64().unwrap()));
     }
