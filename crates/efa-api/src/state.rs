@@ -41,6 +41,12 @@ struct Rebuilds {
     catalogue_done: AtomicU64,
     coverage_asked: AtomicU64,
     coverage_done: AtomicU64,
+    /// Changes of agreements (coverage or full rebuilds asked for): the live agreements are
+    /// read again only when one is newer than the rows below.
+    agreements_asked: AtomicU64,
+    agreements_done: AtomicU64,
+    /// The live agreements the last coverage index was built from.
+    live: std::sync::Mutex<Option<Arc<Vec<(String, String, String, String)>>>>,
 }
 
 impl AppState {
@@ -102,6 +108,9 @@ impl AppState {
         // Tickets are taken after the caller's change is committed.
         let catalogue_ticket = (what != Rebuild::Coverage).then(|| r.catalogue_asked.fetch_add(1, Ordering::SeqCst) + 1);
         let coverage_ticket = r.coverage_asked.fetch_add(1, Ordering::SeqCst) + 1;
+        if what != Rebuild::Listings {
+            r.agreements_asked.fetch_add(1, Ordering::SeqCst);
+        }
         let (pool, handle, coverage, rows_cache) = (self.pool.clone(), self.catalogue.clone(), self.coverage.clone(), self.rows.clone());
         web::block(move || -> Result<(), ApiError> {
             let _turn = r.lock.lock().unwrap_or_else(|p| p.into_inner());
@@ -111,6 +120,9 @@ impl AppState {
             }
             // Everything asked for up to now is covered by what is read from here on.
             let (catalogue_upto, coverage_upto) = (r.catalogue_asked.load(Ordering::SeqCst), r.coverage_asked.load(Ordering::SeqCst));
+            let agreements_upto = r.agreements_asked.load(Ordering::SeqCst);
+            let started = std::time::Instant::now();
+            let ms = |t: std::time::Instant| t.elapsed().as_secs_f64() * 1000.0;
             let mut conn = pool.get()?;
             if catalogue_due {
                 let cached = rows_cache.lock().unwrap_or_else(|p| p.into_inner()).clone();
@@ -119,15 +131,27 @@ impl AppState {
                     _ => catalogue::load_rows(&mut conn),
                 }
                 .map_err(ApiError::Internal)?;
+                let read_ms = ms(started);
                 let next = catalogue::build(&rows).map_err(ApiError::Internal)?;
+                tracing::debug!(?what, read_ms, built_ms = ms(started), "catalogue rebuilt");
                 *rows_cache.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(rows));
                 handle.replace(next);
                 r.catalogue_done.store(catalogue_upto, Ordering::SeqCst);
             }
             let c = handle.current();
             if c.loaded {
-                let live = efa_store::reuse::live_agreements(&mut conn)?;
+                // A listing write leaves the agreements as they were: their rows are read again
+                // only when agreements changed (or on a full reload).
+                let mut cached = r.live.lock().unwrap_or_else(|p| p.into_inner());
+                let live = match &*cached {
+                    Some(live) if r.agreements_done.load(Ordering::SeqCst) >= agreements_upto => live.clone(),
+                    _ => Arc::new(efa_store::reuse::live_agreements(&mut conn)?),
+                };
+                *cached = Some(live.clone());
+                r.agreements_done.store(agreements_upto, Ordering::SeqCst);
+                drop(cached);
                 coverage.replace(crate::coverage::CoverageIndex::build(c, &live));
+                tracing::debug!(?what, total_ms = ms(started), live_agreements = live.len(), "coverage rebuilt");
             }
             r.coverage_done.store(coverage_upto, Ordering::SeqCst);
             Ok(())

@@ -9,12 +9,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 /// One way a service is live for a Gemeinde.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct Cover {
     /// Index into `Catalogue::services`.
     pub service: usize,
     pub through: Through,
-    pub agreement: Option<String>,
+    /// Index into `CoverageIndex::numbers`: the agreement that makes it live, where one does.
+    pub agreement: Option<u32>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -32,6 +33,8 @@ pub struct CoverageIndex {
     pub in_scope_set: Vec<bool>,
     /// Live agreements by the customer organisation.
     by_org: HashMap<String, Vec<Cover>>,
+    /// Contract numbers of the live agreements (`Cover::agreement` points here).
+    numbers: Vec<String>,
     /// Organisation id of each Gemeinde (by AGS) and of each Kreis (by code).
     pub gemeinde_org: HashMap<String, String>,
     kreis_org: HashMap<String, String>,
@@ -64,13 +67,21 @@ impl CoverageIndex {
         let in_scope = in_scope_set.iter().enumerate().filter(|(_, s)| **s).map(|(i, _)| i).collect();
         let is_live = |i: usize| c.services[i].detail.service.status == Some(ServiceStatus::Live);
         let mut by_org: HashMap<String, Vec<Cover>> = HashMap::new();
+        let mut numbers = Vec::new();
         for (number, service, customer, signatory) in live {
             let Some(&s) = c.service_by_id.get(service) else { continue };
             if !is_live(s) {
                 continue;
             }
             let through = if customer == signatory { Through::OwnAgreement } else { Through::Bundler };
-            by_org.entry(customer.clone()).or_default().push(Cover { service: s, through, agreement: Some(number.clone()) });
+            let agreement = u32::try_from(numbers.len()).ok();
+            numbers.push(number.clone());
+            match by_org.get_mut(customer.as_str()) {
+                Some(covers) => covers.push(Cover { service: s, through, agreement }),
+                None => {
+                    by_org.insert(customer.clone(), vec![Cover { service: s, through, agreement }]);
+                }
+            }
         }
         let mut land_wide: HashMap<String, Vec<usize>> = HashMap::new();
         let mut nationwide = Vec::new();
@@ -113,6 +124,7 @@ impl CoverageIndex {
             in_scope,
             in_scope_set,
             by_org,
+            numbers,
             gemeinde_org,
             kreis_org,
             land_wide,
@@ -133,15 +145,20 @@ impl CoverageIndex {
                 let e = &mut counts[o];
                 e.gemeinden += 1;
                 e.population += g.view.population;
-                *e.by_land.entry(g.view.land.code.clone()).or_default() += 1;
+                bump(&mut e.by_land, &g.view.land.code);
                 if let Some(k) = &g.view.kreis {
-                    *e.by_kreis.entry(k.code.clone()).or_default() += 1;
+                    bump(&mut e.by_kreis, &k.code);
                 }
             }
         }
         index.counts = counts;
         index.covered_count = covered_count;
         index
+    }
+
+    /// The contract number a cover names.
+    pub fn agreement_number(&self, cover: &Cover) -> Option<&str> {
+        cover.agreement.and_then(|i| self.numbers.get(i as usize)).map(String::as_str)
     }
 
     /// The service that makes OZG-Leistung `oi` live across a whole area: an agreement of the
@@ -176,18 +193,18 @@ impl CoverageIndex {
                     Some(b) => (reifegrad, std::cmp::Reverse(cover.through)) > (b.reifegrad, std::cmp::Reverse(b.cover.through)),
                 };
                 if better {
-                    best.insert(o, Best { cover: cover.clone(), reifegrad });
+                    best.insert(o, Best { cover, reifegrad });
                 }
             }
         };
         if let Some(org) = self.gemeinde_org.get(&g.ags) {
-            for cover in self.by_org.get(org).into_iter().flatten() {
-                offer(cover.clone());
+            for &cover in self.by_org.get(org).into_iter().flatten() {
+                offer(cover);
             }
         }
         if let Some(org) = g.kreis.as_ref().and_then(|k| self.kreis_org.get(&k.code)) {
-            for cover in self.by_org.get(org).into_iter().flatten() {
-                offer(Cover { through: Through::Kreis, ..cover.clone() });
+            for &cover in self.by_org.get(org).into_iter().flatten() {
+                offer(Cover { through: Through::Kreis, ..cover });
             }
         }
         for &s in self.land_wide.get(&g.land.code).into_iter().flatten() {
@@ -197,5 +214,15 @@ impl CoverageIndex {
             offer(Cover { service: s, through: Through::Nationwide, agreement: None });
         }
         best
+    }
+}
+
+/// Counts one more for `key`, allocating its name only the first time.
+fn bump(counts: &mut HashMap<String, usize>, key: &str) {
+    match counts.get_mut(key) {
+        Some(n) => *n += 1,
+        None => {
+            counts.insert(key.to_owned(), 1);
+        }
     }
 }

@@ -196,7 +196,7 @@ fn check_number(raw: &str) -> Result<String, ApiError> {
 /// One agreement with its contract folder and onboarding (its parties, the coordinator of the
 /// customer's Land, operators).
 #[utoipa::path(tag = "nachnutzung", operation_id = "get_agreement", security(("bearer" = [])),
-    params(("number" = String, Path, description = "Contract number", example = "EFA-2026-000001")),
+    params(("number" = String, Path, description = "Contract number", example = "EFA-2026-000001", pattern = "^EFA-[0-9]{4}-[0-9]{6,18}$")),
     responses((status = 200, body = AgreementDetail),
         (status = 401, body = ProblemDetails, content_type = "application/problem+json", description = "Missing or invalid token"),
         BadRequest, NotFound, Unavailable))]
@@ -328,7 +328,7 @@ macro_rules! agreement_endpoint {
     ($name:ident, $path:literal, $op:literal, $doc:literal, |$b:ident| $step:expr, [$($extra:tt)*], $($body:tt)*) => {
         #[doc = $doc]
         #[utoipa::path(tag = "nachnutzung", operation_id = $op, security(("bearer" = [])), $($body)*
-            params(("number" = String, Path, description = "Contract number")),
+            params(("number" = String, Path, description = "Contract number", pattern = "^EFA-[0-9]{4}-[0-9]{6,18}$")),
             responses((status = 200, body = AgreementDetail),
                 (status = 401, body = ProblemDetails, content_type = "application/problem+json", description = "Missing or invalid token"),
                 (status = 403, body = ProblemDetails, content_type = "application/problem+json", description = "Not your side of the agreement"),
@@ -353,7 +353,7 @@ agreement_endpoint!(terminate_agreement, "/agreements/{number}/terminate", "term
 
 /// Mark an onboarding step done (by the party it belongs to); all done → live.
 #[utoipa::path(tag = "nachnutzung", operation_id = "complete_onboarding_step", security(("bearer" = [])),
-    params(("number" = String, Path, description = "Contract number"), ("step" = OnboardingStep, Path, description = "Onboarding step")),
+    params(("number" = String, Path, description = "Contract number", pattern = "^EFA-[0-9]{4}-[0-9]{6,18}$"), ("step" = OnboardingStep, Path, description = "Onboarding step")),
     responses((status = 200, body = AgreementDetail),
         (status = 401, body = ProblemDetails, content_type = "application/problem+json", description = "Missing or invalid token"),
         (status = 403, body = ProblemDetails, content_type = "application/problem+json", description = "The step belongs to the other party"),

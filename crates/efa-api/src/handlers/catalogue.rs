@@ -135,7 +135,7 @@ pub async fn get_ozg_leistung(req: HttpRequest, state: web::Data<AppState>, path
 
 /// One LeiKa-Leistung by its 14-digit key, with its OZG-Leistung.
 #[utoipa::path(tag = "catalogue", operation_id = "get_leika_leistung",
-    params(("key" = String, Path, description = "14-digit LeiKa key", example = "99107023000000")),
+    params(("key" = String, Path, description = "14-digit LeiKa key", example = "99107023000000", pattern = "^[0-9]{14}$")),
     responses((status = 200, body = LeikaDetail, headers(("ETag" = String))), (status = 304, description = "Not modified"), BadRequest, NotFound, Unavailable))]
 #[get("/leika/{key}")]
 pub async fn get_leika_leistung(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {

@@ -101,7 +101,7 @@ fn gemeinde_coverage(ix: &CoverageIndex, gi: usize) -> GemeindeCoverage {
                     let s = &c.services[b.cover.service].detail.service;
                     ServiceRef { id: s.id.clone(), name: s.name.clone() }
                 }),
-                agreement: b.and_then(|b| b.cover.agreement.clone()),
+                agreement: b.and_then(|b| ix.agreement_number(&b.cover)).map(str::to_owned),
                 reifegrad: b.and_then(|b| b.reifegrad),
             }
         })
@@ -125,7 +125,7 @@ pub(super) fn opt(v: Option<impl ToString>) -> String {
 
 /// Which in-scope OZG-Leistungen this Gemeinde's people can do online today, through what.
 #[utoipa::path(tag = "coverage", operation_id = "get_gemeinde_coverage",
-    params(("ags" = String, Path, description = "AGS of the Gemeinde", example = "05315000")),
+    params(("ags" = String, Path, description = "AGS of the Gemeinde", example = "05315000", pattern = "^[0-9]{8}$")),
     responses((status = 200, body = GemeindeCoverage, content(("application/json"), ("text/csv"))), BadRequest, NotFound, Unavailable))]
 #[get("/coverage/gemeinden/{ags}")]
 pub async fn get_gemeinde_coverage(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
@@ -227,7 +227,7 @@ fn area_table(a: &AreaCoverage) -> Table {
 
 /// Coverage of every Gemeinde of a Kreis: distribution, population-weighted share, who is furthest behind.
 #[utoipa::path(tag = "coverage", operation_id = "get_kreis_coverage",
-    params(("code" = String, Path, description = "Five-digit Kreis code", example = "05315")),
+    params(("code" = String, Path, description = "Five-digit Kreis code", example = "05315", pattern = "^[0-9]{5}$")),
     responses((status = 200, body = AreaCoverage, content(("application/json"), ("text/csv"))), BadRequest, NotFound, Unavailable))]
 #[get("/coverage/kreise/{code}")]
 pub async fn get_kreis_coverage(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
@@ -241,7 +241,7 @@ pub async fn get_kreis_coverage(req: HttpRequest, state: web::Data<AppState>, pa
 
 /// Coverage of every Gemeinde of a Land.
 #[utoipa::path(tag = "coverage", operation_id = "get_land_coverage",
-    params(("code" = String, Path, description = "Two-digit Land code", example = "05")),
+    params(("code" = String, Path, description = "Two-digit Land code", example = "05", pattern = "^[0-9]{2}$")),
     responses((status = 200, body = AreaCoverage, content(("application/json"), ("text/csv"))), BadRequest, NotFound, Unavailable))]
 #[get("/coverage/laender/{code}")]
 pub async fn get_land_coverage(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
@@ -329,7 +329,7 @@ pub struct NextResponse {
 
 /// What to order next: uncovered in-scope Leistungen, ranked by how many similar Gemeinden have them live.
 #[utoipa::path(tag = "coverage", operation_id = "get_next_for_gemeinde",
-    params(("ags" = String, Path, description = "AGS of the Gemeinde", example = "05315000")),
+    params(("ags" = String, Path, description = "AGS of the Gemeinde", example = "05315000", pattern = "^[0-9]{8}$")),
     responses((status = 200, body = NextResponse, content(("application/json"), ("text/csv"))), BadRequest, NotFound, Unavailable))]
 #[get("/coverage/gemeinden/{ags}/next")]
 pub async fn get_next_for_gemeinde(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {

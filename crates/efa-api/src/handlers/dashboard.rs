@@ -176,7 +176,7 @@ fn flaechendeckung(ix: &CoverageIndex, oi: usize, area: &Area) -> (&'static str,
 /// The federal dashboard's records (per LeiKa key × ARS) from our data, with `includeAbove` /
 /// `includeBelow`, and where our per-Gemeinde truth differs from the coarse class.
 #[utoipa::path(tag = "coverage", operation_id = "get_dashboard_records",
-    params(("ars" = String, Path, description = "12-digit ARS of a Land, Kreis or Gemeinde", example = "053150000000"), DashboardParams),
+    params(("ars" = String, Path, description = "12-digit ARS of a Land, Kreis or Gemeinde", example = "053150000000", pattern = "^[0-9]{12}$"), DashboardParams),
     responses((status = 200, body = DashboardResponse, content(("application/json"), ("text/csv"))), BadRequest, NotFound, Unavailable))]
 #[get("/coverage/dashboard/{ars}")]
 pub async fn get_dashboard_records(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>, q: web::Query<DashboardParams>) -> Result<HttpResponse, ApiError> {

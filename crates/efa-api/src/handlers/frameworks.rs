@@ -153,7 +153,7 @@ fn framework_id(raw: &str) -> Result<String, ApiError> {
 
 /// Approve a framework agreement once for the Land (coordinator of that Land).
 #[utoipa::path(tag = "nachnutzung", operation_id = "approve_framework_agreement", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Framework agreement id")),
+    params(("id" = String, Path, description = "Framework agreement id", format = Uuid)),
     responses((status = 200, body = FrameworkAgreement),
         (status = 401, body = ProblemDetails, content_type = "application/problem+json", description = "Missing or invalid token"),
         (status = 403, body = ProblemDetails, content_type = "application/problem+json", description = "Not the coordinator of its Land"),
@@ -189,7 +189,7 @@ pub struct Accession {
 /// Accede to an approved framework agreement (Beitrittserklärung): the agreement is made
 /// at once, without a per-request approval, and records the framework and its version.
 #[utoipa::path(tag = "nachnutzung", operation_id = "create_accession", security(("bearer" = [])), request_body = Option<Accession>,
-    params(("id" = String, Path, description = "Framework agreement id"), ("Idempotency-Key" = Option<String>, Header, description = "Retry-safe creation")),
+    params(("id" = String, Path, description = "Framework agreement id", format = Uuid), ("Idempotency-Key" = Option<String>, Header, description = "Retry-safe creation")),
     responses((status = 201, body = AgreementDetail, headers(("Location" = String))),
         (status = 401, body = ProblemDetails, content_type = "application/problem+json", description = "Missing or invalid token"),
         (status = 403, body = ProblemDetails, content_type = "application/problem+json", description = "Not a municipality of the framework's Land"),
@@ -287,7 +287,7 @@ pub struct EstimateParams {
 }
 
 /// What this Gemeinde (or Kreis) would pay in the first and the following year, before ordering.
-#[utoipa::path(tag = "nachnutzung", operation_id = "get_cost_estimate", params(("id" = String, Path, description = "Online service id"), EstimateParams),
+#[utoipa::path(tag = "nachnutzung", operation_id = "get_cost_estimate", params(("id" = String, Path, description = "Online service id", format = Uuid), EstimateParams),
     responses((status = 200, body = CostEstimate), BadRequest, NotFound, Unavailable))]
 #[get("/online-services/{id}/cost-estimate")]
 pub async fn get_cost_estimate(state: web::Data<AppState>, path: web::Path<String>, q: web::Query<EstimateParams>) -> Result<HttpResponse, ApiError> {

@@ -196,7 +196,7 @@ pub async fn create_online_service(req: HttpRequest, state: web::Data<AppState>,
 
 /// The working copy of a listing (provider and operators); its ETag is what `If-Match` needs.
 #[utoipa::path(tag = "publishing", operation_id = "get_listing", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Online service id (UUID)")),
+    params(("id" = String, Path, description = "Online service id (UUID)", format = Uuid)),
     responses((status = 200, body = Listing, headers(("ETag" = String))),
         (status = 401, body = ProblemDetails, content_type = "application/problem+json", description = "Missing or invalid token"),
         BadRequest, NotFound, Unavailable))]
@@ -218,7 +218,7 @@ pub async fn get_listing(state: web::Data<AppState>, user: Authenticated, path: 
 /// Change the working copy with a JSON merge patch (RFC 7396). Needs `If-Match`.
 /// Editing a published listing starts a new draft; the public keeps the published version.
 #[utoipa::path(tag = "publishing", operation_id = "update_online_service", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Online service id (UUID)"), ("If-Match" = String, Header, description = "ETag of the working copy, e.g. \"r3\"")),
+    params(("id" = String, Path, description = "Online service id (UUID)", format = Uuid), ("If-Match" = String, Header, description = "ETag of the working copy, e.g. \"r3\"")),
     request_body(content = Value, content_type = "application/merge-patch+json", description = "Fields to change; null removes a field"),
     responses((status = 200, body = Listing, headers(("ETag" = String))),
         (status = 401, body = ProblemDetails, content_type = "application/problem+json", description = "Missing or invalid token"),
@@ -321,7 +321,7 @@ macro_rules! state_endpoint {
     ($name:ident, $path:literal, $action:expr, $op:literal, $doc:literal) => {
         #[doc = $doc]
         #[utoipa::path(tag = "publishing", operation_id = $op, security(("bearer" = [])),
-            params(("id" = String, Path, description = "Online service id (UUID)"), ("If-Match" = Option<String>, Header, description = "Optional: ETag of the working copy")),
+            params(("id" = String, Path, description = "Online service id (UUID)", format = Uuid), ("If-Match" = Option<String>, Header, description = "Optional: ETag of the working copy")),
             responses((status = 200, body = Listing, headers(("ETag" = String))),
                 (status = 401, body = ProblemDetails, content_type = "application/problem+json", description = "Missing or invalid token"),
                 (status = 403, body = ProblemDetails, content_type = "application/problem+json", description = "Not allowed for your role"),
@@ -341,7 +341,7 @@ state_endpoint!(retire_online_service, "/online-services/{id}/retire", ListingAc
 
 /// Send a listing in review back to its provider with a reason (operator).
 #[utoipa::path(tag = "publishing", operation_id = "reject_online_service", security(("bearer" = [])), request_body = RejectBody,
-    params(("id" = String, Path, description = "Online service id (UUID)"), ("If-Match" = Option<String>, Header, description = "Optional: ETag of the working copy")),
+    params(("id" = String, Path, description = "Online service id (UUID)", format = Uuid), ("If-Match" = Option<String>, Header, description = "Optional: ETag of the working copy")),
     responses((status = 200, body = Listing, headers(("ETag" = String))),
         (status = 401, body = ProblemDetails, content_type = "application/problem+json", description = "Missing or invalid token"),
         (status = 403, body = ProblemDetails, content_type = "application/problem+json", description = "Not an operator"),
@@ -383,7 +383,7 @@ pub struct ListingVersionsResponse {
 /// The published versions of a listing, newest first. Entries loaded from the seed data
 /// predate the marketplace and have none.
 #[utoipa::path(tag = "publishing", operation_id = "list_online_service_versions",
-    params(("id" = String, Path, description = "Online service id (UUID)")),
+    params(("id" = String, Path, description = "Online service id (UUID)", format = Uuid)),
     responses((status = 200, body = ListingVersionsResponse), BadRequest, NotFound, Unavailable))]
 #[get("/online-services/{id}/versions")]
 pub async fn list_online_service_versions(state: web::Data<AppState>, viewer: Viewer, path: web::Path<String>) -> Result<HttpResponse, ApiError> {

@@ -55,7 +55,7 @@ pub async fn list_organisations(req: HttpRequest, state: web::Data<AppState>, q:
 
 /// One organisation.
 #[utoipa::path(tag = "organisations", operation_id = "get_organisation",
-    params(("id" = String, Path, description = "Organisation id (UUID)")),
+    params(("id" = String, Path, description = "Organisation id (UUID)", format = Uuid)),
     responses((status = 200, body = Organisation, headers(("ETag" = String))), (status = 304, description = "Not modified"), BadRequest, NotFound, Unavailable))]
 #[get("/organisations/{id}")]
 pub async fn get_organisation(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {

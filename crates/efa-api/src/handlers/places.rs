@@ -104,7 +104,7 @@ pub async fn list_gemeinden(req: HttpRequest, state: web::Data<AppState>, q: web
 
 /// One Gemeinde by its 8-digit AGS.
 #[utoipa::path(tag = "places", operation_id = "get_gemeinde",
-    params(("ags" = String, Path, description = "Amtlicher Gemeindeschlüssel, 8 digits", example = "05315000")),
+    params(("ags" = String, Path, description = "Amtlicher Gemeindeschlüssel, 8 digits", example = "05315000", pattern = "^[0-9]{8}$")),
     responses((status = 200, body = Gemeinde, headers(("ETag" = String))), (status = 304, description = "Not modified"), BadRequest, NotFound, Unavailable))]
 #[get("/gemeinden/{ags}")]
 pub async fn get_gemeinde(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {

@@ -237,7 +237,7 @@ pub async fn list_reuse_requests(req: HttpRequest, state: web::Data<AppState>, u
 
 /// One request, if you may see it (a coordinator of another Land may not: 404).
 #[utoipa::path(tag = "nachnutzung", operation_id = "get_reuse_request", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Reuse request id")),
+    params(("id" = String, Path, description = "Reuse request id", format = Uuid)),
     responses((status = 200, body = ReuseRequest),
         (status = 401, body = ProblemDetails, content_type = "application/problem+json", description = "Missing or invalid token"),
         BadRequest, NotFound, Unavailable))]
@@ -362,7 +362,7 @@ macro_rules! request_step {
     ($name:ident, $path:literal, $step:expr, $op:literal, $doc:literal, body) => {
         #[doc = $doc]
         #[utoipa::path(tag = "nachnutzung", operation_id = $op, security(("bearer" = [])), request_body = Decision,
-            params(("id" = String, Path, description = "Reuse request id")),
+            params(("id" = String, Path, description = "Reuse request id", format = Uuid)),
             responses((status = 200, body = ReuseRequest),
                 (status = 401, body = ProblemDetails, content_type = "application/problem+json", description = "Missing or invalid token"),
                 (status = 403, body = ProblemDetails, content_type = "application/problem+json", description = "Not your decision"),
@@ -377,7 +377,7 @@ macro_rules! request_step {
     ($name:ident, $path:literal, $step:expr, $op:literal, $doc:literal) => {
         #[doc = $doc]
         #[utoipa::path(tag = "nachnutzung", operation_id = $op, security(("bearer" = [])),
-            params(("id" = String, Path, description = "Reuse request id")),
+            params(("id" = String, Path, description = "Reuse request id", format = Uuid)),
             responses((status = 200, body = ReuseRequest),
                 (status = 401, body = ProblemDetails, content_type = "application/problem+json", description = "Missing or invalid token"),
                 (status = 403, body = ProblemDetails, content_type = "application/problem+json", description = "Not your decision"),
@@ -420,7 +420,7 @@ pub struct NewMessage {
 
 /// The Abstimmung of a request: messages between requester, provider and coordinator.
 #[utoipa::path(tag = "nachnutzung", operation_id = "list_request_messages", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Reuse request id")),
+    params(("id" = String, Path, description = "Reuse request id", format = Uuid)),
     responses((status = 200, body = MessagesResponse),
         (status = 401, body = ProblemDetails, content_type = "application/problem+json", description = "Missing or invalid token"),
         BadRequest, NotFound, Unavailable))]
@@ -444,7 +444,7 @@ pub async fn list_request_messages(state: web::Data<AppState>, user: Authenticat
 
 /// Write a message on a request (anyone who may see it).
 #[utoipa::path(tag = "nachnutzung", operation_id = "create_request_message", security(("bearer" = [])), request_body = NewMessage,
-    params(("id" = String, Path, description = "Reuse request id"), ("Idempotency-Key" = Option<String>, Header, description = "Retry-safe creation")),
+    params(("id" = String, Path, description = "Reuse request id", format = Uuid), ("Idempotency-Key" = Option<String>, Header, description = "Retry-safe creation")),
     responses((status = 201, body = Message, headers(("Location" = String))),
         (status = 401, body = ProblemDetails, content_type = "application/problem+json", description = "Missing or invalid token"),
         (status = 422, body = ProblemDetails, content_type = "application/problem+json", description = "Empty or too long"),

@@ -81,7 +81,7 @@ pub fn possible_duplicates<'a>(c: &'a Catalogue, subject: &ServiceEntry) -> Vec<
 
 /// Listings that may describe the same service: same provider and OZG-Leistung, or a near-identical name.
 #[utoipa::path(tag = "publishing", operation_id = "list_possible_duplicates", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Online service id (UUID)")),
+    params(("id" = String, Path, description = "Online service id (UUID)", format = Uuid)),
     responses((status = 200, body = PossibleDuplicatesResponse),
         (status = 401, body = ProblemDetails, content_type = "application/problem+json", description = "Missing or invalid token"),
         (status = 403, body = ProblemDetails, content_type = "application/problem+json", description = "Not an operator"),

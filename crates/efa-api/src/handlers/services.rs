@@ -115,7 +115,7 @@ pub async fn list_online_services(req: HttpRequest, state: web::Data<AppState>, 
 
 /// One online service with its description, prices and Themenfelder.
 #[utoipa::path(tag = "online-services", operation_id = "get_online_service",
-    params(("id" = String, Path, description = "Online service id (UUID)")),
+    params(("id" = String, Path, description = "Online service id (UUID)", format = Uuid)),
     responses((status = 200, body = OnlineServiceDetail, headers(("ETag" = String))), (status = 304, description = "Not modified"), BadRequest, NotFound, Unavailable))]
 #[get("/online-services/{id}")]
 pub async fn get_online_service(req: HttpRequest, state: web::Data<AppState>, viewer: Viewer, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
