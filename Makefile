@@ -36,6 +36,7 @@ run: build
 	@echo
 	@echo "Bearer tokens for trying the write endpoints (local development key, valid 8 hours):"
 	@echo "  municipality_user  (Köln):                  $$($(EFA) token --org ags:05315000 --role municipality_user --ttl 8h)"
+	@echo "  municipality_user  (Kreis Kleve):           $$($(EFA) token --org kreis:05154 --role municipality_user --ttl 8h)"
 	@echo "  provider_publisher (Land Nordrhein-Westfalen): $$($(EFA) token --org land:05 --role provider_publisher --ttl 8h)"
 	@echo "  land_coordinator   (Nordrhein-Westfalen):   $$($(EFA) token --org land:05 --role land_coordinator --land 05 --ttl 8h)"
 	@echo "  operator           (FITKO):                 $$($(EFA) token --org 'name:FITKO (Föderale IT-Kooperation)' --role operator --ttl 8h)"

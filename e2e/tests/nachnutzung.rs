@@ -112,7 +112,8 @@ fn journey(postgres: bool) {
     );
 
     // The Kreis Kleve orders for its 16 Gemeinden: each of them has Wohngeld through it.
-    let kleve = db.token(&kreis_org_of(&s, &t, "05154"), "municipality_user", None);
+    let kleve = db.token("kreis:05154", "municipality_user", None);
+    assert_eq!(claim(&kleve, "org"), kreis_org_of(&s, &t, "05154"));
     let kreis_number = order_to_live(&s, &t, &kleve, &service);
     let k = s.expect("GET", "/api/v1/coverage/kreise/05154", &kleve, None, 200);
     assert_eq!(k["gemeinden"], 16);

@@ -45,7 +45,8 @@ enum Command {
     /// Mint a bearer token with the local development key (created next to the database).
     Token {
         /// Organisation the token acts for: its id (see GET /api/v1/organisations), or
-        /// `land:<code>` (Land government), `ags:<AGS>` (a Gemeinde), `name:<exact name>`.
+        /// `land:<code>` (Land government), `kreis:<code>` (a Kreis), `ags:<AGS>` (a Gemeinde),
+        /// `name:<exact name>`.
         #[arg(long)]
         org: String,
         /// Role: municipality_user, provider_publisher, land_coordinator, bundler, operator.
@@ -123,11 +124,12 @@ fn resolve_org(config: &Config, key: &str) -> anyhow::Result<String> {
     let id = match key.split_once(':') {
         Some(("land", code)) => seed_id("land", efa_domain::LandCode::parse(code)?.as_str()),
         Some(("ags", ags)) => seed_id("kommune", efa_domain::Ags::parse(ags)?.as_str()),
+        Some(("kreis", code)) => seed_id("kreis", efa_domain::KreisCode::parse(code)?.as_str()),
         Some(("name", name)) => {
             let mut conn = config.connect()?;
             efa_store::models::OrganisationRow::find_by_name(&mut conn, name)?.with_context(|| format!("no organisation is named {name:?}"))?.id
         }
-        _ => anyhow::bail!("--org takes an organisation id, land:<code>, ags:<AGS> or name:<name>"),
+        _ => anyhow::bail!("--org takes an organisation id, land:<code>, kreis:<code>, ags:<AGS> or name:<name>"),
     };
     Ok(id)
 }
