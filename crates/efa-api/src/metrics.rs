@@ -1,4 +1,5 @@
-//! Prometheus metrics: request count and latency histogram per route, method and status.
+//! Prometheus metrics: request count and latency histogram per route, method and status;
+//! rebuilds of the read model (catalogue and coverage snapshots) and their time.
 
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -17,6 +18,8 @@ struct Series {
 #[derive(Default)]
 pub struct Metrics {
     series: Mutex<HashMap<(String, String, u16), Series>>,
+    /// Per kind of rebuild: how many, and their seconds in all.
+    rebuilds: Mutex<std::collections::BTreeMap<&'static str, (u64, f64)>>,
 }
 
 impl Metrics {
@@ -30,6 +33,14 @@ impl Metrics {
                 s.buckets[i] += 1;
             }
         }
+    }
+
+    /// One rebuild of the read model: `what` (full, listings, coverage) took `seconds`.
+    pub fn observe_rebuild(&self, what: &'static str, seconds: f64) {
+        let mut map = self.rebuilds.lock().unwrap_or_else(|p| p.into_inner());
+        let e = map.entry(what).or_default();
+        e.0 += 1;
+        e.1 += seconds;
     }
 
     /// The text exposition format (version 0.0.4).
@@ -52,6 +63,15 @@ impl Metrics {
             let _ = writeln!(out, "efa_http_request_duration_seconds_bucket{{{},le=\"+Inf\"}} {}", labels(k), s.count);
             let _ = writeln!(out, "efa_http_request_duration_seconds_sum{{{}}} {}", labels(k), s.sum);
             let _ = writeln!(out, "efa_http_request_duration_seconds_count{{{}}} {}", labels(k), s.count);
+        }
+        let rebuilds = self.rebuilds.lock().unwrap_or_else(|p| p.into_inner());
+        out.push_str("# HELP efa_read_model_rebuilds_total Rebuilds of the in-process read model after writes.\n# TYPE efa_read_model_rebuilds_total counter\n");
+        for (what, (n, _)) in rebuilds.iter() {
+            let _ = writeln!(out, "efa_read_model_rebuilds_total{{what=\"{what}\"}} {n}");
+        }
+        out.push_str("# HELP efa_read_model_rebuild_seconds_total Time spent rebuilding the read model.\n# TYPE efa_read_model_rebuild_seconds_total counter\n");
+        for (what, (_, secs)) in rebuilds.iter() {
+            let _ = writeln!(out, "efa_read_model_rebuild_seconds_total{{what=\"{what}\"}} {secs}");
         }
         out
     }
@@ -77,5 +97,10 @@ mod tests {
         assert!(text.contains("le=\"0.001\"} 1"));
         assert!(text.contains("le=\"0.025\"} 2"));
         assert!(text.contains("le=\"+Inf\"} 2"));
+        m.observe_rebuild("listings", 0.25);
+        m.observe_rebuild("listings", 0.5);
+        let text = m.render();
+        assert!(text.contains("efa_read_model_rebuilds_total{what=\"listings\"} 2"), "{text}");
+        assert!(text.contains("efa_read_model_rebuild_seconds_total{what=\"listings\"} 0.75"), "{text}");
     }
 }

@@ -33,6 +33,16 @@ enum Rebuild {
     Coverage,
 }
 
+impl Rebuild {
+    fn name(self) -> &'static str {
+        match self {
+            Rebuild::Full => "full",
+            Rebuild::Listings => "listings",
+            Rebuild::Coverage => "coverage",
+        }
+    }
+}
+
 /// Turns and tickets of the read-model rebuilds (see `AppState::rebuild`).
 #[derive(Default)]
 struct Rebuilds {
@@ -111,7 +121,7 @@ impl AppState {
         if what != Rebuild::Listings {
             r.agreements_asked.fetch_add(1, Ordering::SeqCst);
         }
-        let (pool, handle, coverage, rows_cache) = (self.pool.clone(), self.catalogue.clone(), self.coverage.clone(), self.rows.clone());
+        let (pool, handle, coverage, rows_cache, metrics) = (self.pool.clone(), self.catalogue.clone(), self.coverage.clone(), self.rows.clone(), self.metrics.clone());
         web::block(move || -> Result<(), ApiError> {
             let _turn = r.lock.lock().unwrap_or_else(|p| p.into_inner());
             let catalogue_due = catalogue_ticket.is_some_and(|t| r.catalogue_done.load(Ordering::SeqCst) < t);
@@ -154,6 +164,7 @@ impl AppState {
                 tracing::debug!(?what, total_ms = ms(started), live_agreements = live.len(), "coverage rebuilt");
             }
             r.coverage_done.store(coverage_upto, Ordering::SeqCst);
+            metrics.observe_rebuild(what.name(), started.elapsed().as_secs_f64());
             Ok(())
         })
         .await?

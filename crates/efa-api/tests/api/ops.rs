@@ -87,6 +87,8 @@ api_test!(metrics_count_requests_per_route_with_histograms, |app| {
     assert!(text.contains("efa_http_requests_total{route=\"/api/v1/ozg-leistungen/{ozg_id}\",method=\"GET\",status=\"200\"} 1"), "{text}");
     assert!(text.contains("efa_http_requests_total{route=\"/api/v1/ozg-leistungen/{ozg_id}\",method=\"GET\",status=\"404\"} 1"), "{text}");
     assert!(!text.contains("/no/such/route"), "unmatched paths do not create series");
+    // The catalogue loaded once at start: one full rebuild of the read model.
+    assert!(text.contains("efa_read_model_rebuilds_total{what=\"full\"} 1"), "{text}");
     let laender = "route=\"/api/v1/laender\",method=\"GET\",status=\"200\"";
     assert!(text.contains(&format!("efa_http_request_duration_seconds_bucket{{{laender},le=\"+Inf\"}} 3")), "{text}");
     assert!(text.contains(&format!("efa_http_request_duration_seconds_count{{{laender}}} 3")), "{text}");
