@@ -95,6 +95,16 @@ impl AppState {
         .await?
     }
 
+    /// Puts a read model built before serving in place (the start-up path), with the rows and
+    /// live agreements it was built from, so that the first rebuild after a write reuses them.
+    pub fn install(&self, rows: catalogue::Rows, next: Catalogue, live: Vec<(String, String, String, String)>) {
+        *self.rows.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(rows));
+        self.catalogue.replace(next);
+        let live = Arc::new(live);
+        *self.rebuilds.live.lock().unwrap_or_else(|p| p.into_inner()) = Some(live.clone());
+        self.coverage.replace(crate::coverage::CoverageIndex::build(self.catalogue.current(), &live));
+    }
+
     /// Rebuilds the catalogue snapshot from all its rows, and the coverage built on it.
     pub async fn reload_catalogue(&self) -> Result<(), ApiError> {
         self.rebuild(Rebuild::Full).await
@@ -134,6 +144,8 @@ impl AppState {
             let started = std::time::Instant::now();
             let ms = |t: std::time::Instant| t.elapsed().as_secs_f64() * 1000.0;
             let mut conn = pool.get()?;
+            // A write to a working copy changes no published service: coverage stays as it is.
+            let mut published_unchanged = false;
             if catalogue_due {
                 let cached = rows_cache.lock().unwrap_or_else(|p| p.into_inner()).clone();
                 let rows = match (what, cached) {
@@ -145,11 +157,15 @@ impl AppState {
                 let next = catalogue::build(&rows).map_err(ApiError::Internal)?;
                 tracing::debug!(?what, read_ms, built_ms = ms(started), "catalogue rebuilt");
                 *rows_cache.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(rows));
+                let previous = handle.current();
+                published_unchanged = what == Rebuild::Listings && previous.loaded && previous.published_fingerprint == next.published_fingerprint;
                 handle.replace(next);
                 r.catalogue_done.store(catalogue_upto, Ordering::SeqCst);
             }
             let c = handle.current();
-            if c.loaded {
+            let agreements_changed = r.agreements_done.load(Ordering::SeqCst) < agreements_upto;
+            let keep = published_unchanged && !agreements_changed && coverage.current().is_some();
+            if c.loaded && !keep {
                 // A listing write leaves the agreements as they were: their rows are read again
                 // only when agreements changed (or on a full reload).
                 let mut cached = r.live.lock().unwrap_or_else(|p| p.into_inner());

@@ -154,16 +154,16 @@ fn serve(config: &Config, bind: &str, workers: Option<usize>) -> anyhow::Result<
             let rows_ms = ms(t);
             let catalogue = efa_api::catalogue::build(&rows)?;
             tracing::info!(rows_ms, built_ms = ms(t), "catalogue loaded");
-            Ok(catalogue)
+            Ok((rows, catalogue))
         });
         let live = live.join().map_err(|_| anyhow::anyhow!("loading the live agreements panicked"))?;
         Ok::<_, anyhow::Error>((catalogue?, live?))
     });
     match loaded {
-        Ok((catalogue, live)) => {
-            state.catalogue.replace(catalogue);
-            state.coverage.replace(efa_api::coverage::CoverageIndex::build(state.catalogue.current(), &live));
-            tracing::info!(total_ms = ms(t), live_agreements = live.len(), "coverage built");
+        Ok(((rows, catalogue), live)) => {
+            let n = live.len();
+            state.install(rows, catalogue, live);
+            tracing::info!(total_ms = ms(t), live_agreements = n, "coverage built");
         }
         Err(e) => tracing::warn!(error = %e, "catalogue not loaded at start; /readyz stays 503 until the database is reachable"),
     }

@@ -288,6 +288,7 @@ pub fn build(r: &Rows) -> anyhow::Result<Catalogue> {
         })
         .collect::<anyhow::Result<_>>()?;
     c.grams = SearchGrams::build(&c);
+    c.published_fingerprint = super::published_fingerprint(&c.services);
     Ok(c)
 }
 

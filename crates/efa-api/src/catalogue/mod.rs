@@ -86,6 +86,9 @@ pub struct Catalogue {
     /// False until the first successful load from the database.
     pub loaded: bool,
     pub grams: SearchGrams,
+    /// A hash of everything coverage reads from the published services (their list JSON,
+    /// reach and version): equal after a write that only touched working copies.
+    pub published_fingerprint: u64,
 }
 
 /// Trigram indexes over the folded texts that search scans.
@@ -97,6 +100,22 @@ pub struct SearchGrams {
     pub services: grams::Grams,
     pub gemeinden: grams::Grams,
     pub orgs: grams::Grams,
+}
+
+/// FNV-1a over the published services' list JSON, reach and version, in catalogue order.
+fn published_fingerprint(services: &[ServiceEntry]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |bytes: &[u8]| {
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    for s in services {
+        eat(s.item_json.get().as_bytes());
+        eat(s.detail.reach.as_str().as_bytes());
+        eat(&s.detail.published_version.unwrap_or(0).to_le_bytes());
+    }
+    h
 }
 
 impl SearchGrams {
