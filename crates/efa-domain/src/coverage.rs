@@ -54,6 +54,19 @@ pub enum Through {
     Nationwide,
 }
 
+impl Through {
+    /// The wire name (as serialised).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Through::OwnAgreement => "own_agreement",
+            Through::Bundler => "bundler",
+            Through::Kreis => "kreis",
+            Through::LandWide => "land_wide",
+            Through::Nationwide => "nationwide",
+        }
+    }
+}
+
 /// Population classes for comparing like with like.
 pub fn population_class(population: i64) -> u8 {
     match population {

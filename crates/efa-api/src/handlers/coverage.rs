@@ -123,15 +123,29 @@ pub(super) fn opt(v: Option<impl ToString>) -> String {
     v.map(|x| x.to_string()).unwrap_or_default()
 }
 
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct GemeindeCoverageParams {
+    /// Only the covered (true) or only the missing (false) OZG-Leistungen in `items`; the
+    /// counts and the share always speak of all in scope.
+    #[param(value_type = Option<bool>)]
+    pub covered: Option<String>,
+}
+
 /// Which in-scope OZG-Leistungen this Gemeinde's people can do online today, through what.
 #[utoipa::path(tag = "coverage", operation_id = "get_gemeinde_coverage",
-    params(("ags" = String, Path, description = "AGS of the Gemeinde", example = "05315000", pattern = "^[0-9]{8}$")),
+    params(("ags" = String, Path, description = "AGS of the Gemeinde", example = "05315000", pattern = "^[0-9]{8}$"), GemeindeCoverageParams),
     responses((status = 200, body = GemeindeCoverage, content(("application/json"), ("text/csv"))), BadRequest, NotFound, Unavailable))]
 #[get("/coverage/gemeinden/{ags}")]
-pub async fn get_gemeinde_coverage(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn get_gemeinde_coverage(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>, q: web::Query<GemeindeCoverageParams>) -> Result<HttpResponse, ApiError> {
     let ags = Ags::parse(&path).map_err(|e| ApiError::bad_param("ags", e))?;
+    let only = crate::params::boolean("covered", &q.covered)?;
     let ix = state.coverage()?;
-    let body = gemeinde_coverage(&ix, gemeinde_index(&ix, &ags)?);
+    let mut body = gemeinde_coverage(&ix, gemeinde_index(&ix, &ags)?);
+    if let Some(covered) = only {
+        body.items.retain(|i| i.covered == covered);
+    }
     respond(&req, &body, || Table {
         header: vec!["ags", "gemeinde", "ozg_id", "ozg_leistung", "covered", "through", "online_service_id", "online_service", "agreement", "reifegrad"],
         rows: body
@@ -144,7 +158,7 @@ pub async fn get_gemeinde_coverage(req: HttpRequest, state: web::Data<AppState>,
                     i.ozg_id.to_string(),
                     i.name.clone(),
                     i.covered.to_string(),
-                    opt(i.through.map(|t| serde_json::to_value(t).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default())),
+                    opt(i.through.map(Through::as_str)),
                     opt(i.online_service.as_ref().map(|s| s.id.clone())),
                     opt(i.online_service.as_ref().map(|s| s.name.clone())),
                     opt(i.agreement.clone()),

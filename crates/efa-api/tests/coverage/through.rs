@@ -39,6 +39,20 @@ world_test!(a_gemeinde_is_covered_through_its_own_live_agreement, |w, app| {
     assert!(items(&after).iter().all(|i| i["ozg_id"] != KINDERZUSCHLAG));
     // Chieming, in the same Kreis, has no agreement: nothing.
     assert_eq!(gemeinde(app, CHIEMING).await["covered"], 0);
+
+    // What is there and what is missing: the items narrowed, the counts about all in scope.
+    let have = ok_json(app, &format!("/api/v1/coverage/gemeinden/{UEBERSEE}?covered=true")).await;
+    assert_eq!((covered_ids(&have), items(&have).len()), (vec![i64::from(WOHNGELD)], 1));
+    assert_eq!((have["in_scope"].as_u64(), have["covered"].as_u64()), (Some(460), Some(1)));
+    let missing = ok_json(app, &format!("/api/v1/coverage/gemeinden/{UEBERSEE}?covered=false")).await;
+    assert_eq!(items(&missing).len(), 459);
+    assert!(items(&missing).iter().all(|i| i["covered"] == false && i["ozg_id"] != WOHNGELD));
+    let (_, rows) = parse_csv(&get_csv(app, &format!("/api/v1/coverage/gemeinden/{UEBERSEE}?covered=false")).await);
+    assert_eq!(rows.len(), 459);
+    for (query, parameter) in [("covered=maybe", "covered"), ("uncovered=true", "uncovered")] {
+        let p = crate::helpers::get_problem(app, &format!("/api/v1/coverage/gemeinden/{UEBERSEE}?{query}"), 400).await;
+        assert_eq!(p["parameter"], parameter, "{query}: {p}");
+    }
 });
 
 world_test!(a_bundler_agreement_covers_its_member_through_bundler, |w, app| {
