@@ -1,4 +1,5 @@
-//! Conditional GET: detail responses carry a strong ETag; `If-None-Match` answers 304.
+//! Conditional GET: detail responses and reports from a snapshot carry a strong ETag;
+//! `If-None-Match` answers 304.
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};
@@ -31,6 +32,32 @@ pub fn json_with_etag<T: Serialize>(req: &HttpRequest, value: &T) -> Result<Http
         return Ok(HttpResponse::NotModified().insert_header((header::ETAG, tag)).finish());
     }
     Ok(HttpResponse::Ok().content_type("application/json").insert_header((header::ETAG, tag)).body(body))
+}
+
+/// A tag for a response derived from a read-model snapshot, known before the body is built:
+/// it names this process, the snapshot and the request (path, query, the format asked for,
+/// and `extra`, e.g. the date a body depends on).
+pub fn snapshot_etag(req: &HttpRequest, snapshot: u64, extra: &str) -> String {
+    static BOOT: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    let boot = *BOOT.get_or_init(|| fnv1a(uuid::Uuid::new_v4().as_bytes()));
+    let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let key = format!("{}?{}\n{}\n{}", req.path(), req.query_string(), accept, extra);
+    format!("\"s{boot:016x}-{snapshot}-{:016x}\"", fnv1a(key.as_bytes()))
+}
+
+/// 304 when the client holds `etag`; else the response `make` builds, with the tag.
+pub fn conditional(req: &HttpRequest, etag: &str, make: impl FnOnce() -> Result<HttpResponse, ApiError>) -> Result<HttpResponse, ApiError> {
+    let tag = HeaderValue::from_str(etag).map_err(|e| ApiError::Internal(e.into()))?;
+    let vary = HeaderValue::from_static("Accept");
+    if matches(req, etag) {
+        return Ok(HttpResponse::NotModified().insert_header((header::ETAG, tag)).insert_header((header::VARY, vary)).finish());
+    }
+    let mut res = make()?;
+    if res.status().is_success() {
+        res.headers_mut().insert(header::ETAG, tag);
+        res.headers_mut().insert(header::VARY, vary);
+    }
+    Ok(res)
 }
 
 /// A list response with its RFC 8288 `Link` header.

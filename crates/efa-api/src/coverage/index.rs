@@ -27,6 +27,9 @@ pub struct OzgCounts {
 }
 
 pub struct CoverageIndex {
+    /// Which build of the index this is (unique in this process): responses derived from it
+    /// are tagged with it.
+    pub generation: u64,
     pub catalogue: Arc<Catalogue>,
     /// Indices into `Catalogue::ozg` of the OZG-Leistungen in scope for Gemeinden.
     pub in_scope: Vec<usize>,
@@ -120,7 +123,9 @@ impl CoverageIndex {
                 gemeinden_by_kreis.entry(k.code.clone()).or_default().push(i);
             }
         }
+        static GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let mut index = CoverageIndex {
+            generation: GENERATION.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1,
             in_scope,
             in_scope_set,
             by_org,

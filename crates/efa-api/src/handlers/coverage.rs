@@ -136,36 +136,39 @@ pub struct GemeindeCoverageParams {
 /// Which in-scope OZG-Leistungen this Gemeinde's people can do online today, through what.
 #[utoipa::path(tag = "coverage", operation_id = "get_gemeinde_coverage",
     params(("ags" = String, Path, description = "AGS of the Gemeinde", example = "05315000", pattern = "^[0-9]{8}$"), GemeindeCoverageParams),
-    responses((status = 200, body = GemeindeCoverage, content(("application/json"), ("text/csv"))), BadRequest, NotFound, Unavailable))]
+    responses((status = 200, body = GemeindeCoverage, content(("application/json"), ("text/csv")), headers(("ETag" = String, description = "Names the coverage snapshot and the request"))), (status = 304, description = "Not modified"), BadRequest, NotFound, Unavailable))]
 #[get("/coverage/gemeinden/{ags}")]
 pub async fn get_gemeinde_coverage(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>, q: web::Query<GemeindeCoverageParams>) -> Result<HttpResponse, ApiError> {
     let ags = Ags::parse(&path).map_err(|e| ApiError::bad_param("ags", e))?;
     let only = crate::params::boolean("covered", &q.covered)?;
     let ix = state.coverage()?;
-    let mut body = gemeinde_coverage(&ix, gemeinde_index(&ix, &ags)?);
-    if let Some(covered) = only {
-        body.items.retain(|i| i.covered == covered);
-    }
-    respond(&req, &body, || Table {
-        header: vec!["ags", "gemeinde", "ozg_id", "ozg_leistung", "covered", "through", "online_service_id", "online_service", "agreement", "reifegrad"],
-        rows: body
-            .items
-            .iter()
-            .map(|i| {
-                vec![
-                    body.ags.clone(),
-                    body.name.clone(),
-                    i.ozg_id.to_string(),
-                    i.name.clone(),
-                    i.covered.to_string(),
-                    opt(i.through.map(Through::as_str)),
-                    opt(i.online_service.as_ref().map(|s| s.id.clone())),
-                    opt(i.online_service.as_ref().map(|s| s.name.clone())),
-                    opt(i.agreement.clone()),
-                    opt(i.reifegrad),
-                ]
-            })
-            .collect(),
+    let tag = crate::http::snapshot_etag(&req, ix.generation, "");
+    crate::http::conditional(&req, &tag, || {
+        let mut body = gemeinde_coverage(&ix, gemeinde_index(&ix, &ags)?);
+        if let Some(covered) = only {
+            body.items.retain(|i| i.covered == covered);
+        }
+        respond(&req, &body, || Table {
+            header: vec!["ags", "gemeinde", "ozg_id", "ozg_leistung", "covered", "through", "online_service_id", "online_service", "agreement", "reifegrad"],
+            rows: body
+                .items
+                .iter()
+                .map(|i| {
+                    vec![
+                        body.ags.clone(),
+                        body.name.clone(),
+                        i.ozg_id.to_string(),
+                        i.name.clone(),
+                        i.covered.to_string(),
+                        opt(i.through.map(Through::as_str)),
+                        opt(i.online_service.as_ref().map(|s| s.id.clone())),
+                        opt(i.online_service.as_ref().map(|s| s.name.clone())),
+                        opt(i.agreement.clone()),
+                        opt(i.reifegrad),
+                    ]
+                })
+                .collect(),
+        })
     })
 }
 
@@ -242,29 +245,35 @@ fn area_table(a: &AreaCoverage) -> Table {
 /// Coverage of every Gemeinde of a Kreis: distribution, population-weighted share, who is furthest behind.
 #[utoipa::path(tag = "coverage", operation_id = "get_kreis_coverage",
     params(("code" = String, Path, description = "Five-digit Kreis code", example = "05315", pattern = "^[0-9]{5}$")),
-    responses((status = 200, body = AreaCoverage, content(("application/json"), ("text/csv"))), BadRequest, NotFound, Unavailable))]
+    responses((status = 200, body = AreaCoverage, content(("application/json"), ("text/csv")), headers(("ETag" = String, description = "Names the coverage snapshot and the request"))), (status = 304, description = "Not modified"), BadRequest, NotFound, Unavailable))]
 #[get("/coverage/kreise/{code}")]
 pub async fn get_kreis_coverage(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let code = KreisCode::parse(&path).map_err(|e| ApiError::bad_param("code", e))?;
     let ix = state.coverage()?;
-    let kreis = ix.catalogue.kreise.iter().find(|k| k.code == code.as_str()).ok_or_else(|| ApiError::not_found(format!("Kreis {code} does not exist")))?;
-    let members = ix.gemeinden_by_kreis.get(code.as_str()).cloned().unwrap_or_default();
-    let body = area(&ix, &kreis.code, &kreis.name, &members);
-    respond(&req, &body, || area_table(&body))
+    let tag = crate::http::snapshot_etag(&req, ix.generation, "");
+    crate::http::conditional(&req, &tag, || {
+        let kreis = ix.catalogue.kreise.iter().find(|k| k.code == code.as_str()).ok_or_else(|| ApiError::not_found(format!("Kreis {code} does not exist")))?;
+        let members = ix.gemeinden_by_kreis.get(code.as_str()).cloned().unwrap_or_default();
+        let body = area(&ix, &kreis.code, &kreis.name, &members);
+        respond(&req, &body, || area_table(&body))
+    })
 }
 
 /// Coverage of every Gemeinde of a Land.
 #[utoipa::path(tag = "coverage", operation_id = "get_land_coverage",
     params(("code" = String, Path, description = "Two-digit Land code", example = "05", pattern = "^[0-9]{2}$")),
-    responses((status = 200, body = AreaCoverage, content(("application/json"), ("text/csv"))), BadRequest, NotFound, Unavailable))]
+    responses((status = 200, body = AreaCoverage, content(("application/json"), ("text/csv")), headers(("ETag" = String, description = "Names the coverage snapshot and the request"))), (status = 304, description = "Not modified"), BadRequest, NotFound, Unavailable))]
 #[get("/coverage/laender/{code}")]
 pub async fn get_land_coverage(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let code = LandCode::parse(&path).map_err(|e| ApiError::bad_param("code", e))?;
     let ix = state.coverage()?;
-    let land = ix.catalogue.land(code.as_str()).ok_or_else(|| ApiError::not_found(format!("Land {code} does not exist")))?;
-    let members = ix.gemeinden_by_land.get(code.as_str()).cloned().unwrap_or_default();
-    let body = area(&ix, &land.code, &land.name, &members);
-    respond(&req, &body, || area_table(&body))
+    let tag = crate::http::snapshot_etag(&req, ix.generation, "");
+    crate::http::conditional(&req, &tag, || {
+        let land = ix.catalogue.land(code.as_str()).ok_or_else(|| ApiError::not_found(format!("Land {code} does not exist")))?;
+        let members = ix.gemeinden_by_land.get(code.as_str()).cloned().unwrap_or_default();
+        let body = area(&ix, &land.code, &land.name, &members);
+        respond(&req, &body, || area_table(&body))
+    })
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -290,36 +299,39 @@ pub struct OzgCoverage {
 /// Where an OZG-Leistung is live: Länder, Kreise and Gemeinden, and the people it reaches.
 #[utoipa::path(tag = "coverage", operation_id = "get_ozg_coverage",
     params(("ozg_id" = i32, Path, description = "OZG-ID", example = 10092)),
-    responses((status = 200, body = OzgCoverage, content(("application/json"), ("text/csv"))), BadRequest, NotFound, Unavailable))]
+    responses((status = 200, body = OzgCoverage, content(("application/json"), ("text/csv")), headers(("ETag" = String, description = "Names the coverage snapshot and the request"))), (status = 304, description = "Not modified"), BadRequest, NotFound, Unavailable))]
 #[get("/coverage/ozg-leistungen/{ozg_id}")]
 pub async fn get_ozg_coverage(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id = OzgId::parse(&path).map_err(|e| ApiError::bad_param("ozg_id", e))?;
     let ix = state.coverage()?;
-    let oi = *ix.catalogue.ozg_by_id.get(&id.get()).ok_or_else(|| ApiError::not_found(format!("OZG-Leistung {id} does not exist")))?;
-    let counts = &ix.counts[oi];
-    let per_land: Vec<LandReach> = ix
-        .catalogue
-        .laender
-        .iter()
-        .map(|l| LandReach {
-            land: l.code.clone(),
-            gemeinden_covered: counts.by_land.get(&l.code).copied().unwrap_or(0),
-            gemeinden_total: ix.gemeinden_by_land.get(&l.code).map(Vec::len).unwrap_or(0),
+    let tag = crate::http::snapshot_etag(&req, ix.generation, "");
+    crate::http::conditional(&req, &tag, || {
+        let oi = *ix.catalogue.ozg_by_id.get(&id.get()).ok_or_else(|| ApiError::not_found(format!("OZG-Leistung {id} does not exist")))?;
+        let counts = &ix.counts[oi];
+        let per_land: Vec<LandReach> = ix
+            .catalogue
+            .laender
+            .iter()
+            .map(|l| LandReach {
+                land: l.code.clone(),
+                gemeinden_covered: counts.by_land.get(&l.code).copied().unwrap_or(0),
+                gemeinden_total: ix.gemeinden_by_land.get(&l.code).map(Vec::len).unwrap_or(0),
+            })
+            .collect();
+        let body = OzgCoverage {
+            ozg_id: id.get(),
+            name: ix.catalogue.ozg[oi].view.name.clone(),
+            in_scope_for_gemeinden: ix.in_scope_set[oi],
+            laender: counts.by_land.len(),
+            kreise: counts.by_kreis.len(),
+            gemeinden: counts.gemeinden,
+            population: counts.population,
+            per_land,
+        };
+        respond(&req, &body, || Table {
+            header: vec!["ozg_id", "ozg_leistung", "land", "gemeinden_covered", "gemeinden_total"],
+            rows: body.per_land.iter().map(|l| vec![body.ozg_id.to_string(), body.name.clone(), l.land.clone(), l.gemeinden_covered.to_string(), l.gemeinden_total.to_string()]).collect(),
         })
-        .collect();
-    let body = OzgCoverage {
-        ozg_id: id.get(),
-        name: ix.catalogue.ozg[oi].view.name.clone(),
-        in_scope_for_gemeinden: ix.in_scope_set[oi],
-        laender: counts.by_land.len(),
-        kreise: counts.by_kreis.len(),
-        gemeinden: counts.gemeinden,
-        population: counts.population,
-        per_land,
-    };
-    respond(&req, &body, || Table {
-        header: vec!["ozg_id", "ozg_leistung", "land", "gemeinden_covered", "gemeinden_total"],
-        rows: body.per_land.iter().map(|l| vec![body.ozg_id.to_string(), body.name.clone(), l.land.clone(), l.gemeinden_covered.to_string(), l.gemeinden_total.to_string()]).collect(),
     })
 }
 
@@ -344,74 +356,77 @@ pub struct NextResponse {
 /// What to order next: uncovered in-scope Leistungen, ranked by how many similar Gemeinden have them live.
 #[utoipa::path(tag = "coverage", operation_id = "get_next_for_gemeinde",
     params(("ags" = String, Path, description = "AGS of the Gemeinde", example = "05315000", pattern = "^[0-9]{8}$")),
-    responses((status = 200, body = NextResponse, content(("application/json"), ("text/csv"))), BadRequest, NotFound, Unavailable))]
+    responses((status = 200, body = NextResponse, content(("application/json"), ("text/csv")), headers(("ETag" = String, description = "Names the coverage snapshot and the request"))), (status = 304, description = "Not modified"), BadRequest, NotFound, Unavailable))]
 #[get("/coverage/gemeinden/{ags}/next")]
 pub async fn get_next_for_gemeinde(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let ags = Ags::parse(&path).map_err(|e| ApiError::bad_param("ags", e))?;
     let ix = state.coverage()?;
-    let c = &ix.catalogue;
-    let gi = gemeinde_index(&ix, &ags)?;
-    let g = &c.gemeinden[gi];
-    let mine = ix.covered(gi);
-    let class = population_class(g.view.population);
-    let similar: Vec<usize> = ix
-        .gemeinden_by_land
-        .get(&g.view.land.code)
-        .into_iter()
-        .flatten()
-        .copied()
-        .filter(|&o| o != gi && population_class(c.gemeinden[o].view.population) == class)
-        .collect();
-    let mut live_count: std::collections::HashMap<usize, usize> = Default::default();
-    for &o in &similar {
-        for k in ix.covered(o).into_keys() {
-            *live_count.entry(k).or_default() += 1;
-        }
-    }
-    let today = chrono::Utc::now().date_naive();
-    let mut items: Vec<NextItem> = ix
-        .in_scope
-        .iter()
-        .filter(|o| !mine.contains_key(o))
-        .map(|&o| {
-            let ozg = &c.ozg[o];
-            let best = ozg
-                .services
-                .iter()
-                .map(|&s| &c.services[s])
-                .filter(|s| s.detail.service.status == Some(efa_domain::ServiceStatus::Live))
-                .max_by_key(|s| (s.detail.service.efa, s.detail.service.reifegrad, std::cmp::Reverse(s.detail.service.id.clone())));
-            NextItem {
-                ozg_id: ozg.view.ozg_id,
-                name: ozg.view.name.clone(),
-                similar_gemeinden_live: live_count.get(&o).copied().unwrap_or(0),
-                similar_gemeinden: similar.len(),
-                online_service: best.map(|s| ServiceRef { id: s.detail.service.id.clone(), name: s.detail.service.name.clone() }),
-                cost_estimate: best.map(|s| crate::costs::estimate(c, s, crate::costs::Payer::gemeinde(g), today)),
+    let tag = crate::http::snapshot_etag(&req, ix.generation, &chrono::Utc::now().date_naive().to_string());
+    crate::http::conditional(&req, &tag, || {
+        let c = &ix.catalogue;
+        let gi = gemeinde_index(&ix, &ags)?;
+        let g = &c.gemeinden[gi];
+        let mine = ix.covered(gi);
+        let class = population_class(g.view.population);
+        let similar: Vec<usize> = ix
+            .gemeinden_by_land
+            .get(&g.view.land.code)
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|&o| o != gi && population_class(c.gemeinden[o].view.population) == class)
+            .collect();
+        let mut live_count: std::collections::HashMap<usize, usize> = Default::default();
+        for &o in &similar {
+            for k in ix.covered(o).into_keys() {
+                *live_count.entry(k).or_default() += 1;
             }
-        })
-        .collect();
-    items.sort_by(|a, b| b.similar_gemeinden_live.cmp(&a.similar_gemeinden_live).then(b.online_service.is_some().cmp(&a.online_service.is_some())).then(a.ozg_id.cmp(&b.ozg_id)));
-    let body = NextResponse { ags: ags.to_string(), items };
-    respond(&req, &body, || Table {
-        header: vec!["ags", "ozg_id", "ozg_leistung", "similar_gemeinden_live", "similar_gemeinden", "online_service_id", "online_service", "first_year_total_cents", "following_year_total_cents"],
-        rows: body
-            .items
+        }
+        let today = chrono::Utc::now().date_naive();
+        let mut items: Vec<NextItem> = ix
+            .in_scope
             .iter()
-            .map(|i| {
-                vec![
-                    body.ags.clone(),
-                    i.ozg_id.to_string(),
-                    i.name.clone(),
-                    i.similar_gemeinden_live.to_string(),
-                    i.similar_gemeinden.to_string(),
-                    opt(i.online_service.as_ref().map(|s| s.id.clone())),
-                    opt(i.online_service.as_ref().map(|s| s.name.clone())),
-                    opt(i.cost_estimate.as_ref().map(|e| e.first_year.total_cents)),
-                    opt(i.cost_estimate.as_ref().map(|e| e.following_year.total_cents)),
-                ]
+            .filter(|o| !mine.contains_key(o))
+            .map(|&o| {
+                let ozg = &c.ozg[o];
+                let best = ozg
+                    .services
+                    .iter()
+                    .map(|&s| &c.services[s])
+                    .filter(|s| s.detail.service.status == Some(efa_domain::ServiceStatus::Live))
+                    .max_by_key(|s| (s.detail.service.efa, s.detail.service.reifegrad, std::cmp::Reverse(s.detail.service.id.clone())));
+                NextItem {
+                    ozg_id: ozg.view.ozg_id,
+                    name: ozg.view.name.clone(),
+                    similar_gemeinden_live: live_count.get(&o).copied().unwrap_or(0),
+                    similar_gemeinden: similar.len(),
+                    online_service: best.map(|s| ServiceRef { id: s.detail.service.id.clone(), name: s.detail.service.name.clone() }),
+                    cost_estimate: best.map(|s| crate::costs::estimate(c, s, crate::costs::Payer::gemeinde(g), today)),
+                }
             })
-            .collect(),
+            .collect();
+        items.sort_by(|a, b| b.similar_gemeinden_live.cmp(&a.similar_gemeinden_live).then(b.online_service.is_some().cmp(&a.online_service.is_some())).then(a.ozg_id.cmp(&b.ozg_id)));
+        let body = NextResponse { ags: ags.to_string(), items };
+        respond(&req, &body, || Table {
+            header: vec!["ags", "ozg_id", "ozg_leistung", "similar_gemeinden_live", "similar_gemeinden", "online_service_id", "online_service", "first_year_total_cents", "following_year_total_cents"],
+            rows: body
+                .items
+                .iter()
+                .map(|i| {
+                    vec![
+                        body.ags.clone(),
+                        i.ozg_id.to_string(),
+                        i.name.clone(),
+                        i.similar_gemeinden_live.to_string(),
+                        i.similar_gemeinden.to_string(),
+                        opt(i.online_service.as_ref().map(|s| s.id.clone())),
+                        opt(i.online_service.as_ref().map(|s| s.name.clone())),
+                        opt(i.cost_estimate.as_ref().map(|e| e.first_year.total_cents)),
+                        opt(i.cost_estimate.as_ref().map(|e| e.following_year.total_cents)),
+                    ]
+                })
+                .collect(),
+        })
     })
 }
 

@@ -177,7 +177,7 @@ fn flaechendeckung(ix: &CoverageIndex, oi: usize, area: &Area) -> (&'static str,
 /// `includeBelow`, and where our per-Gemeinde truth differs from the coarse class.
 #[utoipa::path(tag = "coverage", operation_id = "get_dashboard_records",
     params(("ars" = String, Path, description = "12-digit ARS of a Land, Kreis or Gemeinde", example = "053150000000", pattern = "^[0-9]{12}$"), DashboardParams),
-    responses((status = 200, body = DashboardResponse, content(("application/json"), ("text/csv"))), BadRequest, NotFound, Unavailable))]
+    responses((status = 200, body = DashboardResponse, content(("application/json"), ("text/csv")), headers(("ETag" = String, description = "Names the coverage snapshot and the request"))), (status = 304, description = "Not modified"), BadRequest, NotFound, Unavailable))]
 #[get("/coverage/dashboard/{ars}")]
 pub async fn get_dashboard_records(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>, q: web::Query<DashboardParams>) -> Result<HttpResponse, ApiError> {
     let ars = Ars::parse(&path).map_err(|e| ApiError::bad_param("ars", e))?;
@@ -186,151 +186,154 @@ pub async fn get_dashboard_records(req: HttpRequest, state: web::Data<AppState>,
     let below = params::boolean("includeBelow", &q.include_below)?.unwrap_or(true);
     let page = Page::parse(&q.page, &q.per_page)?;
     let ix = state.coverage()?;
-    let c = &ix.catalogue;
-    let a = ars.as_str();
-    let (land, kreis) = (&a[..2], &a[..5]);
-    // Which level the ARS names.
-    let gemeinde = c.gemeinden.iter().position(|g| g.view.ars == a);
-    let level = if let Some(gi) = gemeinde {
-        Area::Gemeinde(gi)
-    } else if a[5..].bytes().all(|b| b == b'0') && a[2..5] != *"000" && c.kreise.iter().any(|k| k.code == kreis) {
-        Area::Kreis(kreis.to_owned())
-    } else if a[2..].bytes().all(|b| b == b'0') && c.land(land).is_some() {
-        Area::Land(land.to_owned())
-    } else {
-        return Err(ApiError::not_found(format!("no Land, Kreis or Gemeinde has ARS {ars}")));
-    };
-    let mut areas: Vec<Area> = Vec::new();
-    let kreis_of = |gi: usize| c.gemeinden[gi].view.kreis.as_ref().map(|k| k.code.clone());
-    if above {
-        match &level {
-            Area::Gemeinde(gi) => {
-                areas.push(Area::Land(land.to_owned()));
-                if let Some(k) = kreis_of(*gi) {
-                    areas.push(Area::Kreis(k));
-                }
-            }
-            Area::Kreis(_) => areas.push(Area::Land(land.to_owned())),
-            Area::Land(_) => {}
-        }
-    }
-    let below_areas: Vec<Area> = match (&level, below) {
-        (Area::Land(l), true) => {
-            let mut v: Vec<Area> = c.kreise.iter().filter(|k| &k.land.code == l).map(|k| Area::Kreis(k.code.clone())).collect();
-            v.extend(ix.gemeinden_by_land.get(l).into_iter().flatten().map(|&gi| Area::Gemeinde(gi)));
-            v
-        }
-        (Area::Kreis(k), true) => ix.gemeinden_by_kreis.get(k).into_iter().flatten().map(|&gi| Area::Gemeinde(gi)).collect(),
-        _ => Vec::new(),
-    };
-    areas.push(level);
-    areas.extend(below_areas);
-    // Records exist for the LeiKa keys of OZG-Leistungen covered somewhere in the area.
-    let mut records: Vec<(usize, usize)> = Vec::new(); // (area index, ozg index)
-    for (ai, area) in areas.iter().enumerate() {
-        // A Gemeinde's covers are worked out once, not once per OZG-Leistung.
-        let here = match area {
-            Area::Gemeinde(gi) if ix.covered_count[*gi] > 0 => Some(ix.covered(*gi)),
-            _ => None,
+    let tag = crate::http::snapshot_etag(&req, ix.generation, "");
+    crate::http::conditional(&req, &tag, || {
+        let c = &ix.catalogue;
+        let a = ars.as_str();
+        let (land, kreis) = (&a[..2], &a[..5]);
+        // Which level the ARS names.
+        let gemeinde = c.gemeinden.iter().position(|g| g.view.ars == a);
+        let level = if let Some(gi) = gemeinde {
+            Area::Gemeinde(gi)
+        } else if a[5..].bytes().all(|b| b == b'0') && a[2..5] != *"000" && c.kreise.iter().any(|k| k.code == kreis) {
+            Area::Kreis(kreis.to_owned())
+        } else if a[2..].bytes().all(|b| b == b'0') && c.land(land).is_some() {
+            Area::Land(land.to_owned())
+        } else {
+            return Err(ApiError::not_found(format!("no Land, Kreis or Gemeinde has ARS {ars}")));
         };
-        for &oi in &ix.in_scope {
-            let counts = &ix.counts[oi];
-            let hit = match area {
-                Area::Land(l) => counts.by_land.contains_key(l),
-                Area::Kreis(k) => counts.by_kreis.contains_key(k),
-                Area::Gemeinde(_) => here.as_ref().is_some_and(|h| h.contains_key(&oi)),
-            };
-            if hit {
-                records.push((ai, oi));
+        let mut areas: Vec<Area> = Vec::new();
+        let kreis_of = |gi: usize| c.gemeinden[gi].view.kreis.as_ref().map(|k| k.code.clone());
+        if above {
+            match &level {
+                Area::Gemeinde(gi) => {
+                    areas.push(Area::Land(land.to_owned()));
+                    if let Some(k) = kreis_of(*gi) {
+                        areas.push(Area::Kreis(k));
+                    }
+                }
+                Area::Kreis(_) => areas.push(Area::Land(land.to_owned())),
+                Area::Land(_) => {}
             }
         }
-    }
-    // Expand to LeiKa keys and paginate over the records.
-    let expanded: Vec<(usize, usize, usize)> = records
-        .iter()
-        .flat_map(|&(ai, oi)| c.ozg[oi].leika.iter().filter(|&&l| c.leika[l].view.key.is_some()).map(move |&l| (ai, oi, l)))
-        .collect();
-    let total = expanded.len();
-    let items: Vec<DashboardRecord> = page
-        .slice(&expanded)
-        .iter()
-        .map(|&(ai, oi, li)| {
-            let area = &areas[ai];
-            let (ars, ars_name, land_code) = match area {
-                Area::Land(l) => (format!("{l}0000000000"), c.land(l).map(|x| x.name.clone()).unwrap_or_default(), l.clone()),
-                Area::Kreis(k) => (format!("{k}0000000"), c.kreise.iter().find(|x| &x.code == k).map(|x| x.name.clone()).unwrap_or_default(), k[..2].to_owned()),
-                Area::Gemeinde(gi) => {
-                    let g = &c.gemeinden[*gi].view;
-                    (g.ars.clone(), g.name.clone(), g.land.code.clone())
-                }
-            };
-            let (class, covered, total) = flaechendeckung(&ix, oi, area);
-            // The service URL: for a Gemeinde the one that covers it; for a Kreis or Land the
-            // one live across all of it (Kreis agreement, Land-wide or nationwide listing).
-            let service = match area {
-                Area::Gemeinde(gi) => ix.covered(*gi).get(&oi).map(|b| b.cover.service),
-                Area::Kreis(k) => ix.area_service(oi, &k[..2], Some(k)),
-                Area::Land(l) => ix.area_service(oi, l, None),
-            };
-            let url = service.and_then(|s| c.services[s].detail.service.url.clone());
-            // A flächendeckend class holds for every Gemeinde by construction; "in mind. einer
-            // Kommune" with online_status ok reads as available while some Gemeinden lack it.
-            let overstates = covered < total;
-            DashboardRecord {
-                leika_key: c.leika[li].view.key.clone().unwrap_or_default(),
-                leika_name: c.leika[li].view.name.clone(),
-                ars,
-                ars_name,
-                bundesland: c.land(&land_code).map(|l| l.name.clone()).unwrap_or_default(),
-                ars_federal_state: land_code.clone(),
-                leika_bezeichnung: None,
-                aktiv: "ja".into(),
-                ozgid: c.ozg[oi].view.ozg_id,
-                ozg_bezeichnung: c.ozg[oi].view.name.clone(),
-                url,
-                online_status: if covered > 0 { "ok" } else { "nicht ok" }.into(),
-                art_flaechendeckung: class.to_owned(),
-                gemeinden_covered: covered,
-                gemeinden_total: total,
-                coarse_class_overstates: overstates,
+        let below_areas: Vec<Area> = match (&level, below) {
+            (Area::Land(l), true) => {
+                let mut v: Vec<Area> = c.kreise.iter().filter(|k| &k.land.code == l).map(|k| Area::Kreis(k.code.clone())).collect();
+                v.extend(ix.gemeinden_by_land.get(l).into_iter().flatten().map(|&gi| Area::Gemeinde(gi)));
+                v
             }
-        })
-        .collect();
-    let link = page.link_header(&req, total);
-    let body = DashboardResponse { items, meta: PageMeta::new(page, total) };
-    let mut res = respond(&req, &body, || Table {
-        header: vec![
-            "leika_key", "leika_name", "ars", "ars_name", "ars_federal_state", "bundesland", "leika_bezeichnung", "ozgid", "ozg_bezeichnung", "url", "online_status", "aktiv",
-            "art_flaechendeckung", "gemeinden_covered", "gemeinden_total", "coarse_class_overstates",
-        ],
-        rows: body
-            .items
+            (Area::Kreis(k), true) => ix.gemeinden_by_kreis.get(k).into_iter().flatten().map(|&gi| Area::Gemeinde(gi)).collect(),
+            _ => Vec::new(),
+        };
+        areas.push(level);
+        areas.extend(below_areas);
+        // Records exist for the LeiKa keys of OZG-Leistungen covered somewhere in the area.
+        let mut records: Vec<(usize, usize)> = Vec::new(); // (area index, ozg index)
+        for (ai, area) in areas.iter().enumerate() {
+            // A Gemeinde's covers are worked out once, not once per OZG-Leistung.
+            let here = match area {
+                Area::Gemeinde(gi) if ix.covered_count[*gi] > 0 => Some(ix.covered(*gi)),
+                _ => None,
+            };
+            for &oi in &ix.in_scope {
+                let counts = &ix.counts[oi];
+                let hit = match area {
+                    Area::Land(l) => counts.by_land.contains_key(l),
+                    Area::Kreis(k) => counts.by_kreis.contains_key(k),
+                    Area::Gemeinde(_) => here.as_ref().is_some_and(|h| h.contains_key(&oi)),
+                };
+                if hit {
+                    records.push((ai, oi));
+                }
+            }
+        }
+        // Expand to LeiKa keys and paginate over the records.
+        let expanded: Vec<(usize, usize, usize)> = records
             .iter()
-            .map(|r| {
-                vec![
-                    r.leika_key.clone(),
-                    r.leika_name.clone(),
-                    r.ars.clone(),
-                    r.ars_name.clone(),
-                    r.ars_federal_state.clone(),
-                    r.bundesland.clone(),
-                    opt(r.leika_bezeichnung.clone()),
-                    r.ozgid.to_string(),
-                    r.ozg_bezeichnung.clone(),
-                    opt(r.url.clone()),
-                    r.online_status.clone(),
-                    r.aktiv.clone(),
-                    r.art_flaechendeckung.clone(),
-                    r.gemeinden_covered.to_string(),
-                    r.gemeinden_total.to_string(),
-                    r.coarse_class_overstates.to_string(),
-                ]
+            .flat_map(|&(ai, oi)| c.ozg[oi].leika.iter().filter(|&&l| c.leika[l].view.key.is_some()).map(move |&l| (ai, oi, l)))
+            .collect();
+        let total = expanded.len();
+        let items: Vec<DashboardRecord> = page
+            .slice(&expanded)
+            .iter()
+            .map(|&(ai, oi, li)| {
+                let area = &areas[ai];
+                let (ars, ars_name, land_code) = match area {
+                    Area::Land(l) => (format!("{l}0000000000"), c.land(l).map(|x| x.name.clone()).unwrap_or_default(), l.clone()),
+                    Area::Kreis(k) => (format!("{k}0000000"), c.kreise.iter().find(|x| &x.code == k).map(|x| x.name.clone()).unwrap_or_default(), k[..2].to_owned()),
+                    Area::Gemeinde(gi) => {
+                        let g = &c.gemeinden[*gi].view;
+                        (g.ars.clone(), g.name.clone(), g.land.code.clone())
+                    }
+                };
+                let (class, covered, total) = flaechendeckung(&ix, oi, area);
+                // The service URL: for a Gemeinde the one that covers it; for a Kreis or Land the
+                // one live across all of it (Kreis agreement, Land-wide or nationwide listing).
+                let service = match area {
+                    Area::Gemeinde(gi) => ix.covered(*gi).get(&oi).map(|b| b.cover.service),
+                    Area::Kreis(k) => ix.area_service(oi, &k[..2], Some(k)),
+                    Area::Land(l) => ix.area_service(oi, l, None),
+                };
+                let url = service.and_then(|s| c.services[s].detail.service.url.clone());
+                // A flächendeckend class holds for every Gemeinde by construction; "in mind. einer
+                // Kommune" with online_status ok reads as available while some Gemeinden lack it.
+                let overstates = covered < total;
+                DashboardRecord {
+                    leika_key: c.leika[li].view.key.clone().unwrap_or_default(),
+                    leika_name: c.leika[li].view.name.clone(),
+                    ars,
+                    ars_name,
+                    bundesland: c.land(&land_code).map(|l| l.name.clone()).unwrap_or_default(),
+                    ars_federal_state: land_code.clone(),
+                    leika_bezeichnung: None,
+                    aktiv: "ja".into(),
+                    ozgid: c.ozg[oi].view.ozg_id,
+                    ozg_bezeichnung: c.ozg[oi].view.name.clone(),
+                    url,
+                    online_status: if covered > 0 { "ok" } else { "nicht ok" }.into(),
+                    art_flaechendeckung: class.to_owned(),
+                    gemeinden_covered: covered,
+                    gemeinden_total: total,
+                    coarse_class_overstates: overstates,
+                }
             })
-            .collect(),
-    })?;
-    if let Ok(v) = header::HeaderValue::from_str(&link) {
-        res.headers_mut().insert(header::LINK, v);
-    }
-    Ok(res)
+            .collect();
+        let link = page.link_header(&req, total);
+        let body = DashboardResponse { items, meta: PageMeta::new(page, total) };
+        let mut res = respond(&req, &body, || Table {
+            header: vec![
+                "leika_key", "leika_name", "ars", "ars_name", "ars_federal_state", "bundesland", "leika_bezeichnung", "ozgid", "ozg_bezeichnung", "url", "online_status", "aktiv",
+                "art_flaechendeckung", "gemeinden_covered", "gemeinden_total", "coarse_class_overstates",
+            ],
+            rows: body
+                .items
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.leika_key.clone(),
+                        r.leika_name.clone(),
+                        r.ars.clone(),
+                        r.ars_name.clone(),
+                        r.ars_federal_state.clone(),
+                        r.bundesland.clone(),
+                        opt(r.leika_bezeichnung.clone()),
+                        r.ozgid.to_string(),
+                        r.ozg_bezeichnung.clone(),
+                        opt(r.url.clone()),
+                        r.online_status.clone(),
+                        r.aktiv.clone(),
+                        r.art_flaechendeckung.clone(),
+                        r.gemeinden_covered.to_string(),
+                        r.gemeinden_total.to_string(),
+                        r.coarse_class_overstates.to_string(),
+                    ]
+                })
+                .collect(),
+        })?;
+        if let Ok(v) = header::HeaderValue::from_str(&link) {
+            res.headers_mut().insert(header::LINK, v);
+        }
+        Ok(res)
+    })
 }
 

@@ -21,11 +21,25 @@ world_test!(a_gemeinde_is_covered_through_its_own_live_agreement, |w, app| {
     assert_eq!(ids, in_scope_ids());
     assert!(items(&before).iter().all(|i| i["covered"] == false && i["through"].is_null() && i["online_service"].is_null() && i["agreement"].is_null() && i["reifegrad"].is_null()));
 
+    // Reports carry an ETag: a client holding the current one gets 304 without a body.
+    let uri = format!("/api/v1/coverage/gemeinden/{UEBERSEE}");
+    let conditional = |tag: String| actix_web::test::TestRequest::get().uri(&uri).insert_header(("if-none-match", tag));
+    let first = crate::helpers::get(app, &uri).await;
+    let tag = first.header("etag").expect("an ETag").to_owned();
+    let again = crate::helpers::send(app, conditional(tag.clone())).await;
+    assert_eq!((again.status.as_u16(), again.body.len()), (304, 0));
+    let csv = get_csv(app, &uri).await;
+    assert_ne!(csv.header("etag"), Some(tag.as_str()), "JSON and CSV are different representations");
+
     // The listing also names Kinderzuschlag (LeiKa-Typ 1, executed by the Bund): never in scope.
     let l = published(app, w, "Wohngeld Chiemgau", "09", &[WOHNGELD, KINDERZUSCHLAG], 3, "agreements").await;
     let number = live_by_request(app, w, &l, UEBERSEE).await;
     assert_eq!(w.agreement_row(&number).state, "live");
 
+    // The agreement went live: the tag the client holds is stale, it gets the new report.
+    let stale = crate::helpers::send(app, conditional(tag.clone())).await;
+    assert_eq!(stale.status.as_u16(), 200);
+    assert_ne!(stale.header("etag"), Some(tag.as_str()));
     let after = gemeinde(app, UEBERSEE).await;
     // 1 of 460 covered: 1 / 460 = 0.002173… → 0.0022.
     assert_eq!((after["in_scope"].as_u64(), after["covered"].as_u64()), (Some(460), Some(1)));
