@@ -1,7 +1,7 @@
 //! Assembles the actix application: routes, extractor error handlers, fallbacks, middleware.
 
 use crate::error::{ApiError, ProblemDetails, PROBLEM_JSON};
-use crate::handlers::{agreements, audit, catalogue, coverage, dashboard, frameworks, listings, ops, organisations, places, reuse, review, services};
+use crate::handlers::{adoption, agreements, audit, catalogue, coverage, dashboard, frameworks, listings, ops, organisations, places, reuse, review, services};
 use crate::state::AppState;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse};
@@ -63,7 +63,7 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .service(coverage::get_kreis_coverage)
             .service(coverage::get_land_coverage)
             .service(coverage::get_ozg_coverage)
-            .service(dashboard::get_adoption)
+            .service(adoption::get_adoption)
             .service(dashboard::get_dashboard_records)
             .service(organisations::list_organisations)
             .service(organisations::get_organisation)

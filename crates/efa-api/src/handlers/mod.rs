@@ -1,6 +1,7 @@
 //! HTTP handlers, one file per resource group. Handlers parse, ask the catalogue or the
 //! store, and shape the answer; decisions live in efa-domain and the catalogue queries.
 
+pub mod adoption;
 pub mod agreements;
 pub mod audit;
 pub mod catalogue;
