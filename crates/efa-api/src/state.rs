@@ -120,6 +120,31 @@ impl AppState {
         self.rebuild(Rebuild::Coverage).await
     }
 
+    /// After a committed write: rebuilds what it changed. A failed rebuild must not turn the
+    /// write into an error for its caller; it is retried in the background (1 s, 2 s, … up to
+    /// 30 s apart) until one succeeds, so the read model catches up once the database answers.
+    pub async fn rebuild_after_write(&self, listings: bool) {
+        let what = if listings { Rebuild::Listings } else { Rebuild::Coverage };
+        if let Err(e) = self.rebuild(what).await {
+            tracing::error!(error = %e, what = what.name(), "read-model rebuild after a write failed; retrying in the background");
+            let state = self.clone();
+            actix_web::rt::spawn(async move {
+                let mut wait = std::time::Duration::from_secs(1);
+                loop {
+                    actix_web::rt::time::sleep(wait).await;
+                    match state.rebuild(what).await {
+                        Ok(()) => {
+                            tracing::info!(what = what.name(), "read model rebuilt after an earlier failure");
+                            break;
+                        }
+                        Err(e) => tracing::warn!(error = %e, what = what.name(), "read-model rebuild still failing"),
+                    }
+                    wait = (wait * 2).min(std::time::Duration::from_secs(30));
+                }
+            });
+        }
+    }
+
     /// Rebuilds run one at a time, each reading the database after it has its turn. So a later
     /// snapshot never gives way to an earlier one, and a change committed before a rebuild
     /// began reading is in it: the writers that asked meanwhile have nothing left to rebuild.

@@ -23,18 +23,15 @@ pub struct AuditNote {
 
 /// Runs `f` in one transaction and appends its audit event in the same transaction:
 /// a change that fails leaves no event, an event never exists without its change.
-/// Then rebuilds the catalogue snapshot (listings change what the catalogue shows).
+/// Then rebuilds the catalogue snapshot (listings change what the catalogue shows); a failed
+/// rebuild is retried in the background, the committed write still answers success.
 pub async fn write<T, F>(state: &AppState, p: &Principal, req: &HttpRequest, f: F) -> Result<T, ApiError>
 where
     F: FnOnce(&mut DbConn) -> Result<(T, AuditNote), ApiError> + Send + 'static,
     T: Send + 'static,
 {
     let out = write_only(state, p, req, f).await?;
-    // The change is committed; a failed rebuild must not turn it into an error for the
-    // caller. The next write or /readyz retries the rebuild.
-    if let Err(e) = state.refresh_listings().await {
-        tracing::error!(error = %e, "catalogue rebuild after a write failed");
-    }
+    state.rebuild_after_write(true).await;
     Ok(out)
 }
 

@@ -317,9 +317,7 @@ async fn agreement_step(req: HttpRequest, state: web::Data<AppState>, p: efa_dom
     .await?;
     // Going live and ending change what is covered where.
     if matches!(d.agreement.state.as_str(), "live" | "terminated") {
-        if let Err(e) = state.reload_coverage().await {
-            tracing::error!(error = %e, "coverage rebuild failed");
-        }
+        state.rebuild_after_write(false).await;
     }
     Ok(HttpResponse::Ok().json(d))
 }

@@ -120,3 +120,26 @@ api_test!(request_id_is_echoed_or_generated, |app| {
     let r = send(app, TestRequest::get().uri("/healthz").insert_header(("X-Request-Id", long.as_str()))).await;
     assert!(uuid::Uuid::parse_str(r.header("x-request-id").unwrap()).is_ok());
 });
+
+#[actix_web::test]
+async fn a_failed_rebuild_after_a_write_is_retried_until_the_database_answers() {
+    // The database file is not there yet (its folder is missing): the rebuild after a write
+    // fails, the write's caller is not told, and the read model is still empty.
+    let seeded = TestDb::seeded(efa_store::Backend::Sqlite);
+    let dir = std::env::temp_dir().join(format!("efa-api-later-{}", uuid::Uuid::new_v4().simple()));
+    let path = dir.join("efa.db");
+    let state = efa_api::AppState::new(efa_store::pool(&path.display().to_string(), 1));
+    state.rebuild_after_write(true).await;
+    assert!(state.catalogue().is_err(), "nothing to load from yet");
+    // The database appears; the background retry (1 s, then 2 s …) loads it without another write.
+    std::fs::create_dir_all(&dir).expect("folder");
+    std::fs::copy(seeded.url(), &path).expect("copy the seeded database");
+    let started = std::time::Instant::now();
+    while state.catalogue().is_err() && started.elapsed() < std::time::Duration::from_secs(30) {
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let c = state.catalogue().expect("the read model caught up");
+    assert_eq!((c.ozg.len(), c.gemeinden.len()), (557, 11_004));
+    assert!(state.coverage().is_ok(), "and the coverage built on it");
+    let _ = std::fs::remove_dir_all(&dir);
+}
