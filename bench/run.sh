@@ -698,6 +698,8 @@ report() {
 }
 
 REPORT=$(report)
-{ machine_header; printf '%s\n' "$REPORT"; } >bench/results.md
+# The header looks at `git status` before results.md is rewritten (else it is always "changed").
+HEADER=$(machine_header)
+{ printf '%s\n' "$HEADER"; printf '%s\n' "$REPORT"; } >bench/results.md
 log "report written to bench/results.md"
 printf '%s\n' "$REPORT"

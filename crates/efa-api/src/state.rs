@@ -98,7 +98,7 @@ impl AppState {
     /// Puts a read model built before serving in place (the start-up path), with the rows and
     /// live agreements it was built from, so that the first rebuild after a write reuses them.
     pub fn install(&self, rows: catalogue::Rows, next: Catalogue, live: Vec<(String, String, String, String)>) {
-        *self.rows.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(rows));
+        *self.rows.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(rows.without_listings()));
         self.catalogue.replace(next);
         let live = Arc::new(live);
         *self.rebuilds.live.lock().unwrap_or_else(|p| p.into_inner()) = Some(live.clone());
@@ -181,7 +181,7 @@ impl AppState {
                 let read_ms = ms(started);
                 let next = catalogue::build(&rows).map_err(ApiError::Internal)?;
                 tracing::debug!(?what, read_ms, built_ms = ms(started), "catalogue rebuilt");
-                *rows_cache.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(rows));
+                *rows_cache.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(rows.without_listings()));
                 let previous = handle.current();
                 published_unchanged = what == Rebuild::Listings && previous.loaded && previous.published_fingerprint == next.published_fingerprint;
                 handle.replace(next);
@@ -206,6 +206,7 @@ impl AppState {
             }
             r.coverage_done.store(coverage_upto, Ordering::SeqCst);
             metrics.observe_rebuild(what.name(), started.elapsed().as_secs_f64());
+            release_freed_memory();
             Ok(())
         })
         .await?
@@ -221,5 +222,21 @@ impl AppState {
     pub fn catalogue(&self) -> Result<Arc<Catalogue>, ApiError> {
         let c = self.catalogue.current();
         if c.loaded { Ok(c) } else { Err(ApiError::Unavailable) }
+    }
+}
+
+/// A rebuild frees the previous snapshot (tens of megabytes) at once; glibc keeps freed pages
+/// in its arenas unless asked to give them back, and the resident size would creep up with
+/// every write. Elsewhere the allocator decides.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        unsafe extern "C" {
+            fn malloc_trim(pad: usize) -> i32;
+        }
+        // SAFETY: malloc_trim only returns free memory to the system; it takes no pointers.
+        unsafe {
+            malloc_trim(0);
+        }
     }
 }

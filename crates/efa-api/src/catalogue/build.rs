@@ -1,6 +1,7 @@
 //! Builds a catalogue snapshot from the database rows.
 
 use super::*;
+use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use efa_domain::listing::{ListingContent, ListingState, Reach};
 use efa_domain::{fold, Anbindung, OrgKind, PriceModel, Reifegrad, ServiceStatus};
@@ -16,18 +17,18 @@ pub fn load(conn: &mut DbConn) -> anyhow::Result<Catalogue> {
 /// Every row the snapshot is built from.
 pub fn load_rows(conn: &mut DbConn) -> anyhow::Result<Rows> {
     Ok(Rows {
-        laender: LandRow::all(conn)?,
-        kreise: KreisRow::all(conn)?,
-        gemeinden: GemeindeRow::all(conn)?,
-        themenfelder: ThemenfeldRow::all(conn)?,
-        lebenslagen: LebenslageRow::all(conn)?,
-        ozg: OzgLeistungRow::all(conn)?,
-        leika: LeikaRow::all(conn)?,
-        orgs: OrganisationRow::all(conn)?,
-        services: OnlineServiceRow::all(conn)?,
-        links: ServiceOzgRow::all(conn)?,
-        anbindungen: AnbindungRow::all(conn)?,
-        koenigsteiner: KoenigsteinerRow::all(conn)?,
+        laender: Arc::new(LandRow::all(conn)?),
+        kreise: Arc::new(KreisRow::all(conn)?),
+        gemeinden: Arc::new(GemeindeRow::all(conn)?),
+        themenfelder: Arc::new(ThemenfeldRow::all(conn)?),
+        lebenslagen: Arc::new(LebenslageRow::all(conn)?),
+        ozg: Arc::new(OzgLeistungRow::all(conn)?),
+        leika: Arc::new(LeikaRow::all(conn)?),
+        orgs: Arc::new(OrganisationRow::all(conn)?),
+        services: Arc::new(OnlineServiceRow::all(conn)?),
+        links: Arc::new(ServiceOzgRow::all(conn)?),
+        anbindungen: Arc::new(AnbindungRow::all(conn)?),
+        koenigsteiner: Arc::new(KoenigsteinerRow::all(conn)?),
     })
 }
 
@@ -35,27 +36,40 @@ pub fn load_rows(conn: &mut DbConn) -> anyhow::Result<Rows> {
 /// has changed, and places, catalogue and organisations are most of the rows.
 pub fn reload_listings(conn: &mut DbConn, previous: &Rows) -> anyhow::Result<Rows> {
     Ok(Rows {
-        services: OnlineServiceRow::all(conn)?,
-        links: ServiceOzgRow::all(conn)?,
-        anbindungen: AnbindungRow::all(conn)?,
+        services: Arc::new(OnlineServiceRow::all(conn)?),
+        links: Arc::new(ServiceOzgRow::all(conn)?),
+        anbindungen: Arc::new(AnbindungRow::all(conn)?),
         ..previous.clone()
     })
 }
 
+/// The rows of a snapshot. Each kind is shared, so a rebuild after a listing write copies no
+/// place, catalogue or organisation row.
 #[derive(Clone)]
 pub struct Rows {
-    pub laender: Vec<LandRow>,
-    pub kreise: Vec<KreisRow>,
-    pub gemeinden: Vec<GemeindeRow>,
-    pub themenfelder: Vec<ThemenfeldRow>,
-    pub lebenslagen: Vec<LebenslageRow>,
-    pub ozg: Vec<OzgLeistungRow>,
-    pub leika: Vec<LeikaRow>,
-    pub orgs: Vec<OrganisationRow>,
-    pub services: Vec<OnlineServiceRow>,
-    pub links: Vec<ServiceOzgRow>,
-    pub anbindungen: Vec<AnbindungRow>,
-    pub koenigsteiner: Vec<KoenigsteinerRow>,
+    pub laender: Arc<Vec<LandRow>>,
+    pub kreise: Arc<Vec<KreisRow>>,
+    pub gemeinden: Arc<Vec<GemeindeRow>>,
+    pub themenfelder: Arc<Vec<ThemenfeldRow>>,
+    pub lebenslagen: Arc<Vec<LebenslageRow>>,
+    pub ozg: Arc<Vec<OzgLeistungRow>>,
+    pub leika: Arc<Vec<LeikaRow>>,
+    pub orgs: Arc<Vec<OrganisationRow>>,
+    pub services: Arc<Vec<OnlineServiceRow>>,
+    pub links: Arc<Vec<ServiceOzgRow>>,
+    pub anbindungen: Arc<Vec<AnbindungRow>>,
+    pub koenigsteiner: Arc<Vec<KoenigsteinerRow>>,
+}
+
+impl Rows {
+    /// What a later rebuild after a listing write needs: the listings themselves are read
+    /// again then, so they are not kept (their published content is the bulk of the rows).
+    pub fn without_listings(mut self) -> Rows {
+        self.services = Arc::default();
+        self.links = Arc::default();
+        self.anbindungen = Arc::default();
+        self
+    }
 }
 
 fn utc(t: chrono::NaiveDateTime) -> DateTime<Utc> {
@@ -86,7 +100,7 @@ pub fn build(r: &Rows) -> anyhow::Result<Catalogue> {
         .collect();
 
     let kreis_names: HashMap<&str, &str> = r.kreise.iter().map(|k| (k.code.as_str(), k.name.as_str())).collect();
-    for k in &r.kreise {
+    for k in r.kreise.iter() {
         c.kreise.push(Kreis {
             code: k.code.clone(),
             name: k.name.clone(),
@@ -128,7 +142,7 @@ pub fn build(r: &Rows) -> anyhow::Result<Catalogue> {
         Ok(IdRef { id, name: names.get(&id).ok_or_else(|| anyhow::anyhow!("unknown id {id}"))?.clone() })
     };
 
-    for o in &r.ozg {
+    for o in r.ozg.iter() {
         c.ozg_by_id.insert(o.ozg_id, c.ozg.len());
         c.ozg.push(OzgEntry {
             view: OzgLeistung {
@@ -187,15 +201,15 @@ pub fn build(r: &Rows) -> anyhow::Result<Catalogue> {
     }
 
     let mut links: HashMap<&str, Vec<i32>> = HashMap::new();
-    for l in &r.links {
+    for l in r.links.iter() {
         links.entry(l.online_service_id.as_str()).or_default().push(l.ozg_id);
     }
     let mut kinds: HashMap<&str, Vec<Anbindung>> = HashMap::new();
-    for a in &r.anbindungen {
+    for a in r.anbindungen.iter() {
         kinds.entry(a.online_service_id.as_str()).or_default().push(Anbindung::parse(&a.kind)?);
     }
 
-    for s in &r.services {
+    for s in r.services.iter() {
         let public = s.published_version.is_some() && s.listing_state != "retired";
         if public {
             let published: Option<ListingContent> = s.published_content.as_deref().map(serde_json::from_str).transpose()?;

@@ -6,11 +6,17 @@
 use super::query::Words;
 use std::collections::HashMap;
 
+/// Up to this many texts a window's entries are a bitset (intersections are a few word-wise
+/// ANDs); beyond, a sorted list (a bitset per window over 22,000 organisation names would
+/// cost megabytes, while most windows occur in few names).
+const DENSE_UP_TO: usize = 4096;
+
 #[derive(Debug, Default, Clone)]
 pub struct Grams {
-    /// u64 blocks per bitset.
-    blocks: usize,
-    sets: HashMap<[u8; 3], Box<[u64]>>,
+    /// How many texts are indexed.
+    len: usize,
+    dense: HashMap<[u8; 3], Box<[u64]>>,
+    sparse: HashMap<[u8; 3], Box<[u32]>>,
 }
 
 /// Entries that may match a query. `None` stands for every entry: no word was long
@@ -65,29 +71,64 @@ fn windows(text: &str) -> impl Iterator<Item = [u8; 3]> + '_ {
 impl Grams {
     pub fn build<'a>(texts: impl IntoIterator<Item = &'a str>) -> Grams {
         let texts: Vec<&str> = texts.into_iter().collect();
-        let blocks = texts.len().div_ceil(64).max(1);
-        let mut sets: HashMap<[u8; 3], Box<[u64]>> = HashMap::new();
+        let len = texts.len();
+        if len <= DENSE_UP_TO {
+            let blocks = len.div_ceil(64).max(1);
+            let mut dense: HashMap<[u8; 3], Box<[u64]>> = HashMap::new();
+            for (i, t) in texts.iter().enumerate() {
+                for g in windows(t) {
+                    dense.entry(g).or_insert_with(|| vec![0; blocks].into_boxed_slice())[i / 64] |= 1 << (i % 64);
+                }
+            }
+            return Grams { len, dense, sparse: HashMap::new() };
+        }
+        let mut sparse: HashMap<[u8; 3], Vec<u32>> = HashMap::new();
         for (i, t) in texts.iter().enumerate() {
+            let i = u32::try_from(i).expect("fewer than 2^32 texts");
             for g in windows(t) {
-                sets.entry(g).or_insert_with(|| vec![0; blocks].into_boxed_slice())[i / 64] |= 1 << (i % 64);
+                let list = sparse.entry(g).or_default();
+                // Texts come in order: a repeated window of the same text is the last entry.
+                if list.last() != Some(&i) {
+                    list.push(i);
+                }
             }
         }
-        Grams { blocks, sets }
+        Grams { len, dense: HashMap::new(), sparse: sparse.into_iter().map(|(g, l)| (g, l.into_boxed_slice())).collect() }
     }
 
     /// The entries whose text may contain every word.
     pub fn candidates(&self, words: &Words) -> Candidates {
-        let mut acc: Option<Vec<u64>> = None;
-        for w in words.iter() {
-            for g in windows(w) {
-                let Some(set) = self.sets.get(&g) else { return Candidates(Some(vec![0; self.blocks])) };
-                match &mut acc {
-                    None => acc = Some(set.to_vec()),
-                    Some(a) => a.iter_mut().zip(set.iter()).for_each(|(x, y)| *x &= y),
-                }
+        let blocks = self.len.div_ceil(64).max(1);
+        let grams: Vec<[u8; 3]> = words.iter().flat_map(windows).collect();
+        if grams.is_empty() {
+            return Candidates(None);
+        }
+        if self.len <= DENSE_UP_TO {
+            let mut acc = vec![u64::MAX; blocks];
+            for g in &grams {
+                let Some(set) = self.dense.get(g) else { return Candidates(Some(vec![0; blocks])) };
+                acc.iter_mut().zip(set.iter()).for_each(|(x, y)| *x &= y);
+            }
+            return Candidates(Some(acc));
+        }
+        let mut lists: Vec<&[u32]> = Vec::with_capacity(grams.len());
+        for g in &grams {
+            match self.sparse.get(g) {
+                Some(l) => lists.push(l),
+                None => return Candidates(Some(vec![0; blocks])),
             }
         }
-        Candidates(acc)
+        // Intersect, shortest list first.
+        lists.sort_by_key(|l| l.len());
+        let mut acc: Vec<u32> = lists[0].to_vec();
+        for l in &lists[1..] {
+            acc.retain(|i| l.binary_search(i).is_ok());
+        }
+        let mut bits = vec![0u64; blocks];
+        for i in acc {
+            bits[i as usize / 64] |= 1 << (i % 64);
+        }
+        Candidates(Some(bits))
     }
 }
 
@@ -119,6 +160,22 @@ mod tests {
             }
             if q == "a" {
                 assert!(c.indices().is_none(), "a one-letter word cannot be looked up");
+            }
+        }
+    }
+
+    #[test]
+    fn many_texts_use_lists_with_the_same_answers() {
+        let texts: Vec<String> = (0..5000).map(|i| format!("gemeinde {i} {}", if i % 97 == 0 { "wohngeld" } else { "bauantrag" })).collect();
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let g = Grams::build(refs.iter().copied());
+        assert!(g.dense.is_empty() && !g.sparse.is_empty(), "5,000 texts are indexed with lists");
+        for q in ["wohngeld", "bauantrag 12", "gemeinde 4999", "zzz", "97"] {
+            let want = exact(&refs, q);
+            let c = g.candidates(&Words::parse(q));
+            assert!(want.iter().all(|&i| c.may(i)), "{q}: a match was pruned");
+            if q == "wohngeld" {
+                assert_eq!(c.indices().unwrap(), want);
             }
         }
     }
