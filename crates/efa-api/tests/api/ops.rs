@@ -135,7 +135,8 @@ async fn a_failed_rebuild_after_a_write_is_retried_until_the_database_answers() 
     std::fs::create_dir_all(&dir).expect("folder");
     std::fs::copy(seeded.url(), &path).expect("copy the seeded database");
     let started = std::time::Instant::now();
-    while state.catalogue().is_err() && started.elapsed() < std::time::Duration::from_secs(30) {
+    // The rebuild puts the catalogue in place first, then the coverage built on it.
+    while (state.catalogue().is_err() || state.coverage().is_err()) && started.elapsed() < std::time::Duration::from_secs(30) {
         actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     let c = state.catalogue().expect("the read model caught up");
