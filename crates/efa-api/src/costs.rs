@@ -46,7 +46,7 @@ impl<'a> Payer<'a> {
         }
         let ars = org.view.ars.as_deref()?;
         let code = ars.strip_suffix("0000000").filter(|k| k.len() == 5)?;
-        c.kreise.iter().find(|k| k.code == code).map(Payer::kreis)
+        c.kreis(code).map(Payer::kreis)
     }
 }
 

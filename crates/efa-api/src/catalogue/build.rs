@@ -8,12 +8,6 @@ use efa_domain::{fold, Anbindung, OrgKind, PriceModel, Reifegrad, ServiceStatus}
 use efa_store::models::*;
 use efa_store::DbConn;
 
-/// Loads every catalogue table and builds the snapshot. Values the database holds were
-/// checked on the way in; one that still fails to parse is an error, not a silent default.
-pub fn load(conn: &mut DbConn) -> anyhow::Result<Catalogue> {
-    build(&load_rows(conn)?)
-}
-
 /// Every row the snapshot is built from.
 pub fn load_rows(conn: &mut DbConn) -> anyhow::Result<Rows> {
     Ok(Rows {
@@ -76,6 +70,8 @@ fn utc(t: chrono::NaiveDateTime) -> DateTime<Utc> {
     DateTime::from_naive_utc_and_offset(t, Utc)
 }
 
+/// Builds the snapshot. Values the database holds were checked on the way in; one that still
+/// fails to parse is an error, not a silent default.
 pub fn build(r: &Rows) -> anyhow::Result<Catalogue> {
     let mut c = Catalogue { loaded: true, ..Catalogue::default() };
     c.koenigsteiner_year = r.koenigsteiner.iter().map(|k| k.year).max();

@@ -12,7 +12,7 @@ use crate::views::*;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-pub use build::{build, load, load_rows, reload_listings, Rows};
+pub use build::{build, load_rows, reload_listings, Rows};
 
 /// One OZG-Leistung with what search needs beside its view.
 #[derive(Debug, Clone)]
@@ -165,6 +165,10 @@ impl Catalogue {
 
     pub fn land(&self, code: &str) -> Option<&Land> {
         self.laender.iter().find(|l| l.code == code)
+    }
+
+    pub fn kreis(&self, code: &str) -> Option<&Kreis> {
+        self.kreise.iter().find(|k| k.code == code)
     }
 }
 

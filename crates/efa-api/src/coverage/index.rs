@@ -47,6 +47,8 @@ pub struct CoverageIndex {
     pub counts: Vec<OzgCounts>,
     /// Per Gemeinde index: how many in-scope OZG-Leistungen are covered.
     pub covered_count: Vec<usize>,
+    /// Gemeinden (not gemeindefrei) in Germany: the whole of "bundesweit".
+    pub gemeinden_total: usize,
     /// Gemeinden (indices into `Catalogue::gemeinden`) per Kreis and per Land.
     pub gemeinden_by_kreis: HashMap<String, Vec<usize>>,
     pub gemeinden_by_land: HashMap<String, Vec<usize>>,
@@ -136,6 +138,7 @@ impl CoverageIndex {
             nationwide,
             counts: vec![OzgCounts::default(); c.ozg.len()],
             covered_count: vec![0; c.gemeinden.len()],
+            gemeinden_total: gemeinden_by_land.values().map(Vec::len).sum(),
             gemeinden_by_kreis,
             gemeinden_by_land,
             catalogue: c,

@@ -4,7 +4,7 @@
 
 pub mod index;
 
-pub use index::{Cover, CoverageIndex};
+pub use index::{Best, Cover, CoverageIndex};
 
 use std::sync::{Arc, RwLock};
 

@@ -252,7 +252,7 @@ pub async fn get_kreis_coverage(req: HttpRequest, state: web::Data<AppState>, pa
     let ix = state.coverage()?;
     let tag = crate::http::snapshot_etag(&req, ix.generation, "");
     crate::http::conditional(&req, &tag, || {
-        let kreis = ix.catalogue.kreise.iter().find(|k| k.code == code.as_str()).ok_or_else(|| ApiError::not_found(format!("Kreis {code} does not exist")))?;
+        let kreis = ix.catalogue.kreis(code.as_str()).ok_or_else(|| ApiError::not_found(format!("Kreis {code} does not exist")))?;
         let members = ix.gemeinden_by_kreis.get(code.as_str()).cloned().unwrap_or_default();
         let body = area(&ix, &kreis.code, &kreis.name, &members);
         respond(&req, &body, || area_table(&body))

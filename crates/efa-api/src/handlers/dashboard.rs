@@ -3,7 +3,8 @@
 
 use super::coverage::{opt, respond, Table};
 use super::{BadRequest, NotFound, Unavailable};
-use crate::coverage::CoverageIndex;
+use crate::coverage::{Best, CoverageIndex};
+use std::collections::HashMap;
 use crate::error::ApiError;
 use crate::params::{self, Page, PageMeta};
 use crate::state::AppState;
@@ -79,11 +80,11 @@ enum Area {
 /// The Flächendeckung class as the federal dashboard assigns it to an area: the widest area
 /// containing it where the OZG-Leistung is live in every Gemeinde — Germany, its Land, its
 /// Kreis — else "in mind. einer Kommune verfügbar". Beside it our per-Gemeinde truth: in how
-/// many of the area's Gemeinden it is live.
-fn flaechendeckung(ix: &CoverageIndex, oi: usize, area: &Area) -> (&'static str, usize, usize) {
+/// many of the area's Gemeinden it is live (`live_here`: whether it is, for a Gemeinde).
+fn flaechendeckung(ix: &CoverageIndex, oi: usize, area: &Area, live_here: bool) -> (&'static str, usize, usize) {
     let c = &ix.catalogue;
     let counts = &ix.counts[oi];
-    let total_de: usize = ix.gemeinden_by_land.values().map(Vec::len).sum();
+    let total_de = ix.gemeinden_total;
     let whole_land = |l: &str| ix.gemeinden_by_land.get(l).map(Vec::len).is_some_and(|n| n > 0 && counts.by_land.get(l) == Some(&n));
     let whole_kreis = |k: &str| ix.gemeinden_by_kreis.get(k).map(Vec::len).is_some_and(|n| n > 0 && counts.by_kreis.get(k) == Some(&n));
     let (land, kreis, covered, total) = match area {
@@ -91,7 +92,7 @@ fn flaechendeckung(ix: &CoverageIndex, oi: usize, area: &Area) -> (&'static str,
         Area::Kreis(k) => (&k[..2], Some(k.as_str()), counts.by_kreis.get(k).copied().unwrap_or(0), ix.gemeinden_by_kreis.get(k).map(Vec::len).unwrap_or(0)),
         Area::Gemeinde(gi) => {
             let g = &c.gemeinden[*gi].view;
-            (g.land.code.as_str(), g.kreis.as_ref().map(|k| k.code.as_str()), usize::from(ix.covered(*gi).contains_key(&oi)), 1)
+            (g.land.code.as_str(), g.kreis.as_ref().map(|k| k.code.as_str()), usize::from(live_here), 1)
         }
     };
     let class = if total_de > 0 && counts.gemeinden == total_de {
@@ -186,24 +187,32 @@ pub async fn get_dashboard_records(req: HttpRequest, state: web::Data<AppState>,
             .flat_map(|&(ai, oi)| c.ozg[oi].leika.iter().filter(|&&l| c.leika[l].view.key.is_some()).map(move |&l| (ai, oi, l)))
             .collect();
         let total = expanded.len();
-        let items: Vec<DashboardRecord> = page
-            .slice(&expanded)
+        let shown = page.slice(&expanded);
+        // The covers of each Gemeinde on this page, worked out once, not once per record.
+        let mut covers: HashMap<usize, HashMap<usize, Best>> = HashMap::new();
+        for &(ai, _, _) in shown {
+            if let Area::Gemeinde(gi) = areas[ai] {
+                covers.entry(ai).or_insert_with(|| ix.covered(gi));
+            }
+        }
+        let items: Vec<DashboardRecord> = shown
             .iter()
             .map(|&(ai, oi, li)| {
                 let area = &areas[ai];
+                let here = covers.get(&ai).and_then(|m| m.get(&oi));
                 let (ars, ars_name, land_code) = match area {
                     Area::Land(l) => (format!("{l}0000000000"), c.land(l).map(|x| x.name.clone()).unwrap_or_default(), l.clone()),
-                    Area::Kreis(k) => (format!("{k}0000000"), c.kreise.iter().find(|x| &x.code == k).map(|x| x.name.clone()).unwrap_or_default(), k[..2].to_owned()),
+                    Area::Kreis(k) => (format!("{k}0000000"), c.kreis(k).map(|x| x.name.clone()).unwrap_or_default(), k[..2].to_owned()),
                     Area::Gemeinde(gi) => {
                         let g = &c.gemeinden[*gi].view;
                         (g.ars.clone(), g.name.clone(), g.land.code.clone())
                     }
                 };
-                let (class, covered, total) = flaechendeckung(&ix, oi, area);
+                let (class, covered, total) = flaechendeckung(&ix, oi, area, here.is_some());
                 // The service URL: for a Gemeinde the one that covers it; for a Kreis or Land the
                 // one live across all of it (Kreis agreement, Land-wide or nationwide listing).
                 let service = match area {
-                    Area::Gemeinde(gi) => ix.covered(*gi).get(&oi).map(|b| b.cover.service),
+                    Area::Gemeinde(_) => here.map(|b| b.cover.service),
                     Area::Kreis(k) => ix.area_service(oi, &k[..2], Some(k)),
                     Area::Land(l) => ix.area_service(oi, l, None),
                 };

@@ -300,7 +300,7 @@ pub async fn get_cost_estimate(state: web::Data<AppState>, path: web::Path<Strin
     let s = c.service(&id).ok_or_else(|| ApiError::not_found(format!("online service {id} does not exist")))?;
     let payer = match (&ags, &kreis) {
         (Some(ags), None) => costs::Payer::gemeinde(c.gemeinde(ags.as_str()).ok_or_else(|| ApiError::not_found(format!("Gemeinde {ags} does not exist")))?),
-        (None, Some(k)) => costs::Payer::kreis(c.kreise.iter().find(|x| x.code == k.as_str()).ok_or_else(|| ApiError::not_found(format!("Kreis {k} does not exist")))?),
+        (None, Some(k)) => costs::Payer::kreis(c.kreis(k.as_str()).ok_or_else(|| ApiError::not_found(format!("Kreis {k} does not exist")))?),
         _ => return Err(ApiError::bad_param("ags", "give exactly one of ags (a Gemeinde) and kreis (a Kreis)")),
     };
     Ok(HttpResponse::Ok().json(costs::estimate(&c, s, payer, start)))

@@ -46,7 +46,8 @@ fn utc(t: chrono::NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
 
 fn view(conn: &mut DbConn, r: ReuseRequestRow) -> Result<ReuseRequest, ApiError> {
     let municipalities = store::request_municipalities(conn, &r.id)?;
-    let agreements = store::agreements_of_request(conn, &r.id)?.into_iter().map(|a| a.number).collect();
+    // The numbers only: the agreement rows carry the frozen listing and terms.
+    let agreements = store::agreement_numbers_of(conn, std::slice::from_ref(&r.id))?.into_iter().map(|(_, n)| n).collect();
     view_of(r, municipalities, agreements)
 }
 
