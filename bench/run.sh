@@ -667,17 +667,16 @@ report() {
             printf '| search p99 < 10 ms: %s | %s | %.2f ms | %s |\n' "${R_LABEL[$i]}" "$b" "${R_P99[$i]}" "$(verdict lt "${R_P99[$i]}" 10)"
         done
     done
+    local what limit
     for b in "${BACKENDS[@]}"; do
-        if i=$(row_of "$b" coverage_gemeinde); then
-            printf '| coverage of one Gemeinde p99 < 50 ms: %s | %s | %.2f ms | %s |\n' "${R_LABEL[$i]}" "$b" "${R_P99[$i]}" "$(verdict lt "${R_P99[$i]}" 50)"
-        else
-            echo "| coverage of one Gemeinde p99 < 50 ms | $b | not measured | MISS |"
-        fi
-        if i=$(row_of "$b" coverage_land); then
-            printf '| coverage of one Land p99 < 500 ms: %s | %s | %.2f ms | %s |\n' "${R_LABEL[$i]}" "$b" "${R_P99[$i]}" "$(verdict lt "${R_P99[$i]}" 500)"
-        else
-            echo "| coverage of one Land p99 < 500 ms | $b | not measured | MISS |"
-        fi
+        for key in coverage_gemeinde coverage_land; do
+            if [[ $key == coverage_gemeinde ]]; then what="one Gemeinde"; limit=50; else what="one Land"; limit=500; fi
+            if i=$(row_of "$b" "$key"); then
+                printf '| coverage of %s p99 < %s ms: %s | %s | %.2f ms | %s |\n' "$what" "$limit" "${R_LABEL[$i]}" "$b" "${R_P99[$i]}" "$(verdict lt "${R_P99[$i]}" "$limit")"
+            else
+                echo "| coverage of $what p99 < $limit ms | $b | not measured | MISS |"
+            fi
+        done
     done
     if uses postgres; then
         i=$(row_of postgres order)
