@@ -110,11 +110,6 @@ impl AppState {
         self.rebuild(Rebuild::Full).await
     }
 
-    /// After a listing write: reads the listings again and rebuilds on the cached other rows.
-    pub async fn refresh_listings(&self) -> Result<(), ApiError> {
-        self.rebuild(Rebuild::Listings).await
-    }
-
     /// Rebuilds the coverage index: after an agreement goes live or ends.
     pub async fn reload_coverage(&self) -> Result<(), ApiError> {
         self.rebuild(Rebuild::Coverage).await

@@ -365,3 +365,32 @@ pub async fn join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output>
     .await;
     done.into_iter().map(|v| v.expect("every future finished")).collect()
 }
+
+// ---- listings the Nachnutzung and security tests order ----
+
+/// A complete listing of Land NRW with the given price.
+#[allow(dead_code)]
+pub fn listing_body(name: &str, price: Value) -> Value {
+    serde_json::json!({
+        "name": name,
+        "description": "Antrag vollständig online, mit Nachweisupload und Bescheid ins Postfach.",
+        "provider_org_id": efa_store::seed::seed_id("land", "05"),
+        "ozg_ids": [10092],
+        "lead_land": "05",
+        "efa": true,
+        "status": "live",
+        "reifegrad": 3,
+        "anbindung": ["fit_connect"],
+        "url": "https://service.example.nrw.de/antrag",
+        "price": price,
+        "terms": {"text": "Nutzungsbedingungen 1.0 für die Nachnutzung des Online-Dienstes.", "version": "1.0"},
+        "contact": {"name": "EfA-Servicedesk NRW", "email": "efa@example.nrw.de"},
+        "availability": {"nationwide": true}
+    })
+}
+
+/// The price of most tests: 1,200.00 € a year (pro rata in the first), 500.00 € Anbindung.
+#[allow(dead_code)]
+pub fn annual_price() -> Value {
+    serde_json::json!({"model": "annual", "annual_fee_cents": 120000, "one_off_anbindung_fee_cents": 50000, "pro_rata_first_year": true})
+}

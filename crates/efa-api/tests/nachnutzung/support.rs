@@ -16,7 +16,7 @@ use efa_store::test_util::TestDb;
 use efa_store::Backend;
 use serde_json::{json, Value};
 
-pub use crate::helpers::{join_all, TestApp};
+pub use crate::helpers::{annual_price, join_all, listing_body, TestApp};
 
 
 pub const KOELN: &str = "05315000";
@@ -189,30 +189,6 @@ pub async fn ok<A: TestApp>(app: &A, uri: &str, token: &str) -> Value {
     expect(&get_as(app, uri, Some(token)).await, 200)
 }
 
-/// A complete listing of Land NRW with the given price.
-pub fn listing_body(name: &str, price: Value) -> Value {
-    json!({
-        "name": name,
-        "description": "Antrag vollständig online, mit Nachweisupload und Bescheid ins Postfach.",
-        "provider_org_id": nrw(),
-        "ozg_ids": [10092],
-        "lead_land": "05",
-        "efa": true,
-        "status": "live",
-        "reifegrad": 3,
-        "anbindung": ["fit_connect"],
-        "url": "https://service.example.nrw.de/antrag",
-        "price": price,
-        "terms": {"text": "Nutzungsbedingungen 1.0 für die Nachnutzung des Online-Dienstes.", "version": "1.0"},
-        "contact": {"name": "EfA-Servicedesk NRW", "email": "efa@example.nrw.de"},
-        "availability": {"nationwide": true}
-    })
-}
-
-/// The price of most tests: 1,200.00 € a year (pro rata in the first), 500.00 € Anbindung.
-pub fn annual_price() -> Value {
-    json!({"model": "annual", "annual_fee_cents": 120000, "one_off_anbindung_fee_cents": 50000, "pro_rata_first_year": true})
-}
 
 /// Creates (as the NRW publisher), submits and approves (as the operator) a listing; its id.
 pub async fn publish<A: TestApp>(app: &A, w: &World, body: &Value) -> String {

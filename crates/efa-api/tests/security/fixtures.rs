@@ -79,22 +79,7 @@ pub struct Fixtures {
 
 /// A complete listing of Land NRW: 1,200.00 € a year, 500.00 € Anbindung.
 pub fn listing_body(name: &str) -> Value {
-    json!({
-        "name": name,
-        "description": "Antrag vollständig online, mit Nachweisupload und Bescheid ins Postfach.",
-        "provider_org_id": efa_store::seed::seed_id("land", "05"),
-        "ozg_ids": [10092],
-        "lead_land": "05",
-        "efa": true,
-        "status": "live",
-        "reifegrad": 3,
-        "anbindung": ["fit_connect"],
-        "url": "https://service.example.nrw.de/antrag",
-        "price": {"model": "annual", "annual_fee_cents": 120000, "one_off_anbindung_fee_cents": 50000, "pro_rata_first_year": true},
-        "terms": {"text": "Nutzungsbedingungen 1.0 für die Nachnutzung des Online-Dienstes.", "version": "1.0"},
-        "contact": {"name": "EfA-Servicedesk NRW", "email": "efa@example.nrw.de"},
-        "availability": {"nationwide": true}
-    })
+    crate::helpers::listing_body(name, crate::helpers::annual_price())
 }
 
 async fn post<A: TestApp>(app: &A, uri: &str, token: &str, body: Option<Value>) -> Value {
