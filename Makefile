@@ -3,6 +3,8 @@
 #   make test   every test, on SQLite and PostgreSQL
 #   make bench  load benchmark report (bench/results.md); not part of make test
 #   make fuzz   spec-driven fuzzing (schemathesis) of the running binary, >= 5,000 requests; not part of make test
+#   make assets the shop's front-end files (KERN CSS, subset Fira Sans, htmx) into crates/efa-web/assets/dist
+#   make browser Debian's chromium for the browser tests (apt-get, only when /usr/bin/chromium is missing)
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
@@ -12,7 +14,7 @@ DATABASE_URL ?= efa.db
 EFA_BIND ?= 127.0.0.1:8080
 export DATABASE_URL EFA_BIND
 
-.PHONY: help run build test tools postgres openapi bench fuzz clean
+.PHONY: help run build test tools assets browser postgres openapi bench fuzz clean
 
 help:
 	@echo "make run     migrate, seed the real catalogue into $(DATABASE_URL), serve on http://$(EFA_BIND)"
@@ -20,17 +22,42 @@ help:
 	@echo "make openapi rewrite openapi/openapi.json from the code"
 	@echo "make bench   benchmark report, written to bench/results.md"
 	@echo "make fuzz    schemathesis against the running server, >= 5,000 generated requests (make test runs a short one)"
+	@echo "make assets  npm ci + KERN CSS, subset fonts and htmx into crates/efa-web/assets/dist (build, test and run do it)"
+	@echo "make browser install Debian's chromium for the browser tests when /usr/bin/chromium is missing (test does it)"
 
 tools:
 	@command -v $(CARGO) >/dev/null || { echo "ERROR: cargo (Rust toolchain) is required" >&2; exit 1; }
 	@$(CARGO) nextest --version >/dev/null 2>&1 || { echo "installing cargo-nextest from crates.io" >&2; $(CARGO) install cargo-nextest --locked; }
+	@command -v node >/dev/null || { echo "ERROR: node (Node.js >= 20) is required for the shop's assets and browser tests (Debian: apt-get install nodejs npm)" >&2; exit 1; }
+	@command -v npm >/dev/null || { echo "ERROR: npm is required for the shop's assets and browser tests (Debian: apt-get install npm)" >&2; exit 1; }
+	@node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' || { echo "ERROR: Node.js >= 20 is required, found $$(node --version)" >&2; exit 1; }
 
-build:
+# The shop's vendored front-end files, which efa-web embeds at compile time: so before every cargo
+# build (build, run, test, openapi, bench, fuzz). npm ci (from package-lock.json) when node_modules is older than the lock, then KERN's CSS
+# with the Fira Sans faces it uses, subset with fonttools (in .venv), and htmx. Quiet; when nothing
+# changed it only compares a few timestamps. VERBOSE=1 prints the sizes of the files.
+assets:
+	@bash scripts/build-assets.sh
+
+# Debian's chromium for the browser tests (playwright-core drives it; no browser download).
+CHROMIUM := /usr/bin/chromium
+browser:
+	@[[ -x $(CHROMIUM) ]] || { \
+	  echo "installing chromium from Debian (apt-get) for the browser tests" >&2; \
+	  log=$$(mktemp); \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >"$$log" 2>&1 || { \
+	    echo "apt-get install failed; updating the package lists and trying again" >&2; \
+	    apt-get update -q >"$$log" 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >"$$log" 2>&1; } || { \
+	    cat "$$log" >&2; rm -f "$$log"; echo "ERROR: apt-get could not install chromium (its output is above; it needs root and the Debian mirror)" >&2; exit 1; }; \
+	  rm -f "$$log"; }
+	@[[ -x $(CHROMIUM) ]] || { echo "ERROR: apt-get installed chromium but $(CHROMIUM) is missing" >&2; exit 1; }
+
+build: assets
 	$(CARGO) build --release -p efa
 
-EFA := ./target/release/efa
+EFA := $(or $(CARGO_TARGET_DIR),./target)/release/efa
 
-run: build
+run: assets build
 	$(EFA) migrate
 	$(EFA) seed
 	@echo
@@ -49,23 +76,23 @@ postgres:
 	@bash scripts/ensure-postgres.sh
 
 # One build of the workspace's tests, then nextest runs them in parallel, each on its own database.
-test: tools postgres
+test: tools postgres assets browser
 	$(CARGO) build -p efa
 	$(CARGO) nextest run --workspace --no-fail-fast
 	FUZZ_SEED=$${FUZZ_SEED:-1} bash fuzz/run.sh --short
 
-openapi:
+openapi: assets
 	$(CARGO) run -q -p efa -- openapi --out openapi/openapi.json
 	@echo "wrote openapi/openapi.json"
 
 # Both databases: SQLite in bench/tmp, PostgreSQL in a fresh database that is dropped again.
-bench: postgres
+bench: postgres assets
 	bash bench/run.sh
 
 # Spec-driven fuzzing with schemathesis (installed into .venv from PyPI on first use); see fuzz/run.sh.
-fuzz:
+fuzz: assets
 	bash fuzz/run.sh
 
 clean:
 	$(CARGO) clean
-	rm -rf bench/tmp
+	rm -rf bench/tmp crates/efa-web/assets/dist
