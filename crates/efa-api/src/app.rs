@@ -133,7 +133,10 @@ impl RouteTable {
     }
 }
 
-async fn fallback(req: HttpRequest, table: web::Data<Arc<RouteTable>>) -> HttpResponse {
+async fn fallback(req: HttpRequest, table: web::Data<Arc<RouteTable>>, frontend: Option<web::Data<Arc<Frontend>>>) -> HttpResponse {
+    if let Some(f) = frontend.filter(|_| !is_api_path(req.path())) {
+        return (f.not_found)(&req);
+    }
     let allowed = table.allowed(req.path());
     let err = if allowed.is_empty() {
         ApiError::not_found(format!("no resource at {}", truncate(req.path(), 200)))
@@ -150,7 +153,10 @@ async fn docs_redirect() -> HttpResponse {
 
 /// Error answers made outside our handlers (the Swagger UI's empty 404 for an unknown asset,
 /// its plain-text 500) get a problem document too: no error leaves as HTML, text or nothing.
-fn ensure_problem<B>(res: ServiceResponse<B>) -> ServiceResponse<EitherBody<B>> {
+fn ensure_problem<B>(res: ServiceResponse<B>, has_frontend: bool) -> ServiceResponse<EitherBody<B>> {
+    if has_frontend && !is_api_path(res.request().path()) {
+        return res.map_into_left_body();
+    }
     let status = res.status();
     let is_problem = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
     if is_problem || !(status.is_client_error() || status.is_server_error()) {
@@ -198,8 +204,28 @@ fn request_id(req: &ServiceRequest) -> String {
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
 }
 
+/// A front end served by the same application beside the API (the shop): its routes, mounted
+/// after the API's, and the answer for a path neither knows.
+pub struct Frontend {
+    pub configure: Box<dyn Fn(&mut web::ServiceConfig) + Send + Sync>,
+    pub not_found: fn(&HttpRequest) -> HttpResponse,
+}
+
+/// Paths the JSON API owns: their errors are problem documents, whatever else is mounted.
+pub fn is_api_path(path: &str) -> bool {
+    ["/api/", "/docs", "/openapi.json", "/healthz", "/readyz", "/metrics"].iter().any(|p| path == p.trim_end_matches('/') || path.starts_with(p))
+}
+
 /// The application with all routes, docs, fallbacks and middleware.
 pub fn app(state: AppState) -> App<impl ServiceFactory<ServiceRequest, Config = (), Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error, InitError = ()>> {
+    app_with(state, None)
+}
+
+/// [`app`] with a front end mounted beside the API.
+pub fn app_with(
+    state: AppState,
+    frontend: Option<Arc<Frontend>>,
+) -> App<impl ServiceFactory<ServiceRequest, Config = (), Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error, InitError = ()>> {
     let metrics = state.metrics.clone();
     let (app, api) = App::new()
         .into_utoipa_app()
@@ -219,11 +245,16 @@ pub fn app(state: AppState) -> App<impl ServiceFactory<ServiceRequest, Config = 
         .split_for_parts();
     let api = crate::openapi::with_links(api);
     let table = Arc::new(RouteTable::from_spec(&api));
-    app.app_data(web::Data::new(table))
+    let has_frontend = frontend.is_some();
+    let mut app = app
+        .app_data(web::Data::new(table))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
         .route("/docs", web::get().to(|| async { HttpResponse::PermanentRedirect().insert_header((actix_web::http::header::LOCATION, "/docs/")).finish() }))
-        .service(web::resource("/docs").guard(actix_web::guard::Get()).to(docs_redirect))
-        .default_service(web::to(fallback))
+        .service(web::resource("/docs").guard(actix_web::guard::Get()).to(docs_redirect));
+    if let Some(f) = frontend {
+        app = app.configure(|cfg| (f.configure)(cfg)).app_data(web::Data::new(f));
+    }
+    app.default_service(web::to(fallback))
         .wrap_fn(move |mut req, srv| {
             let started = Instant::now();
             let id = request_id(&req);
@@ -237,7 +268,7 @@ pub fn app(state: AppState) -> App<impl ServiceFactory<ServiceRequest, Config = 
             let metrics = metrics.clone();
             let fut = srv.call(req);
             async move {
-                let mut res = ensure_problem(fut.await?);
+                let mut res = ensure_problem(fut.await?, has_frontend);
                 let status = res.status().as_u16();
                 let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
                 let elapsed = started.elapsed();

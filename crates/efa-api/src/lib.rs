@@ -11,11 +11,12 @@ pub mod handlers;
 pub mod http;
 pub mod metrics;
 pub mod nachnutzung;
+pub mod operations;
 pub mod openapi;
 pub mod params;
 pub mod state;
 pub mod views;
 pub mod write;
 
-pub use app::app;
+pub use app::{app, app_with, Frontend};
 pub use state::AppState;

@@ -2,13 +2,32 @@
 //! then a rebuild of the catalogue snapshot.
 
 use crate::error::ApiError;
-use crate::extract::request_id;
 use crate::state::AppState;
 use actix_web::HttpRequest;
 use efa_domain::Principal;
 use efa_store::audit::{self, AuditEventRow};
 use efa_store::DbConn;
 use serde_json::Value;
+
+/// Who asks, beyond the principal: the request id the audit event records, and the
+/// `Idempotency-Key` a creating operation honours. The JSON API takes both from headers; the
+/// shop from its own request id and a key carried in each form, so a double submit creates once.
+#[derive(Debug, Clone, Default)]
+pub struct Ctx {
+    pub request_id: Option<String>,
+    /// As sent (checked by [`create`]: 1 to 200 visible ASCII characters).
+    pub idempotency_key: Option<String>,
+}
+
+impl Ctx {
+    /// From the JSON API's request: its id and its `Idempotency-Key` header.
+    pub fn of(req: &HttpRequest) -> Ctx {
+        Ctx {
+            request_id: crate::extract::request_id(req),
+            idempotency_key: req.headers().get("idempotency-key").map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()),
+        }
+    }
+}
 
 /// What a write records about itself.
 pub struct AuditNote {
@@ -25,25 +44,25 @@ pub struct AuditNote {
 /// a change that fails leaves no event, an event never exists without its change.
 /// Then rebuilds the catalogue snapshot (listings change what the catalogue shows); a failed
 /// rebuild is retried in the background, the committed write still answers success.
-pub async fn write<T, F>(state: &AppState, p: &Principal, req: &HttpRequest, f: F) -> Result<T, ApiError>
+pub async fn write<T, F>(state: &AppState, p: &Principal, ctx: &Ctx, f: F) -> Result<T, ApiError>
 where
     F: FnOnce(&mut DbConn) -> Result<(T, AuditNote), ApiError> + Send + 'static,
     T: Send + 'static,
 {
-    let out = write_only(state, p, req, f).await?;
+    let out = write_only(state, p, ctx, f).await?;
     state.rebuild_after_write(true).await;
     Ok(out)
 }
 
 /// As [`write`], for changes the catalogue snapshot does not show (requests, agreements).
-pub async fn write_only<T, F>(state: &AppState, p: &Principal, req: &HttpRequest, f: F) -> Result<T, ApiError>
+pub async fn write_only<T, F>(state: &AppState, p: &Principal, ctx: &Ctx, f: F) -> Result<T, ApiError>
 where
     F: FnOnce(&mut DbConn) -> Result<(T, AuditNote), ApiError> + Send + 'static,
     T: Send + 'static,
 {
     let actor = p.subject.clone();
     let actor_org = p.org_id.clone();
-    let rid = request_id(req);
+    let rid = ctx.request_id.clone();
     let writer = state.writer.clone();
     let out = state
         .db(move |conn| {
@@ -83,33 +102,62 @@ pub struct Created {
     pub location: String,
 }
 
-enum Outcome {
+/// The answer of a creating operation: made now, or the first answer replayed for a retry.
+pub enum Creation {
     Fresh(Created),
     Replay { status: u16, body: String, location: Option<String> },
 }
 
-/// The `Idempotency-Key` header, if any: at most 200 visible ASCII characters.
-fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
-    match req.headers().get("idempotency-key") {
-        None => Ok(None),
-        Some(v) => match v.to_str() {
-            Ok(k) if !k.is_empty() && k.len() <= 200 && k.bytes().all(|b| b.is_ascii_graphic()) => Ok(Some(k.to_owned())),
-            _ => Err(ApiError::bad_param("Idempotency-Key", "must be 1 to 200 visible ASCII characters")),
-        },
+impl Creation {
+    /// The created resource's representation (the first one, for a replay).
+    pub fn body(&self) -> Result<Value, ApiError> {
+        match self {
+            Creation::Fresh(c) => Ok(c.body.clone()),
+            Creation::Replay { body, .. } => serde_json::from_str(body).map_err(|e| ApiError::Internal(e.into())),
+        }
+    }
+
+    pub fn is_replay(&self) -> bool {
+        matches!(self, Creation::Replay { .. })
+    }
+
+    /// The JSON API's answer: 201 with `Location`, or the replayed first answer.
+    pub fn into_response(self) -> actix_web::HttpResponse {
+        use actix_web::http::{header, StatusCode};
+        match self {
+            Creation::Fresh(c) => actix_web::HttpResponse::Created().insert_header((header::LOCATION, c.location)).json(c.body),
+            Creation::Replay { status, body, location } => {
+                let mut res = actix_web::HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED));
+                res.insert_header(("Idempotency-Replayed", "true"));
+                if let Some(l) = location {
+                    res.insert_header((header::LOCATION, l));
+                }
+                res.content_type("application/json").body(body)
+            }
+        }
     }
 }
 
-/// A creating POST: like [`write_only`], and honouring `Idempotency-Key`. A retry with the
-/// same key and the same request returns the first response and creates nothing; the same
-/// key with another request is a 422.
-pub async fn create<F>(state: &AppState, p: &Principal, req: &HttpRequest, request_body: &Value, f: F) -> Result<actix_web::HttpResponse, ApiError>
+/// The idempotency key, if any: at most 200 visible ASCII characters.
+fn idempotency_key(ctx: &Ctx) -> Result<Option<String>, ApiError> {
+    match &ctx.idempotency_key {
+        None => Ok(None),
+        Some(k) if !k.is_empty() && k.len() <= 200 && k.bytes().all(|b| b.is_ascii_graphic()) => Ok(Some(k.clone())),
+        Some(_) => Err(ApiError::bad_param("Idempotency-Key", "must be 1 to 200 visible ASCII characters")),
+    }
+}
+
+/// A creating operation: like [`write_only`], and honouring the idempotency key. A retry with
+/// the same key and the same request (`scope`, the operation's route, and its input) returns
+/// the first answer and creates nothing; the same key with another request is a 422.
+pub async fn create<F>(state: &AppState, p: &Principal, ctx: &Ctx, scope: &str, input: &Value, f: F) -> Result<Creation, ApiError>
 where
     F: FnOnce(&mut DbConn) -> Result<(Created, AuditNote), ApiError> + Send + 'static,
 {
-    let key = idempotency_key(req)?;
-    let hash = crate::http::etag_of(format!("{} {} {}", req.method(), req.path(), request_body).as_bytes());
+    let key = idempotency_key(ctx)?;
+    let hash = crate::http::etag_of(format!("{scope} {input}").as_bytes());
     let org = p.org_id.clone();
-    let outcome = write_only(state, p, req, move |conn| {
+    let outcome = write_only(state, p, ctx, move |conn| {
         if let Some(k) = &key {
             if let Some(prior) = efa_store::idempotency::find(conn, &org, k)? {
                 if prior.request_hash != hash {
@@ -136,26 +184,14 @@ where
                 },
             )?;
         }
-        Ok((Outcome::Fresh(created), note))
+        Ok((Creation::Fresh(created), note))
     })
     .await;
-    let outcome = match outcome {
-        Ok(o) => o,
-        Err(ApiError::Replay { status, body, location }) => Outcome::Replay { status, body, location },
-        Err(e) => return Err(e),
-    };
-    use actix_web::http::{header, StatusCode};
-    Ok(match outcome {
-        Outcome::Fresh(c) => actix_web::HttpResponse::Created().insert_header((header::LOCATION, c.location)).json(c.body),
-        Outcome::Replay { status, body, location } => {
-            let mut res = actix_web::HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED));
-            res.insert_header(("Idempotency-Replayed", "true"));
-            if let Some(l) = location {
-                res.insert_header((header::LOCATION, l));
-            }
-            res.content_type("application/json").body(body)
-        }
-    })
+    match outcome {
+        Ok(c) => Ok(c),
+        Err(ApiError::Replay { status, body, location }) => Ok(Creation::Replay { status, body, location }),
+        Err(e) => Err(e),
+    }
 }
 
 /// Maps a policy decision to the answer the caller gets.

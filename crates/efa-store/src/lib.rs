@@ -7,6 +7,7 @@ pub mod listings;
 pub mod migrations;
 pub mod models;
 pub mod reuse;
+pub mod secrets;
 pub mod schema;
 pub mod seed;
 pub mod synthetic;

@@ -373,3 +373,42 @@ pub fn open_agreement_exists(conn: &mut DbConn, service: &str, customer: &str) -
         .get_result(conn)?;
     Ok(n > 0)
 }
+
+/// Whether every one of `members` is a member organisation of `bundler`.
+pub fn all_members_of(conn: &mut DbConn, bundler: &str, members: &[String]) -> QueryResult<bool> {
+    use crate::schema::org_memberships as m;
+    let n: i64 = m::table.filter(m::bundler_org_id.eq(bundler)).filter(m::member_org_id.eq_any(members)).count().get_result(conn)?;
+    Ok(usize::try_from(n).ok() == Some(members.len()))
+}
+
+/// What waits for an organisation's people, counted: agreements awaiting its signature (on
+/// either side), its own draft requests not yet submitted, requests for its services approved
+/// by the Land and awaiting its acceptance, and — with `land` (a coordinator) — the submitted
+/// requests of that Land awaiting approval.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Awaiting {
+    pub to_sign: i64,
+    pub drafts: i64,
+    pub to_accept: i64,
+    pub to_approve: i64,
+}
+
+impl Awaiting {
+    pub fn total(&self) -> i64 {
+        self.to_sign + self.drafts + self.to_accept + self.to_approve
+    }
+}
+
+pub fn awaiting(conn: &mut DbConn, org: &str, land: Option<&str>) -> QueryResult<Awaiting> {
+    let customer_side = ag::signatory_org_id.eq(org).and(ag::customer_signed_at.is_null());
+    let provider_side = ag::provider_org_id.eq(org).and(ag::provider_signed_at.is_null());
+    let to_sign = ag::table.filter(ag::state.eq("pending")).filter(customer_side.or(provider_side)).count().get_result(conn)?;
+    let drafts = rr::table.filter(rr::requester_org_id.eq(org)).filter(rr::state.eq("draft")).count().get_result(conn)?;
+    let own_services = crate::schema::online_services::table.filter(crate::schema::online_services::provider_org_id.eq(org.to_owned())).select(crate::schema::online_services::id);
+    let to_accept = rr::table.filter(rr::state.eq("land_approved")).filter(rr::online_service_id.eq_any(own_services)).count().get_result(conn)?;
+    let to_approve = match land {
+        Some(l) => rr::table.filter(rr::state.eq("submitted")).filter(rr::land_code.eq(l)).count().get_result(conn)?,
+        None => 0,
+    };
+    Ok(Awaiting { to_sign, drafts, to_accept, to_approve })
+}

@@ -340,6 +340,14 @@ diesel::joinable!(online_services -> organisations (provider_org_id));
 diesel::joinable!(online_service_ozg_leistungen -> online_services (online_service_id));
 diesel::joinable!(online_service_anbindungen -> online_services (online_service_id));
 
+diesel::table! {
+    app_secrets (name) {
+        name -> Text,
+        value -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     laender,
     koenigsteiner_shares,

@@ -14,7 +14,7 @@ use std::path::Path;
 use std::time::Instant;
 
 pub use files::SeedError;
-pub use services::seed_id;
+pub use services::{seed_id, OrgKey};
 
 /// Everything the seed writes, parsed and validated.
 #[derive(Debug, Default)]

@@ -107,3 +107,63 @@ mod tests {
         assert_eq!(redact("efa.db"), "efa.db");
     }
 }
+
+/// The shop's settings (`efa serve`).
+#[derive(Args, Debug, Clone)]
+pub struct ShopArgs {
+    /// Where people reach the shop (default http://<bind>); https:// unless bound to loopback.
+    #[arg(long, env = "EFA_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// OpenID Connect issuer URL (e.g. a Land's Keycloak realm). Without it, and bound to
+    /// loopback, the shop offers a local development login instead.
+    #[arg(long, env = "EFA_OIDC_ISSUER")]
+    pub oidc_issuer: Option<String>,
+    #[arg(long, env = "EFA_OIDC_CLIENT_ID", default_value = "efa-shop")]
+    pub oidc_client_id: String,
+    #[arg(long, env = "EFA_OIDC_CLIENT_SECRET", hide_env_values = true)]
+    pub oidc_client_secret: Option<String>,
+    /// ID-token claim naming the organisation (its id, ags:<AGS>, kreis:<code>, land:<code>, name:<name>).
+    #[arg(long, env = "EFA_OIDC_ORG_CLAIM", default_value = "efa_org")]
+    pub oidc_org_claim: String,
+    /// ID-token claim with the roles (array, or space/comma separated).
+    #[arg(long, env = "EFA_OIDC_ROLES_CLAIM", default_value = "efa_roles")]
+    pub oidc_roles_claim: String,
+    /// ID-token claim with the Land code a land_coordinator acts for.
+    #[arg(long, env = "EFA_OIDC_LAND_CLAIM", default_value = "efa_land")]
+    pub oidc_land_claim: String,
+    /// Operator shown in Impressum and Datenschutz.
+    #[arg(long, env = "EFA_OPERATOR_NAME")]
+    pub operator_name: Option<String>,
+    #[arg(long, env = "EFA_OPERATOR_ADDRESS")]
+    pub operator_address: Option<String>,
+    #[arg(long, env = "EFA_OPERATOR_EMAIL")]
+    pub operator_email: Option<String>,
+    #[arg(long, env = "EFA_OPERATOR_PHONE")]
+    pub operator_phone: Option<String>,
+    /// Where accessibility feedback goes (every page's footer).
+    #[arg(long, env = "EFA_FEEDBACK_EMAIL")]
+    pub feedback_email: Option<String>,
+}
+
+impl ShopArgs {
+    pub fn web_config(&self, bind: &str) -> anyhow::Result<efa_web::WebConfig> {
+        let oidc = self.oidc_issuer.as_ref().map(|issuer| efa_web::config::OidcConfig {
+            issuer: issuer.trim_end_matches('/').to_owned(),
+            client_id: self.oidc_client_id.clone(),
+            client_secret: self.oidc_client_secret.clone(),
+            org_claim: self.oidc_org_claim.clone(),
+            roles_claim: self.oidc_roles_claim.clone(),
+            land_claim: self.oidc_land_claim.clone(),
+        });
+        let d = efa_web::config::Operator::default();
+        let operator = efa_web::config::Operator {
+            name: self.operator_name.clone().unwrap_or(d.name),
+            address: self.operator_address.clone().unwrap_or(d.address),
+            email: self.operator_email.clone().unwrap_or(d.email),
+            phone: self.operator_phone.clone(),
+            feedback_email: self.feedback_email.clone().or_else(|| self.operator_email.clone()).unwrap_or(d.feedback_email),
+            ..d
+        };
+        efa_web::WebConfig::new(self.public_url.clone(), bind, oidc, operator)
+    }
+}

@@ -26,6 +26,8 @@ enum Command {
         /// HTTP worker threads (default: one per CPU).
         #[arg(long, env = "EFA_WORKERS")]
         workers: Option<usize>,
+        #[command(flatten)]
+        shop: config::ShopArgs,
     },
     /// Apply pending database migrations.
     Migrate,
@@ -74,7 +76,7 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     cli.config.init_tracing();
     match cli.command {
-        Command::Serve { bind, workers } => serve(&cli.config, &bind, workers),
+        Command::Serve { bind, workers, shop } => serve(&cli.config, &bind, workers, &shop),
         Command::Migrate => {
             let mut conn = cli.config.connect()?;
             let applied = efa_store::migrations::run(&mut conn)?;
@@ -117,24 +119,20 @@ fn main() -> anyhow::Result<()> {
 
 /// An organisation id from a UUID or a readable key.
 fn resolve_org(config: &Config, key: &str) -> anyhow::Result<String> {
-    use efa_store::seed::seed_id;
-    if let Ok(id) = uuid::Uuid::parse_str(key) {
-        return Ok(id.to_string());
-    }
-    let id = match key.split_once(':') {
-        Some(("land", code)) => seed_id("land", efa_domain::LandCode::parse(code)?.as_str()),
-        Some(("ags", ags)) => seed_id("kommune", efa_domain::Ags::parse(ags)?.as_str()),
-        Some(("kreis", code)) => seed_id("kreis", efa_domain::KreisCode::parse(code)?.as_str()),
-        Some(("name", name)) => {
+    match efa_store::seed::OrgKey::parse(key).map_err(|e| anyhow::anyhow!("--org: {e}"))? {
+        efa_store::seed::OrgKey::Id(id) => Ok(id),
+        efa_store::seed::OrgKey::Name(name) => {
             let mut conn = config.connect()?;
-            efa_store::models::OrganisationRow::find_by_name(&mut conn, name)?.with_context(|| format!("no organisation is named {name:?}"))?.id
+            Ok(efa_store::models::OrganisationRow::find_by_name(&mut conn, &name)?.with_context(|| format!("no organisation is named {name:?}"))?.id)
         }
-        _ => anyhow::bail!("--org takes an organisation id, land:<code>, kreis:<code>, ags:<AGS> or name:<name>"),
-    };
-    Ok(id)
+    }
 }
 
-fn serve(config: &Config, bind: &str, workers: Option<usize>) -> anyhow::Result<()> {
+fn serve(config: &Config, bind: &str, workers: Option<usize>, shop: &config::ShopArgs) -> anyhow::Result<()> {
+    let web_config = shop.web_config(bind)?;
+    if web_config.dev_login {
+        tracing::warn!("no identity provider configured (EFA_OIDC_ISSUER): the shop offers the local development login");
+    }
     let pool = efa_store::pool(&config.database_url, config.pool_size);
     let state = efa_api::AppState::with_verifier(pool.clone(), config.verifier()?);
     // Load the catalogue before accepting traffic; if the database is down, start anyway:
@@ -167,16 +165,22 @@ fn serve(config: &Config, bind: &str, workers: Option<usize>) -> anyhow::Result<
         }
         Err(e) => tracing::warn!(error = %e, "catalogue not loaded at start; /readyz stays 503 until the database is reachable"),
     }
+    // The session key is shared through the database by every instance.
+    let session_key = match pool.get() {
+        Ok(mut conn) => efa_web::session_key(&mut conn)?,
+        Err(e) => anyhow::bail!("the database is needed at start for the shop's session key: {e}"),
+    };
+    let frontend = efa_web::frontend(web_config, session_key);
     let workers = workers.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2));
     actix_web::rt::System::new().block_on(async move {
-        let server = actix_web::HttpServer::new(move || efa_api::app(state.clone()))
+        let server = actix_web::HttpServer::new(move || efa_api::app_with(state.clone(), Some(frontend.clone())))
             .workers(workers)
             .shutdown_timeout(10)
             .bind(bind)
             .with_context(|| format!("cannot listen on {bind}"))?;
         for addr in server.addrs() {
             tracing::info!(%addr, docs = %format!("http://{addr}/docs/"), "listening");
-            println!("efa listening on http://{addr} (API docs: http://{addr}/docs/)");
+            println!("efa listening on http://{addr} (shop: http://{addr}/, API docs: http://{addr}/docs/)");
         }
         // actix-web stops gracefully on SIGTERM and SIGINT: in-flight requests finish first.
         server.run().await.context("server stopped with an error")

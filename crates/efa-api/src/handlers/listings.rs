@@ -9,7 +9,7 @@ use crate::catalogue::Catalogue;
 use crate::error::{ApiError, ProblemDetails};
 use crate::extract::{Authenticated, Viewer};
 use crate::state::AppState;
-use crate::write::{enforce, write, AuditNote};
+use crate::write::{enforce, write, AuditNote, Ctx};
 use actix_web::http::header;
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use efa_domain::listing::{self, ListingAction, ListingContent, ListingRefs, ListingState};
@@ -181,7 +181,7 @@ pub async fn create_online_service(req: HttpRequest, state: web::Data<AppState>,
     let after = to_value(&content)?;
     let note_after = after.clone();
     let owner_org = content.provider_org_id.clone();
-    let row = write(&state, &p, &req, move |conn| {
+    let row = write(&state, &p, &Ctx::of(&req), move |conn| {
         let row = store::create(conn, &id, &content, chrono::Utc::now().naive_utc())?;
         let note = AuditNote { action: "listing.create", resource_type: "online_service", resource_id: id, owner_org_id: Some(owner_org), before: None, after: Some(note_after) };
         Ok((row, note))
@@ -236,7 +236,7 @@ pub async fn update_online_service(req: HttpRequest, state: web::Data<AppState>,
     let refs = refs(&state).await?;
     let patch = body.into_inner();
     let actor = p.clone();
-    let (row, content) = write(&state, &p, &req, move |conn| {
+    let (row, content) = write(&state, &p, &Ctx::of(&req), move |conn| {
         let row = load(conn, &id)?;
         let from = state_of(&row)?;
         enforce(decide(Some(&actor), &Action::EditListing { provider_org: &row.provider_org_id, state: from }), "edit this listing")?;
@@ -271,7 +271,7 @@ async fn change_state(req: HttpRequest, state: web::Data<AppState>, p: Principal
     let id = parse_id(raw_id)?;
     let expected = if_match(&req, false)?;
     let actor = p.clone();
-    let (row, content) = write(&state, &p, &req, move |conn| {
+    let (row, content) = write(&state, &p, &Ctx::of(&req), move |conn| {
         let row = load(conn, &id)?;
         let from = state_of(&row)?;
         let org = row.provider_org_id.as_str();

@@ -241,3 +241,27 @@ fn read_wsp(dir: &Path, d: &mut SeedData, now: chrono::NaiveDateTime) -> Result<
     }
     Ok(())
 }
+
+/// An organisation named the readable way (`efa token --org`, the login's organisation claim):
+/// its id, `land:<code>`, `kreis:<code>`, `ags:<AGS>`, or `name:<exact name>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrgKey {
+    Id(String),
+    Name(String),
+}
+
+impl OrgKey {
+    pub fn parse(key: &str) -> Result<OrgKey, String> {
+        if let Ok(id) = uuid::Uuid::parse_str(key) {
+            return Ok(OrgKey::Id(id.to_string()));
+        }
+        let e = |e: efa_domain::CodeError| e.to_string();
+        Ok(match key.split_once(':') {
+            Some(("land", code)) => OrgKey::Id(seed_id("land", efa_domain::LandCode::parse(code).map_err(e)?.as_str())),
+            Some(("ags", ags)) => OrgKey::Id(seed_id("kommune", efa_domain::Ags::parse(ags).map_err(e)?.as_str())),
+            Some(("kreis", code)) => OrgKey::Id(seed_id("kreis", efa_domain::KreisCode::parse(code).map_err(e)?.as_str())),
+            Some(("name", name)) if !name.trim().is_empty() => OrgKey::Name(name.trim().to_owned()),
+            _ => return Err("an organisation is named by its id, land:<code>, kreis:<code>, ags:<AGS> or name:<name>".into()),
+        })
+    }
+}

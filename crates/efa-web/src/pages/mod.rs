@@ -1,0 +1,101 @@
+//! The shop's pages, one file per area; each handler takes a [`Shop`], calls the catalogue,
+//! the coverage index or an operation, and renders one template.
+
+pub mod home;
+pub mod legal;
+
+use crate::errors::WebError;
+use crate::session::Shop;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+
+/// Every route of the shop.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(home::start))
+        .route("/barrierefreiheit", web::get().to(legal::accessibility))
+        .route("/impressum", web::get().to(legal::imprint))
+        .route("/datenschutz", web::get().to(legal::privacy))
+        .route("/lizenzen", web::get().to(legal::licences))
+        .route("/anmelden", web::get().to(crate::auth::login_page))
+        .route("/anmelden", web::post().to(crate::auth::dev_login))
+        .route("/anmelden/callback", web::get().to(crate::auth::callback))
+        .route("/abmelden", web::post().to(crate::auth::logout));
+}
+
+/// A rendered page with status 200.
+pub fn render<T: Template>(page: &T) -> Result<HttpResponse, WebError> {
+    render_status(page, StatusCode::OK)
+}
+
+pub fn render_status<T: Template>(page: &T, status: StatusCode) -> Result<HttpResponse, WebError> {
+    let html = page.render().map_err(|e| WebError::Internal(anyhow::anyhow!("template: {e}")))?;
+    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(html))
+}
+
+/// Percent-encodes a query value.
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// Cents as German euros: 123456 → "1.234,56 €".
+pub fn euro(cents: i64) -> String {
+    let neg = cents < 0;
+    let c = cents.unsigned_abs();
+    let (eur, ct) = (c / 100, c % 100);
+    let digits = eur.to_string();
+    let mut grouped = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push('.');
+        }
+        grouped.push(ch);
+    }
+    format!("{}{grouped},{ct:02}\u{a0}€", if neg { "−" } else { "" })
+}
+
+/// A number with German thousands separators: 11004 → "11.004".
+pub fn number(n: i64) -> String {
+    let s = euro(n * 100);
+    s.trim_end_matches("\u{a0}€").trim_end_matches(",00").to_owned()
+}
+
+/// A date as Germans write it: 01.07.2027.
+pub fn date(d: chrono::NaiveDate) -> String {
+    d.format("%d.%m.%Y").to_string()
+}
+
+/// A UTC time in Berlin's calendar terms is not needed here: timestamps show as UTC dates.
+pub fn datetime(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%d.%m.%Y, %H:%M UTC").to_string()
+}
+
+/// The shop handler's usual return.
+pub type Page = Result<HttpResponse, WebError>;
+
+/// Guards that pages and their tests share: the layout of `shop` for `title`.
+pub async fn layout(shop: &Shop, title: impl Into<String>) -> crate::layout::Layout {
+    crate::layout::Layout::of(shop, title).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn german_numbers() {
+        assert_eq!(euro(123456), "1.234,56\u{a0}€");
+        assert_eq!(euro(5), "0,05\u{a0}€");
+        assert_eq!(euro(100_000_000), "1.000.000,00\u{a0}€");
+        assert_eq!(number(11004), "11.004");
+        assert_eq!(number(12), "12");
+        assert_eq!(urlencode("/a b?x=ü"), "/a%20b%3Fx%3D%C3%BC");
+    }
+}

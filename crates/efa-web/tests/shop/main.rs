@@ -1,0 +1,6 @@
+//! The shop's pages in process, on both databases: rendered and asserted with CSS selectors
+//! (content, links, form errors, values kept, XSS), as docs.rs and GOV.UK's frontends test.
+
+mod support;
+
+mod foundation;
