@@ -69,6 +69,7 @@ run: assets build
 	@echo "  operator           (FITKO):                 $$($(EFA) token --org 'name:FITKO (Föderale IT-Kooperation)' --role operator --ttl 8h)"
 	@echo "  (bundler: no bundling organisation is in the real data; mint one with efa token --org <id> --role bundler)"
 	@echo
+	@echo "Shop: http://$(EFA_BIND)/  (log in with the development login: organisation and role)"
 	@echo "API docs: http://$(EFA_BIND)/docs/   (Ctrl-C stops the server)"
 	$(EFA) serve
 
@@ -79,6 +80,7 @@ postgres:
 test: tools postgres assets browser
 	$(CARGO) build -p efa
 	$(CARGO) nextest run --workspace --no-fail-fast
+	bash e2e/browser/run.sh
 	FUZZ_SEED=$${FUZZ_SEED:-1} bash fuzz/run.sh --short
 
 openapi: assets

@@ -39,6 +39,8 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$(pwd)
+TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+[[ $TARGET_DIR == /* ]] || TARGET_DIR=$ROOT/$TARGET_DIR
 
 die() {
     echo "bench: ERROR: $*" >&2
@@ -277,6 +279,10 @@ pg_pids() {
 }
 
 # Results, one entry per measured row.
+# shellcheck source=bench/shop.sh
+source "$ROOT/bench/shop.sh"
+WEIGHT_FIRST=0 WEIGHT_ROWS="" WEIGHT_DETAIL="" LH_ROWS=""
+
 R_BACKEND=() R_KEY=() R_LABEL=() R_RPS=() R_P50=() R_P99=() R_BUSY=() R_OTHER=() R_NOTE=()
 declare -A CEIL_RPS=()
 
@@ -368,9 +374,9 @@ run_wrk() {
 start_ceiling() {
     local bytes=$1 port logfile
     logfile="$RUN_DIR/ceiling.$bytes.log"
-    [[ -x target/release/ceiling ]] || die "target/release/ceiling was not built"
+    [[ -x $TARGET_DIR/release/ceiling ]] || die "$TARGET_DIR/release/ceiling was not built"
     port=$(free_port)
-    target/release/ceiling --bind "127.0.0.1:$port" --body-bytes "$bytes" >"$logfile" 2>&1 &
+    "$TARGET_DIR/release/ceiling" --bind "127.0.0.1:$port" --body-bytes "$bytes" >"$logfile" 2>&1 &
     CEIL_PID=$!
     PIDS+=("$CEIL_PID")
     CEIL_URL="http://127.0.0.1:$port/api/v1/ceiling"
@@ -443,9 +449,9 @@ fi
 
 log "building (cargo build --release -p efa -p e2e)"
 cargo build --release -p efa -p e2e >&2 || die "cargo build --release -p efa -p e2e failed"
-EFA="$ROOT/target/release/efa"
+EFA="$TARGET_DIR/release/efa"
 [[ -x $EFA ]] || die "target/release/efa was not built"
-[[ -x target/release/ceiling ]] || die "target/release/ceiling was not built"
+[[ -x $TARGET_DIR/release/ceiling ]] || die "$TARGET_DIR/release/ceiling was not built"
 [[ -d seed-data ]] || die "seed-data/ not found in $ROOT"
 
 if uses postgres; then
@@ -568,6 +574,17 @@ bench_backend() {
     stop_pid "$CEIL_PID"
     run_wrk "$backend" detail "(b) \`GET /api/v1/online-services/{id}\` (${b_bytes} B)" "$pid" "$base$b"
 
+    # ---- (g) the shop: the search results page and the service page (HTML, as wrk asks: uncompressed)
+    local g1="/onlinedienste?q=wohngeld" g2="/onlinedienste/$detail_id"
+    check_200 "$base$g1"; check_200 "$base$g2"
+    run_wrk "$backend" shop_search "(g) shop \`GET $g1\` ($(body_bytes "$base$g1") B)" "$pid" "$base$g1"
+    run_wrk "$backend" shop_service "(g) shop \`GET /onlinedienste/{id}\` ($(body_bytes "$base$g2") B)" "$pid" "$base$g2"
+    if [[ $backend == "${BACKENDS[0]}" ]]; then
+        log "shop page weight and Lighthouse ($backend)"
+        shop_weight "$base" "$detail_id"
+        shop_lighthouse "$base" "$detail_id" "$W"
+    fi
+
     # ---- (f) coverage of one Gemeinde (Köln) and of one Land (Nordrhein-Westfalen)
     local f_url f_key f_label code_f f_bytes
     for f_key in coverage_gemeinde coverage_land; do
@@ -654,6 +671,8 @@ report() {
     echo
     echo "Synthetic data set: ${SYN_REPORT[${BACKENDS[0]}]}."
     echo
+    echo "Shop first visit (${BACKENDS[0]}, gzip as a browser receives it): $WEIGHT_DETAIL."
+    echo
     echo "## Targets"
     echo
     echo "| target | backend | measured | result |"
@@ -682,6 +701,24 @@ report() {
         i=$(row_of postgres order)
         printf '| order placement ≥ 2,000/s | postgres | %.0f/s | %s |\n' "${R_RPS[$i]}" "$(verdict ge "${R_RPS[$i]}" 2000)"
     fi
+    for b in "${BACKENDS[@]}"; do
+        for key in shop_search shop_service; do
+            i=$(row_of "$b" "$key") || continue
+            ratio=$(fmt_ratio "${R_RPS[$i]}" "${CEIL_RPS[$b]}")
+            echo "| shop page ≥ 0.5× ceiling: ${R_LABEL[$i]} | $b | ${ratio}× | $(verdict ge "$ratio" 0.5) |"
+            printf '| shop page p99 < 10 ms: %s | %s | %.2f ms | %s |\n' "${R_LABEL[$i]}" "$b" "${R_P99[$i]}" "$(verdict lt "${R_P99[$i]}" 10)"
+        done
+    done
+    echo "| first visit of the start page ≤ 150 KB (gzip; HTML, CSS, fonts, scripts) | ${BACKENDS[0]} | $((WEIGHT_FIRST / 1024)) KB | $(verdict lt "$WEIGHT_FIRST" $((150 * 1024 + 1))) |"
+    local path bytes perf a11y
+    while IFS=$'\t' read -r path bytes; do
+        [[ -n $path ]] || continue
+        echo "| further page ≤ 20 KB: \`$path\` | ${BACKENDS[0]} | $((bytes / 1024)) KB ($bytes B) | $(verdict lt "$bytes" $((20 * 1024 + 1))) |"
+    done <<<"$WEIGHT_ROWS"
+    while IFS=$'\t' read -r path perf a11y; do
+        [[ -n $path ]] || continue
+        echo "| Lighthouse \`$path\`: performance / accessibility | ${BACKENDS[0]} | $perf / $a11y | printed |"
+    done <<<"$LH_ROWS"
     for b in "${BACKENDS[@]}"; do
         echo "| cold start < 300 ms | $b | ${COLD_MS[$b]} ms | $(verdict lt "${COLD_MS[$b]}" 300) |"
     done

@@ -70,9 +70,11 @@ PROFILE=${FUZZ_PROFILE:-dev}
 [[ $WORKERS =~ ^[1-9][0-9]*$ ]] || die "FUZZ_WORKERS must be a positive integer, got '$WORKERS'"
 [[ -z ${FUZZ_SEED:-} || ${FUZZ_SEED} =~ ^[0-9]+$ ]] || die "FUZZ_SEED must be a non-negative integer, got '$FUZZ_SEED'"
 SEED=${FUZZ_SEED:-$(( (RANDOM << 15 | RANDOM) ))}
+TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+[[ $TARGET_DIR == /* ]] || TARGET_DIR=$ROOT/$TARGET_DIR
 case $PROFILE in
-    dev) EFA=$ROOT/target/debug/efa ;;
-    release) EFA=$ROOT/target/release/efa ;;
+    dev) EFA=$TARGET_DIR/debug/efa ;;
+    release) EFA=$TARGET_DIR/release/efa ;;
     *) die "FUZZ_PROFILE must be dev or release, got '$PROFILE'" ;;
 esac
 

@@ -7,7 +7,7 @@
 //! * [`http_get`] is a tiny std-only HTTP/1.1 client (`Connection: close`, body by
 //!   `Content-Length`, chunked encoding or end of stream).
 //!
-//! The binary is `$EFA_BIN` if set, else `<workspace>/target/debug/efa`; build it with
+//! The binary is `$EFA_BIN` if set, else `debug/efa` in `$CARGO_TARGET_DIR` or `<workspace>/target`; build it with
 //! `cargo build -p efa` (the Makefile does so before running the tests).
 
 use std::fmt;
@@ -241,11 +241,19 @@ pub fn workspace_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("e2e lives inside the workspace").to_path_buf()
 }
 
-/// The `efa` binary under test: `$EFA_BIN`, else `<workspace>/target/debug/efa`.
+/// Where cargo puts build output: `$CARGO_TARGET_DIR` (relative to the workspace) or `<workspace>/target`.
+pub fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(p) if !p.is_empty() => workspace_dir().join(p),
+        _ => workspace_dir().join("target"),
+    }
+}
+
+/// The `efa` binary under test: `$EFA_BIN`, else `debug/efa` in the target directory.
 pub fn efa_bin() -> PathBuf {
     let bin = match std::env::var_os("EFA_BIN") {
         Some(p) if !p.is_empty() => PathBuf::from(p),
-        _ => workspace_dir().join("target").join("debug").join(format!("efa{}", std::env::consts::EXE_SUFFIX)),
+        _ => target_dir().join("debug").join(format!("efa{}", std::env::consts::EXE_SUFFIX)),
     };
     assert!(
         bin.is_file(),

@@ -29,11 +29,16 @@ pub fn request_facts(conn: &mut DbConn, r: &ReuseRequestRow) -> Result<RequestFa
 }
 
 pub fn agreement_facts(c: &Catalogue, a: &AgreementRow) -> AgreementFacts {
+    facts_of(c, &a.provider_org_id, &a.customer_org_id, &a.signatory_org_id)
+}
+
+/// The facts of an agreement between these parties.
+pub fn facts_of(c: &Catalogue, provider: &str, customer: &str, signatory: &str) -> AgreementFacts {
     AgreementFacts {
-        provider_org: a.provider_org_id.clone(),
-        customer_org: a.customer_org_id.clone(),
-        signatory_org: a.signatory_org_id.clone(),
-        customer_land: c.org(&a.customer_org_id).and_then(|o| o.view.land.as_ref()).map(|l| l.code.clone()).unwrap_or_default(),
+        provider_org: provider.to_owned(),
+        customer_org: customer.to_owned(),
+        signatory_org: signatory.to_owned(),
+        customer_land: c.org(customer).and_then(|o| o.view.land.as_ref()).map(|l| l.code.clone()).unwrap_or_default(),
     }
 }
 

@@ -374,6 +374,12 @@ pub fn open_agreement_exists(conn: &mut DbConn, service: &str, customer: &str) -
     Ok(n > 0)
 }
 
+/// The member organisations of a bundler, by id.
+pub fn members_of(conn: &mut DbConn, bundler: &str) -> QueryResult<Vec<String>> {
+    use crate::schema::org_memberships as m;
+    m::table.filter(m::bundler_org_id.eq(bundler)).order(m::member_org_id).select(m::member_org_id).load(conn)
+}
+
 /// Whether every one of `members` is a member organisation of `bundler`.
 pub fn all_members_of(conn: &mut DbConn, bundler: &str, members: &[String]) -> QueryResult<bool> {
     use crate::schema::org_memberships as m;
@@ -400,10 +406,8 @@ impl Awaiting {
 }
 
 pub fn awaiting(conn: &mut DbConn, org: &str, land: Option<&str>) -> QueryResult<Awaiting> {
-    let customer_side = ag::signatory_org_id.eq(org).and(ag::customer_signed_at.is_null());
-    let provider_side = ag::provider_org_id.eq(org).and(ag::provider_signed_at.is_null());
-    let to_sign = ag::table.filter(ag::state.eq("pending")).filter(customer_side.or(provider_side)).count().get_result(conn)?;
-    let drafts = rr::table.filter(rr::requester_org_id.eq(org)).filter(rr::state.eq("draft")).count().get_result(conn)?;
+    let to_sign = awaiting_signature(org).count().get_result(conn)?;
+    let drafts = own_drafts(org).count().get_result(conn)?;
     let own_services = crate::schema::online_services::table.filter(crate::schema::online_services::provider_org_id.eq(org.to_owned())).select(crate::schema::online_services::id);
     let to_accept = rr::table.filter(rr::state.eq("land_approved")).filter(rr::online_service_id.eq_any(own_services)).count().get_result(conn)?;
     let to_approve = match land {
@@ -411,4 +415,27 @@ pub fn awaiting(conn: &mut DbConn, org: &str, land: Option<&str>) -> QueryResult
         None => 0,
     };
     Ok(Awaiting { to_sign, drafts, to_accept, to_approve })
+}
+
+/// Pending agreements awaiting `org`'s signature, on the customer's side (as signatory) or the
+/// provider's: the list behind [`Awaiting::to_sign`].
+fn awaiting_signature<'a>(org: &str) -> ag::BoxedQuery<'a, Backend> {
+    let customer_side = ag::signatory_org_id.eq(org.to_owned()).and(ag::customer_signed_at.is_null());
+    let provider_side = ag::provider_org_id.eq(org.to_owned()).and(ag::provider_signed_at.is_null());
+    ag::table.filter(ag::state.eq("pending")).filter(customer_side.or(provider_side)).into_boxed()
+}
+
+/// `org`'s draft requests, not yet submitted: the list behind [`Awaiting::drafts`].
+fn own_drafts<'a>(org: &str) -> rr::BoxedQuery<'a, Backend> {
+    rr::table.filter(rr::requester_org_id.eq(org.to_owned())).filter(rr::state.eq("draft")).into_boxed()
+}
+
+/// The agreements [`Awaiting::to_sign`] counts, oldest number first.
+pub fn agreements_to_sign(conn: &mut DbConn, org: &str) -> QueryResult<Vec<AgreementRow>> {
+    awaiting_signature(org).order(ag::number).select(AgreementRow::as_select()).load(conn)
+}
+
+/// The drafts [`Awaiting::drafts`] counts, newest first.
+pub fn drafts_of(conn: &mut DbConn, org: &str) -> QueryResult<Vec<ReuseRequestRow>> {
+    own_drafts(org).order((rr::created_at.desc(), rr::id.desc())).select(ReuseRequestRow::as_select()).load(conn)
 }

@@ -126,6 +126,31 @@ impl TestDb {
     pub fn pool(&self) -> crate::Pool {
         crate::pool(&self.url, 4)
     }
+
+    /// A bundler organisation of `land` acting for the organisations `members`, written
+    /// straight to the database (no endpoint creates bundlers).
+    pub fn insert_bundler(&self, id: &str, name: &str, land: &str, members: &[String]) {
+        use crate::schema::{org_memberships, organisations};
+        let mut conn = self.conn();
+        let now = chrono::Utc::now().naive_utc();
+        diesel::insert_into(organisations::table)
+            .values((
+                organisations::id.eq(id),
+                organisations::name.eq(name),
+                organisations::kind.eq("bundler"),
+                organisations::land_code.eq(Some(land)),
+                organisations::created_at.eq(now),
+                organisations::updated_at.eq(now),
+            ))
+            .execute(&mut conn)
+            .expect("insert bundler");
+        for m in members {
+            diesel::insert_into(org_memberships::table)
+                .values((org_memberships::bundler_org_id.eq(id), org_memberships::member_org_id.eq(m)))
+                .execute(&mut conn)
+                .expect("insert membership");
+        }
+    }
 }
 
 /// FNV-1a over every file of `migrations/` and `seed-data/`: a template is reused only

@@ -27,6 +27,8 @@ pub struct Layout {
     /// The page shows a failed form: its title starts with "Fehler: ".
     pub has_errors: bool,
     pub feedback_email: String,
+    /// The login link, coming back to this page.
+    pub login_href: String,
 }
 
 pub fn role_de(r: Role) -> &'static str {
@@ -53,6 +55,7 @@ impl Layout {
             partial: false,
             has_errors: false,
             feedback_email: crate::config::Operator::default().feedback_email,
+            login_href: "/anmelden".into(),
         }
     }
 
@@ -73,6 +76,10 @@ impl Layout {
             partial: shop.is_htmx(),
             has_errors: false,
             feedback_email: shop.web.config.operator.feedback_email.clone(),
+            login_href: match shop.return_path() {
+                p if p == "/" || p.starts_with("/anmelden") => "/anmelden".into(),
+                p => format!("/anmelden?zurueck={}", crate::pages::urlencode(&p)),
+            },
         }
     }
 

@@ -47,6 +47,8 @@ pub struct CoverageIndex {
     pub counts: Vec<OzgCounts>,
     /// Per Gemeinde index: how many in-scope OZG-Leistungen are covered.
     pub covered_count: Vec<usize>,
+    /// Per service index (into `Catalogue::services`): in how many Gemeinden it is live.
+    pub service_gemeinden: Vec<usize>,
     /// Gemeinden (not gemeindefrei) in Germany: the whole of "bundesweit".
     pub gemeinden_total: usize,
     /// Gemeinden (indices into `Catalogue::gemeinden`) per Kreis and per Land.
@@ -138,6 +140,7 @@ impl CoverageIndex {
             nationwide,
             counts: vec![OzgCounts::default(); c.ozg.len()],
             covered_count: vec![0; c.gemeinden.len()],
+            service_gemeinden: vec![0; c.services.len()],
             gemeinden_total: gemeinden_by_land.values().map(Vec::len).sum(),
             gemeinden_by_kreis,
             gemeinden_by_land,
@@ -146,7 +149,15 @@ impl CoverageIndex {
         let c = index.catalogue.clone();
         let mut counts = vec![OzgCounts::default(); c.ozg.len()];
         let mut covered_count = vec![0; c.gemeinden.len()];
+        let mut service_gemeinden = vec![0; c.services.len()];
+        let mut seen = vec![usize::MAX; c.services.len()];
         for (gi, g) in c.gemeinden.iter().enumerate().filter(|(_, g)| !g.view.gemeindefrei) {
+            for cover in index.covers(gi) {
+                if seen[cover.service] != gi {
+                    seen[cover.service] = gi;
+                    service_gemeinden[cover.service] += 1;
+                }
+            }
             let covered = index.covered(gi);
             covered_count[gi] = covered.len();
             for (o, _) in covered {
@@ -161,6 +172,7 @@ impl CoverageIndex {
         }
         index.counts = counts;
         index.covered_count = covered_count;
+        index.service_gemeinden = service_gemeinden;
         index
     }
 
@@ -183,11 +195,21 @@ impl CoverageIndex {
             .max_by_key(|&s| (c.services[s].detail.service.reifegrad, std::cmp::Reverse(s)))
     }
 
+    /// Every way a service is live for Gemeinde `gi`: its own agreements, its Kreis's, the
+    /// Land-wide and the nationwide services.
+    pub fn covers(&self, gi: usize) -> impl Iterator<Item = Cover> + '_ {
+        let g = &self.catalogue.gemeinden[gi].view;
+        let own = self.gemeinde_org.get(&g.ags).and_then(|org| self.by_org.get(org)).into_iter().flatten().copied();
+        let kreis = g.kreis.as_ref().and_then(|k| self.kreis_org.get(&k.code)).and_then(|org| self.by_org.get(org)).into_iter().flatten().map(|&cover| Cover { through: Through::Kreis, ..cover });
+        let land_wide = self.land_wide.get(&g.land.code).into_iter().flatten().map(|&s| Cover { service: s, through: Through::LandWide, agreement: None });
+        let nationwide = self.nationwide.iter().map(|&s| Cover { service: s, through: Through::Nationwide, agreement: None });
+        own.chain(kreis).chain(land_wide).chain(nationwide)
+    }
+
     /// Every covered in-scope OZG-Leistung of Gemeinde `gi` with its best cover:
     /// the highest Reifegrad, then the closest way (own agreement before Kreis before Land-wide).
     pub fn covered(&self, gi: usize) -> HashMap<usize, Best> {
         let c = &self.catalogue;
-        let g = &c.gemeinden[gi].view;
         let mut best: HashMap<usize, Best> = HashMap::new();
         let mut offer = |cover: Cover| {
             let s = &c.services[cover.service];
@@ -205,21 +227,8 @@ impl CoverageIndex {
                 }
             }
         };
-        if let Some(org) = self.gemeinde_org.get(&g.ags) {
-            for &cover in self.by_org.get(org).into_iter().flatten() {
-                offer(cover);
-            }
-        }
-        if let Some(org) = g.kreis.as_ref().and_then(|k| self.kreis_org.get(&k.code)) {
-            for &cover in self.by_org.get(org).into_iter().flatten() {
-                offer(Cover { through: Through::Kreis, ..cover });
-            }
-        }
-        for &s in self.land_wide.get(&g.land.code).into_iter().flatten() {
-            offer(Cover { service: s, through: Through::LandWide, agreement: None });
-        }
-        for &s in &self.nationwide {
-            offer(Cover { service: s, through: Through::Nationwide, agreement: None });
+        for cover in self.covers(gi) {
+            offer(cover);
         }
         best
     }

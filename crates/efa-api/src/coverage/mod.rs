@@ -3,6 +3,7 @@
 //! The rule itself is efa_domain::coverage.
 
 pub mod index;
+pub mod reports;
 
 pub use index::{Best, Cover, CoverageIndex};
 

@@ -54,7 +54,7 @@ pub async fn list_lebenslagen(state: web::Data<AppState>, q: web::Query<Lebensla
     Ok(HttpResponse::Ok().json(LebenslagenResponse { total: items.len(), items }))
 }
 
-#[derive(Deserialize, IntoParams)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct OzgListParams {
@@ -81,6 +81,25 @@ pub struct OzgListParams {
     pub per_page: Option<String>,
 }
 
+/// The `sort` keys of the OZG-Leistungen's search.
+pub const OZG_SORTS: &[(&str, OzgSort)] = &[("relevance", OzgSort::Relevance), ("ozg_id", OzgSort::OzgId), ("name", OzgSort::Name)];
+
+impl OzgListParams {
+    /// Filter, order and page, every value checked (the API and the shop's search).
+    pub fn parse(&self) -> Result<(OzgFilter, OzgSort, bool, Page), ApiError> {
+        let words = Words::parse(params::text("q", &self.q)?.as_deref().unwrap_or(""));
+        let default_sort = if words.is_empty() { OzgSort::OzgId } else { OzgSort::Relevance };
+        let (sort, desc) = params::sort(&self.sort, OZG_SORTS, default_sort)?;
+        let filter = OzgFilter {
+            words,
+            themenfeld: params::int("themenfeld", &self.themenfeld)?,
+            lebenslage: params::int("lebenslage", &self.lebenslage)?,
+            has_online_service: params::boolean("has_online_service", &self.has_online_service)?,
+        };
+        Ok((filter, sort, desc, Page::parse(&self.page, &self.per_page)?))
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct OzgLeistungenResponse {
     pub items: Vec<OzgLeistung>,
@@ -93,16 +112,7 @@ pub struct OzgLeistungenResponse {
     responses((status = 200, body = OzgLeistungenResponse, headers(("Link" = String, description = "RFC 8288 first/prev/next/last"))), BadRequest, Unavailable))]
 #[get("/ozg-leistungen")]
 pub async fn list_ozg_leistungen(req: HttpRequest, state: web::Data<AppState>, q: web::Query<OzgListParams>) -> Result<HttpResponse, ApiError> {
-    let words = Words::parse(params::text("q", &q.q)?.as_deref().unwrap_or(""));
-    let default_sort = if words.is_empty() { OzgSort::OzgId } else { OzgSort::Relevance };
-    let (sort, desc) = params::sort(&q.sort, &[("relevance", OzgSort::Relevance), ("ozg_id", OzgSort::OzgId), ("name", OzgSort::Name)], default_sort)?;
-    let filter = OzgFilter {
-        words,
-        themenfeld: params::int("themenfeld", &q.themenfeld)?,
-        lebenslage: params::int("lebenslage", &q.lebenslage)?,
-        has_online_service: params::boolean("has_online_service", &q.has_online_service)?,
-    };
-    let page = Page::parse(&q.page, &q.per_page)?;
+    let (filter, sort, desc, page) = q.parse()?;
     let c = state.catalogue()?;
     let hits = query::ozg_leistungen(&c, &filter, sort, desc);
     let items = page
@@ -113,7 +123,8 @@ pub async fn list_ozg_leistungen(req: HttpRequest, state: web::Data<AppState>, q
     Ok(json_with_links(&OzgLeistungenResponse { items, meta: PageMeta::new(page, hits.len()) }, page.link_header(&req, hits.len())))
 }
 
-fn ozg_detail(c: &Catalogue, id: OzgId) -> Result<OzgLeistungDetail, ApiError> {
+/// One OZG-Leistung with its LeiKa-Leistungen and the published services implementing it.
+pub fn ozg_detail(c: &Catalogue, id: OzgId) -> Result<OzgLeistungDetail, ApiError> {
     let o = c.ozg(id.get()).ok_or_else(|| ApiError::not_found(format!("OZG-Leistung {id} does not exist")))?;
     Ok(OzgLeistungDetail {
         leistung: o.view.clone(),

@@ -387,8 +387,14 @@ pub struct ListingVersionsResponse {
     responses((status = 200, body = ListingVersionsResponse), BadRequest, NotFound, Unavailable))]
 #[get("/online-services/{id}/versions")]
 pub async fn list_online_service_versions(state: web::Data<AppState>, viewer: Viewer, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&path)?;
-    let viewer = viewer.0;
+    let items = published_versions(&state, viewer.0, &path).await?;
+    Ok(HttpResponse::Ok().json(ListingVersionsResponse { total: items.len(), items }))
+}
+
+/// The published versions of a listing, newest first (a never-published draft only for its
+/// provider and the operators).
+pub async fn published_versions(state: &AppState, viewer: Option<Principal>, raw_id: &str) -> Result<Vec<ListingVersion>, ApiError> {
+    let id = parse_id(raw_id)?;
     let versions = state
         .db(move |conn| {
             let row = load(conn, &id)?;
@@ -398,7 +404,7 @@ pub async fn list_online_service_versions(state: web::Data<AppState>, viewer: Vi
             Ok(store::versions(conn, &id)?)
         })
         .await?;
-    let items: Vec<ListingVersion> = versions
+    Ok(versions
         .into_iter()
         .map(|v| ListingVersion {
             version: v.version,
@@ -406,6 +412,5 @@ pub async fn list_online_service_versions(state: web::Data<AppState>, viewer: Vi
             approved_by: v.approved_by,
             content: serde_json::from_str(&v.content).unwrap_or(Value::Null),
         })
-        .collect();
-    Ok(HttpResponse::Ok().json(ListingVersionsResponse { total: items.len(), items }))
+        .collect())
 }

@@ -2,6 +2,7 @@
 
 use super::{BadRequest, NotFound, Unavailable};
 use crate::catalogue::query::{self, Facets, ServiceFilter, ServiceSort, Words};
+use crate::catalogue::{Catalogue, ServiceEntry};
 use crate::error::ApiError;
 use crate::extract::Viewer;
 use crate::http::{json_with_etag, json_with_links};
@@ -9,12 +10,12 @@ use crate::params::{self, Page, PageMeta};
 use crate::state::AppState;
 use crate::views::{OnlineService, OnlineServiceDetail};
 use actix_web::{get, web, HttpRequest, HttpResponse};
-use efa_domain::{Anbindung, LandCode, OzgId, PriceModel, Reifegrad, Role, ServiceStatus};
+use efa_domain::{Anbindung, LandCode, OzgId, PriceModel, Principal, Reifegrad, Role, ServiceStatus};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 /// Filters take one value or a comma-separated list (`status=live,pilot`: live or pilot).
-#[derive(Deserialize, IntoParams)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ServiceListParams {
@@ -75,9 +76,19 @@ struct OnlineServicesPage<'a> {
     facets: Facets,
 }
 
+/// A parsed search of online services: what matches, in which order, which page.
+#[derive(Debug)]
+pub struct ServiceQuery {
+    pub filter: ServiceFilter,
+    pub sort: ServiceSort,
+    pub descending: bool,
+    pub page: Page,
+}
+
 impl ServiceListParams {
-    fn filter(&self) -> Result<ServiceFilter, ApiError> {
-        Ok(ServiceFilter {
+    /// Every value checked: a bad one is a 400 naming its parameter (the API and the shop's search).
+    pub fn parse(&self) -> Result<ServiceQuery, ApiError> {
+        let filter = ServiceFilter {
             words: Words::parse(params::text("q", &self.q)?.as_deref().unwrap_or("")),
             ozg_id: params::opt("ozg_id", &self.ozg_id, OzgId::parse)?.map(OzgId::get),
             themenfeld: params::list("themenfeld", &self.themenfeld, |s| s.parse::<i32>().map_err(|_| format!("{s:?} is not a Themenfeld id")))?,
@@ -88,26 +99,26 @@ impl ServiceListParams {
             anbindung: params::list("anbindung", &self.anbindung, Anbindung::parse)?,
             price_model: params::list("price_model", &self.price_model, PriceModel::parse)?,
             efa: params::boolean("efa", &self.efa)?,
-        })
+        };
+        let default_sort = if filter.words.is_empty() { ServiceSort::Name } else { ServiceSort::Relevance };
+        let (sort, descending) = params::sort(&self.sort, SERVICE_SORTS, default_sort)?;
+        let page = Page::parse(&self.page, &self.per_page)?;
+        Ok(ServiceQuery { filter, sort, descending, page })
     }
 }
+
+/// The `sort` keys of the online services' search.
+pub const SERVICE_SORTS: &[(&str, ServiceSort)] = &[("relevance", ServiceSort::Relevance), ("name", ServiceSort::Name), ("reifegrad", ServiceSort::Reifegrad), ("updated_at", ServiceSort::UpdatedAt)];
 
 /// Search and filter the online services; `facets` counts each filter's values over the other active filters.
 #[utoipa::path(tag = "online-services", operation_id = "list_online_services", params(ServiceListParams),
     responses((status = 200, body = OnlineServicesResponse, headers(("Link" = String, description = "RFC 8288 first/prev/next/last"))), BadRequest, Unavailable))]
 #[get("/online-services")]
 pub async fn list_online_services(req: HttpRequest, state: web::Data<AppState>, viewer: Viewer, q: web::Query<ServiceListParams>) -> Result<HttpResponse, ApiError> {
-    let filter = q.filter()?;
-    let default_sort = if filter.words.is_empty() { ServiceSort::Name } else { ServiceSort::Relevance };
-    let (sort, desc) = params::sort(
-        &q.sort,
-        &[("relevance", ServiceSort::Relevance), ("name", ServiceSort::Name), ("reifegrad", ServiceSort::Reifegrad), ("updated_at", ServiceSort::UpdatedAt)],
-        default_sort,
-    )?;
-    let page = Page::parse(&q.page, &q.per_page)?;
+    let ServiceQuery { filter, sort, descending, page } = q.parse()?;
     let c = state.catalogue()?;
     let viewer_org = viewer.0.as_ref().map(|p| p.org_id.as_str());
-    let (hits, facets) = query::online_services(&c, &filter, sort, desc, viewer_org);
+    let (hits, facets) = query::online_services(&c, &filter, sort, descending, viewer_org);
     let items = page.slice(&hits).iter().map(|s| &*s.item_json).collect();
     let body = OnlineServicesPage { items, meta: PageMeta::new(page, hits.len()), facets };
     Ok(json_with_links(&body, page.link_header(&req, hits.len())))
@@ -119,13 +130,17 @@ pub async fn list_online_services(req: HttpRequest, state: web::Data<AppState>, 
     responses((status = 200, body = OnlineServiceDetail, headers(("ETag" = String))), (status = 304, description = "Not modified"), BadRequest, NotFound, Unavailable))]
 #[get("/online-services/{id}")]
 pub async fn get_online_service(req: HttpRequest, state: web::Data<AppState>, viewer: Viewer, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let id = uuid::Uuid::parse_str(&path).map_err(|_| ApiError::bad_param("id", "is not a UUID"))?.to_string();
     let c = state.catalogue()?;
-    let viewer_org = viewer.0.as_ref().map(|p| p.org_id.as_str());
-    let operator = viewer.0.as_ref().is_some_and(|p| p.has(Role::Operator));
-    let s = c
-        .service_for(&id, viewer_org)
+    json_with_etag(&req, &visible_service(&c, &path, viewer.0.as_ref())?.detail)
+}
+
+/// The entry of service `raw_id` that `viewer` may see: the published one, the provider's own
+/// working copy, any working copy for an operator.
+pub fn visible_service<'a>(c: &'a Catalogue, raw_id: &str, viewer: Option<&Principal>) -> Result<&'a ServiceEntry, ApiError> {
+    let id = uuid::Uuid::parse_str(raw_id).map_err(|_| ApiError::bad_param("id", "is not a UUID"))?.to_string();
+    let viewer_org = viewer.map(|p| p.org_id.as_str());
+    let operator = viewer.is_some_and(|p| p.has(Role::Operator));
+    c.service_for(&id, viewer_org)
         .or_else(|| if operator { c.draft(&id) } else { None })
-        .ok_or_else(|| ApiError::not_found(format!("online service {id} does not exist")))?;
-    json_with_etag(&req, &s.detail)
+        .ok_or_else(|| ApiError::not_found(format!("online service {id} does not exist")))
 }

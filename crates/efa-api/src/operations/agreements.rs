@@ -136,6 +136,14 @@ pub struct AgreementDetail {
 
 
 
+/// The sides of `a` the caller may act on (sign, tick onboarding steps): the provider's and
+/// the customer's. What the state allows is the operation's to say.
+pub fn sides(c: &crate::catalogue::Catalogue, p: &Principal, a: &Agreement) -> (bool, bool) {
+    let facts = nn::facts_of(c, &a.provider_org_id, &a.customer_org_id, &a.signatory_org_id);
+    let allowed = |action: &Action| decide(Some(p), action) == efa_domain::Decision::Allow;
+    (allowed(&Action::ActAsProviderParty { facts: &facts }), allowed(&Action::ActAsCustomerParty { facts: &facts }))
+}
+
 pub(crate) fn detail(conn: &mut efa_store::DbConn, a: AgreementRow) -> Result<AgreementDetail, ApiError> {
     let folder = store::documents(conn, &a.id)?
         .into_iter()

@@ -3,6 +3,7 @@
 //! these; neither holds a rule of its own, and no page calls the API over HTTP.
 
 pub mod agreements;
+pub mod audit;
 pub mod frameworks;
 pub mod reuse;
 

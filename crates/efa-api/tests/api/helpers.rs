@@ -320,27 +320,7 @@ pub fn mint(key: &efa_api::auth::DevKey, sub: &str, org: &str, roles: &[efa_doma
 /// to the database (no endpoint creates bundlers).
 #[allow(dead_code)]
 pub fn insert_bundler(db: &TestDb, id: &str, name: &str, land: &str, members: &[String]) {
-    use diesel::prelude::*;
-    use efa_store::schema::{org_memberships, organisations};
-    let mut conn = db.conn();
-    let now = chrono::Utc::now().naive_utc();
-    diesel::insert_into(organisations::table)
-        .values((
-            organisations::id.eq(id),
-            organisations::name.eq(name),
-            organisations::kind.eq("bundler"),
-            organisations::land_code.eq(Some(land)),
-            organisations::created_at.eq(now),
-            organisations::updated_at.eq(now),
-        ))
-        .execute(&mut conn)
-        .expect("insert bundler");
-    for m in members {
-        diesel::insert_into(org_memberships::table)
-            .values((org_memberships::bundler_org_id.eq(id), org_memberships::member_org_id.eq(m)))
-            .execute(&mut conn)
-            .expect("insert membership");
-    }
+    db.insert_bundler(id, name, land, members);
 }
 
 /// Polls all futures together on this task until every one is done (like `join_all`): the

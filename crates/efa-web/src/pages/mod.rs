@@ -1,8 +1,18 @@
 //! The shop's pages, one file per area; each handler takes a [`Shop`], calls the catalogue,
 //! the coverage index or an operation, and renders one template.
 
+pub mod agreements;
+pub mod catalogue_view;
+pub mod compare;
+pub mod coverage;
 pub mod home;
 pub mod legal;
+pub mod order;
+pub mod ozg;
+pub mod requests;
+pub mod search;
+pub mod service;
+pub mod tasks;
 
 use crate::errors::WebError;
 use crate::session::Shop;
@@ -13,6 +23,31 @@ use askama::Template;
 /// Every route of the shop.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(home::start))
+        .route("/onlinedienste", web::get().to(search::services))
+        .route("/onlinedienste/{id}", web::get().to(service::page))
+        .route("/onlinedienste/{id}/beitritt/{framework_id}", web::get().to(order::accession_form))
+        .route("/onlinedienste/{id}/beitritt/{framework_id}", web::post().to(order::accede))
+        .route("/onlinedienste/{id}/anfrage", web::get().to(order::request_form))
+        .route("/onlinedienste/{id}/anfrage", web::post().to(order::file_request))
+        .route("/anfragen", web::get().to(requests::list))
+        .route("/anfragen/{id}", web::get().to(requests::show))
+        .route("/anfragen/{id}/einreichen", web::post().to(requests::submit))
+        .route("/anfragen/{id}/zurueckziehen", web::post().to(requests::withdraw))
+        .route("/anfragen/{id}/nachrichten", web::post().to(requests::write_message))
+        .route("/vertraege", web::get().to(agreements::list))
+        .route("/vertraege/{number}", web::get().to(agreements::show))
+        .route("/vertraege/{number}/unterschreiben", web::post().to(agreements::sign))
+        .route("/vertraege/{number}/onboarding/{step}", web::post().to(agreements::onboard))
+        .route("/aufgaben", web::get().to(tasks::tasks))
+        .route("/leistungen", web::get().to(search::leistungen))
+        .route("/leistungen/{ozg_id}", web::get().to(ozg::page))
+        .route("/vergleich", web::get().to(compare::page))
+        .route("/vergleich", web::post().to(compare::change))
+        .route("/abdeckung", web::get().to(coverage::chooser))
+        .route("/abdeckung/gemeinden/{ags}", web::get().to(coverage::gemeinde))
+        .route("/abdeckung/gemeinden/{ags}/naechste.csv", web::get().to(coverage::next_csv))
+        .route("/abdeckung/kreise/{code}", web::get().to(coverage::kreis))
+        .route("/abdeckung/laender/{code}", web::get().to(coverage::land))
         .route("/barrierefreiheit", web::get().to(legal::accessibility))
         .route("/impressum", web::get().to(legal::imprint))
         .route("/datenschutz", web::get().to(legal::privacy))

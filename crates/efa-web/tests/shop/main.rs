@@ -3,4 +3,9 @@
 
 mod support;
 
+mod catalogue;
+mod coverage;
 mod foundation;
+mod order;
+mod requests;
+mod agreements;

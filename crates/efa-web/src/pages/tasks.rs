@@ -1,0 +1,61 @@
+//! "Meine Aufgaben": what awaits the user's organisation — agreements to sign and drafts to
+//! submit, each with its link; for providers and coordinators the requests awaiting their
+//! decision, counted. The list and the header's count come from the same queries.
+
+use super::order::{org_name, service_name};
+use super::{date, layout, render, Page};
+use crate::layout::Layout;
+use crate::session::Shop;
+use askama::Template;
+use efa_domain::Role;
+
+pub struct ToSign {
+    pub number: String,
+    pub service: String,
+    pub customer: String,
+}
+
+pub struct Draft {
+    pub id: String,
+    pub service: String,
+    pub created: String,
+}
+
+#[derive(Template)]
+#[template(path = "pages/order/tasks.html")]
+pub struct TasksPage {
+    pub layout: Layout,
+    pub to_sign: Vec<ToSign>,
+    pub drafts: Vec<Draft>,
+    /// Requests for the organisation's services approved by the Land, awaiting acceptance.
+    pub to_accept: i64,
+    /// Submitted requests of the coordinator's Land awaiting approval.
+    pub to_approve: i64,
+    pub provider: bool,
+    pub coordinator: bool,
+}
+
+/// `GET /aufgaben`.
+pub async fn tasks(shop: Shop) -> Page {
+    let u = shop.require_user()?;
+    let c = shop.app.catalogue()?;
+    let org = u.principal.org_id.clone();
+    let land = u.has(Role::LandCoordinator).then(|| u.principal.land.as_ref().map(|l| l.to_string())).flatten();
+    let (sign, drafts, counts) = shop
+        .app
+        .db(move |conn| {
+            use efa_store::reuse as store;
+            Ok((store::agreements_to_sign(conn, &org)?, store::drafts_of(conn, &org)?, store::awaiting(conn, &org, land.as_deref())?))
+        })
+        .await?;
+    let page = TasksPage {
+        layout: layout(&shop, "Meine Aufgaben").await,
+        to_sign: sign.iter().map(|a| ToSign { number: a.number.clone(), service: service_name(&c, &a.online_service_id), customer: org_name(&c, &a.customer_org_id) }).collect(),
+        drafts: drafts.iter().map(|r| Draft { id: r.id.clone(), service: service_name(&c, &r.online_service_id), created: date(r.created_at.date()) }).collect(),
+        to_accept: counts.to_accept,
+        to_approve: counts.to_approve,
+        provider: u.has(Role::ProviderPublisher),
+        coordinator: u.has(Role::LandCoordinator),
+    };
+    render(&page)
+}

@@ -1,0 +1,110 @@
+//! From an approved request to live: Köln signs in the shop, the provider through the
+//! operations; the onboarding checklist ticked on both sides; the header's count and the
+//! task list follow; a stale signature answers 409 with the current state, written once.
+
+use crate::order::{coordinator, kommune, provider, World, KOELN};
+use crate::support::location;
+use actix_web::http::StatusCode;
+use efa_api::operations::agreements::{self, AgreementStep};
+use efa_api::operations::reuse::{self, Decision, NewReuseRequest, Step};
+use efa_api::write::Ctx;
+use efa_domain::reuse::OnboardingStep;
+
+/// Köln's request, submitted, approved by NRW and accepted by the provider: its agreement number.
+async fn accepted(w: &World) -> (String, String) {
+    let koeln = kommune(KOELN, "user-koeln");
+    let created = reuse::create_request(&w.state, &koeln, &Ctx::default(), NewReuseRequest { online_service_id: w.service.clone(), ..Default::default() }).await.expect("file");
+    let id = created.body().expect("body")["id"].as_str().expect("id").to_owned();
+    reuse::step(&w.state, &koeln, &Ctx::default(), &id, Step::Submit, Decision::default()).await.expect("submit");
+    reuse::step(&w.state, &coordinator(), &Ctx::default(), &id, Step::Approve, Decision::default()).await.expect("approve");
+    let r = reuse::step(&w.state, &provider(), &Ctx::default(), &id, Step::Accept, Decision::default()).await.expect("accept");
+    (id, r.agreements.first().expect("an agreement").clone())
+}
+
+fn count(p: &crate::support::Page) -> Option<String> {
+    p.has("#awaiting-count").then(|| p.text("#awaiting-count"))
+}
+
+crate::order_test!(from_an_accepted_request_to_live, |s, w| {
+    let (id, number) = accepted(&w).await;
+    s.login(KOELN, "municipality_user").await;
+    let uri = format!("/vertraege/{number}");
+
+    // It awaits Köln's signature: counted in the header, listed in the tasks.
+    let tasks = s.page("/aufgaben").await;
+    assert_eq!(count(&tasks).as_deref(), Some("1 offen"));
+    assert_eq!(tasks.text("#anzahl-unterschreiben"), "1");
+    assert_eq!(tasks.attr("[data-testid=aufgabe-unterschreiben] a", "href"), uri);
+    let list = s.page("/vertraege").await;
+    assert_eq!(list.text("[data-testid=vertrag] [data-testid=stand]"), "Wartet auf Unterschriften");
+    assert_eq!(s.page("/vertraege?status=live").await.text("#anzahl"), "0 Verträge");
+
+    let a = s.page(&uri).await;
+    assert_eq!(a.text("h1"), format!("Nachnutzungsvertrag {number}"));
+    assert_eq!(a.text("#stand"), "Wartet auf Unterschriften");
+    assert_eq!(a.text("#anbieter"), "Land Nordrhein-Westfalen");
+    assert_eq!(a.text("#kunde"), "Köln, Stadt");
+    assert_eq!(a.text("#jaehrlich"), "1.200,00 €");
+    assert_eq!(a.text("#einmalig"), "500,00 €");
+    assert!(a.text("#eintrag-version").starts_with("Version 1"));
+    assert!(a.has("#drucken-hinweis.no-print"), "the print hint, hidden in print");
+    assert_eq!(a.select("[data-testid=schritt]").len(), 4, "the whole checklist");
+    assert!(!a.has("[data-testid=schritt] form"), "no onboarding before the agreement is active");
+    let folder: Vec<String> = a.select("[data-testid=dokument] strong").iter().map(|d| d.text().collect()).collect();
+    assert_eq!(folder.first().map(String::as_str), Some("Entscheidung: Als Entwurf angelegt"), "oldest first: {folder:?}");
+    assert_eq!(folder.last().map(String::as_str), Some("Vertragstext"));
+
+    let signed = s.post(&format!("{uri}/unterschreiben"), &a, &[]).await;
+    assert_eq!(location(&signed), uri);
+    let a = s.page(&uri).await;
+    assert!(a.text(".flash").contains("sobald die andere Seite"));
+    assert!(!a.has("#unterschreiben"), "Köln's side has signed");
+    assert_eq!(count(&a), None, "nothing awaits Köln now");
+    let sigs: Vec<String> = a.select("[data-testid=unterschrift]").iter().map(|r| r.text().collect()).collect();
+    assert!(sigs[0].contains("Noch nicht") && !sigs[1].contains("Noch nicht"), "{sigs:?}");
+
+    // The provider signs through the operation: active, onboarding begins.
+    agreements::step(&w.state, &provider(), &Ctx::default(), &number, AgreementStep::Sign).await.expect("provider signs");
+    let a = s.page(&uri).await;
+    assert_eq!(a.text("#stand"), "Aktiv");
+    for step in ["fit_connect_destination", "pvog_responsibility", "fachverfahren_connected"] {
+        assert!(a.has(&format!("#erledigt-{step}")), "Köln's step {step} has its button");
+    }
+    assert!(!a.has("#erledigt-test_case_passed"), "the test case is the provider's");
+    assert!(a.text("[data-step=test_case_passed]").contains("Anbieter"));
+    for step in ["fit_connect_destination", "pvog_responsibility", "fachverfahren_connected"] {
+        let page = s.page(&uri).await;
+        assert_eq!(location(&s.post(&format!("{uri}/onboarding/{step}"), &page, &[]).await), uri);
+    }
+    let a = s.page(&uri).await;
+    assert_eq!(a.attr("[data-step=pvog_responsibility]", "data-done"), "ja");
+    assert!(a.text("[data-step=pvog_responsibility]").contains("Köln, Stadt"), "who did it");
+    assert_eq!(a.text("#stand"), "Aktiv", "the provider's step is still open");
+    assert_eq!(s.post(&format!("{uri}/onboarding/gibt_es_nicht"), &a, &[]).await.status, StatusCode::NOT_FOUND);
+
+    agreements::step(&w.state, &provider(), &Ctx::default(), &number, AgreementStep::Onboard(OnboardingStep::TestCasePassed)).await.expect("test case");
+    let a = s.page(&uri).await;
+    assert_eq!(a.text("#stand"), "Live");
+    assert_eq!(a.select("[data-testid=schritt][data-done=ja]").len(), 4);
+    assert_eq!(s.page("/vertraege?status=live").await.text("#anzahl"), "1 Vertrag");
+    let r = s.page(&format!("/anfragen/{id}")).await;
+    assert_eq!(r.text("#stand"), "Live");
+    assert_eq!(r.attr("#vertraege a", "href"), uri);
+    assert!(r.select("[data-testid=verlauf-eintrag]").iter().any(|e| e.text().collect::<String>().contains("Vom Land genehmigt")), "the coordinator's decision in the timeline");
+});
+
+crate::order_test!(a_stale_signature_shows_the_current_state_and_writes_nothing, |s, w| {
+    let (_, number) = accepted(&w).await;
+    s.login(KOELN, "municipality_user").await;
+    let uri = format!("/vertraege/{number}");
+    let a = s.page(&uri).await;
+    assert!(a.has("#unterschreiben"));
+    // A colleague signs meanwhile.
+    agreements::step(&w.state, &kommune(KOELN, "colleague"), &Ctx::default(), &number, AgreementStep::Sign).await.expect("colleague signs");
+    let stale = s.post(&format!("{uri}/unterschreiben"), &a, &[]).await;
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+    assert!(stale.text("#problem").contains("Der Vertrag wurde inzwischen geändert"));
+    assert!(!stale.has("#unterschreiben"), "the current state: signed");
+    let d = agreements::get(&w.state, &kommune(KOELN, "x"), &number).await.expect("get");
+    assert_eq!(d.folder.iter().filter(|f| f.kind == "signature").count(), 1, "signed once");
+});
