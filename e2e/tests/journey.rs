@@ -238,7 +238,8 @@ fn mistakes_get_problem_json_and_the_docs_are_served() {
         ("/api/v1/ozg-leistungen?per_page=0", 400, Some("per_page")),
         ("/api/v1/ozg-leistungen/abc", 400, Some("ozg_id")),
         ("/api/v1/gemeinden/123", 400, Some("ags")),
-        ("/nowhere", 404, None),
+        ("/api/v1/nowhere", 404, None),
+        ("/api/nowhere", 404, None),
     ] {
         let r = efa.get(path);
         r.expect_status(status);
@@ -250,6 +251,12 @@ fn mistakes_get_problem_json_and_the_docs_are_served() {
             assert_eq!(p["parameter"], name, "the problem names the parameter: {p}");
         }
     }
+
+    // Outside the API, the shop answers: its 404 page, in German.
+    let page = efa.get("/nowhere");
+    page.expect_status(404);
+    assert_eq!(page.media_type(), "text/html", "{page:?}");
+    assert!(page.text().contains("Seite nicht gefunden") && page.text().contains("lang=\"de\""), "the shop's 404 page: {page:?}");
 
     let docs = efa.get("/docs/");
     docs.expect_status(200);

@@ -99,3 +99,41 @@ pub fn not_found_page(req: &HttpRequest) -> HttpResponse {
     }
     WebError::NotFound.error_response()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(res: HttpResponse) -> String {
+        let bytes = actix_web::rt::System::new().block_on(actix_web::body::to_bytes(res.into_body())).unwrap_or_default();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    #[test]
+    fn an_internal_error_is_a_page_without_its_message() {
+        let res = WebError::Internal(anyhow::anyhow!("connection refused to db.internal:5432")).error_response();
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html")));
+        let html = body(res);
+        assert!(html.contains("Ein Fehler ist aufgetreten") && html.contains("lang=\"de\""));
+        assert!(!html.contains("db.internal"), "no internal message leaves");
+    }
+
+    #[test]
+    fn forbidden_and_conflict_are_pages_too() {
+        let res = WebError::Forbidden("role check failed in policy.rs".into()).error_response();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+        let html = body(res);
+        assert!(html.contains("Kein Zugriff") && !html.contains("policy.rs"));
+        let res = WebError::Conflict("agreement EFA-2026-000001 is active, not awaiting signatures".into()).error_response();
+        assert_eq!(res.status(), StatusCode::CONFLICT);
+        assert!(body(res).contains("nicht bereit"));
+    }
+
+    #[test]
+    fn a_missing_login_goes_to_the_login_and_back() {
+        let res = WebError::LoginRequired("/anfragen?status=draft".into()).error_response();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        assert_eq!(res.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()), Some("/anmelden?zurueck=/anfragen%3Fstatus%3Ddraft"));
+    }
+}

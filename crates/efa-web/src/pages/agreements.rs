@@ -2,7 +2,8 @@
 //! service, terms, fees, term, signatures, the onboarding checklist and the contract folder —
 //! with the buttons for the user's side: sign, tick an onboarding step.
 
-use super::order::{org_name, service_name, who, Pager};
+use super::pager::Pager;
+use super::order::{org_name, service_name, who, };
 use super::requests::{page_number, request_action_de, NoFields};
 use super::{date, datetime, euro, layout, render, render_status, urlencode, Page};
 use crate::errors::WebError;
@@ -113,9 +114,9 @@ pub async fn list(shop: Shop, q: web::Query<ListQuery>) -> Page {
             start: date(a.start_date),
         })
         .collect();
-    let base = if status.is_empty() { "/vertraege".to_owned() } else { format!("/vertraege?status={}", urlencode(&status)) };
+    let query = if status.is_empty() { String::new() } else { format!("status={}", urlencode(&status)) };
     let options = std::iter::once((String::new(), "Alle Stände".to_owned())).chain(AGREEMENT_STATES.iter().map(|s| (s.to_string(), agreement_state_de(s).to_owned()))).collect();
-    let p = AgreementsPage { layout: layout(&shop, "Meine Verträge").await, errors: Errors::default(), rows, total, states: options, status, pager: Pager::new(&base, page.page, PER_PAGE, total) };
+    let p = AgreementsPage { layout: layout(&shop, "Meine Verträge").await, errors: Errors::default(), rows, total, states: options, status, pager: Pager::new("/vertraege", &query, "seite", page.page, page.last(total)) };
     render(&p)
 }
 

@@ -9,6 +9,7 @@ pub mod home;
 pub mod legal;
 pub mod order;
 pub mod ozg;
+pub mod pager;
 pub mod requests;
 pub mod search;
 pub mod service;

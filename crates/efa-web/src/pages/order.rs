@@ -100,23 +100,6 @@ pub async fn members(shop: &Shop, c: &Catalogue, u: &SessionUser) -> Result<Vec<
 }
 
 /// Links to the pages of a list.
-pub struct Pager {
-    pub page: u32,
-    pub pages: u32,
-    pub prev: Option<String>,
-    pub next: Option<String>,
-}
-
-impl Pager {
-    /// `base` is the list's path with its filter query (without the page), e.g. `/anfragen?status=draft`.
-    pub fn new(base: &str, page: u32, per_page: u32, total: usize) -> Pager {
-        let pages = u32::try_from(total.div_ceil(per_page.max(1) as usize)).unwrap_or(u32::MAX).max(1);
-        let sep = if base.contains('?') { '&' } else { '?' };
-        let link = |p: u32| format!("{base}{sep}seite={p}");
-        Pager { page, pages, prev: (page > 1).then(|| link(page - 1)), next: (page < pages).then(|| link(page + 1)) }
-    }
-}
-
 // ---- accession ----
 
 #[derive(Template)]

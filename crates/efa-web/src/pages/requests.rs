@@ -1,7 +1,8 @@
 //! "Meine Anfragen": the user's reuse requests, one request with its timeline, costs,
 //! agreements and the Abstimmung (messages); submitting and withdrawing a draft.
 
-use super::order::{cost_rows, org_name, service_name, CostRow, Pager};
+use super::pager::Pager;
+use super::order::{cost_rows, org_name, service_name, CostRow, };
 use super::{date, datetime, layout, render, render_status, urlencode, Page};
 use crate::errors::WebError;
 use crate::forms::{self, Errors};
@@ -113,9 +114,9 @@ pub async fn list(shop: Shop, q: web::Query<ListQuery>) -> Page {
             date: date(r.created_at.date_naive()),
         })
         .collect();
-    let base = if status.is_empty() { "/anfragen".to_owned() } else { format!("/anfragen?status={}", urlencode(&status)) };
+    let query = if status.is_empty() { String::new() } else { format!("status={}", urlencode(&status)) };
     let options = std::iter::once((String::new(), "Alle Stände".to_owned())).chain(RequestState::ALL.iter().map(|s| (s.as_str().to_owned(), request_state_de(*s).to_owned()))).collect();
-    let p = RequestsPage { layout: layout(&shop, "Meine Anfragen").await, errors: Errors::default(), rows, total, states: options, status, pager: Pager::new(&base, page.page, PER_PAGE, total) };
+    let p = RequestsPage { layout: layout(&shop, "Meine Anfragen").await, errors: Errors::default(), rows, total, states: options, status, pager: Pager::new("/anfragen", &query, "seite", page.page, page.last(total)) };
     render(&p)
 }
 

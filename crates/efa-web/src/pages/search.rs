@@ -3,6 +3,7 @@
 //! shareable URL; checkboxes send a name once per value, which is the API's comma list.
 
 use super::catalogue_view::{anbindung_de, price_model_de, status_de, Choice, ServiceRow};
+use super::pager::Pager;
 use super::{layout, number, render, urlencode, Page};
 use crate::errors::WebError;
 use crate::layout::Layout;
@@ -49,37 +50,6 @@ fn without_page(pairs: &[(String, String)]) -> String {
     pairs.iter().filter(|(k, v)| k != "page" && !v.is_empty()).map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v))).collect::<Vec<_>>().join("&")
 }
 
-pub struct PagerLink {
-    pub number: u32,
-    pub href: String,
-    pub current: bool,
-    /// A gap before this link ("…").
-    pub gap_before: bool,
-}
-
-pub struct Pager {
-    pub page: u32,
-    pub last: u32,
-    pub links: Vec<PagerLink>,
-    pub prev: Option<String>,
-    pub next: Option<String>,
-}
-
-impl Pager {
-    fn new(path: &str, base: &str, page: u32, last: u32) -> Pager {
-        let href = |n: u32| if base.is_empty() { format!("{path}?page={n}") } else { format!("{path}?{base}&page={n}") };
-        let mut links = Vec::new();
-        let mut previous = 0;
-        for n in 1..=last {
-            if n == 1 || n == last || n.abs_diff(page) <= 2 {
-                links.push(PagerLink { number: n, href: href(n), current: n == page, gap_before: previous != 0 && n > previous + 1 });
-                previous = n;
-            }
-        }
-        Pager { page, last, links, prev: (page > 1).then(|| href((page - 1).min(last))), next: (page < last).then(|| href(page + 1)) }
-    }
-}
-
 pub struct FacetGroup {
     pub name: &'static str,
     pub legend: &'static str,
@@ -95,6 +65,21 @@ fn group(name: &'static str, legend: &'static str, values: &[FacetValue], select
         .map(|v| Choice { value: v.value.clone(), label: format!("{} ({})", label(v), v.count), checked: chosen.contains(&v.value.as_str()) })
         .collect();
     FacetGroup { name, legend, kind: "checkbox", choices }
+}
+
+/// Most values a facet offers (by count; chosen ones always stay): at national volume there
+/// are hundreds of providers, and a page of checkboxes helps nobody.
+const FACET_MAX: usize = 15;
+
+impl FacetGroup {
+    fn limited(mut self) -> FacetGroup {
+        let mut kept = 0;
+        self.choices.retain(|c| {
+            kept += usize::from(!c.checked);
+            c.checked || kept <= FACET_MAX
+        });
+        self
+    }
 }
 
 fn enum_label<T: Copy>(parse: fn(&str) -> Result<T, efa_domain::EnumError>, de: fn(T) -> &'static str) -> impl Fn(&FacetValue) -> String {
@@ -126,7 +111,7 @@ fn facet_groups(f: &Facets, pairs: &[(String, String)]) -> Vec<FacetGroup> {
         group("anbindung", "Anbindung", &f.anbindung, &sel("anbindung"), enum_label(Anbindung::parse, anbindung_de)),
         group("price_model", "Preismodell", &f.price_model, &sel("price_model"), enum_label(PriceModel::parse, price_model_de)),
         group("themenfeld", "Themenfeld", &f.themenfeld, &sel("themenfeld"), plain),
-        group("provider", "Anbieter", &f.provider, &sel("provider"), plain),
+        group("provider", "Anbieter", &f.provider, &sel("provider"), plain).limited(),
     ]
 }
 
@@ -183,7 +168,7 @@ pub async fn services(shop: Shop) -> Page {
         total: number(hits.len() as i64),
         results: page.slice(&hits).iter().map(|s| ServiceRow::of(s)).collect(),
         tray: shop.tray(),
-        pager: Pager::new("/onlinedienste", &without_page(&pairs), page.page, page.last(hits.len())),
+        pager: Pager::new("/onlinedienste", &without_page(&pairs), "page", page.page, page.last(hits.len())),
         here: shop.req.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/onlinedienste".into()),
         errors: crate::forms::Errors::default(),
         q,
@@ -261,7 +246,7 @@ pub async fn leistungen(shop: Shop) -> Page {
         with_service: get(&pairs, "has_online_service").unwrap_or_default(),
         total: number(hits.len() as i64),
         results,
-        pager: Pager::new("/leistungen", &without_page(&pairs), page.page, page.last(hits.len())),
+        pager: Pager::new("/leistungen", &without_page(&pairs), "page", page.page, page.last(hits.len())),
         errors: crate::forms::Errors::default(),
     };
     render(&view)
