@@ -212,3 +212,12 @@ pub fn working_copy(conn: &mut DbConn, row: &OnlineServiceRow) -> QueryResult<se
     }
     Ok(v)
 }
+
+/// The published versions of a listing, newest first: number and time only (no content).
+pub fn version_dates(conn: &mut DbConn, id: &str) -> QueryResult<Vec<(i32, chrono::NaiveDateTime)>> {
+    listing_versions::table
+        .filter(listing_versions::online_service_id.eq(id))
+        .order(listing_versions::version.desc())
+        .select((listing_versions::version, listing_versions::published_at))
+        .load(conn)
+}

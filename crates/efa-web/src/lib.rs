@@ -31,6 +31,23 @@ pub struct WebState {
     pub config: WebConfig,
     pub session_key: Key,
     pub oidc: auth::oidc::Provider,
+    /// The EfA-Mindestanforderungen's criteria: seed data, the same in every process, read once.
+    criteria: std::sync::OnceLock<Arc<Vec<efa_store::models::MindestanforderungRow>>>,
+    /// Catalogue pages as visitors without personal state see them, per read-model snapshot.
+    pub pages: pages::cache::PageCache,
+}
+
+impl WebState {
+    /// The criteria of the EfA-Mindestanforderungen (read from the database on first use).
+    pub async fn criteria(&self, app: &efa_api::AppState) -> Result<Arc<Vec<efa_store::models::MindestanforderungRow>>, efa_api::error::ApiError> {
+        if let Some(c) = self.criteria.get() {
+            return Ok(c.clone());
+        }
+        let rows = Arc::new(app.db(|conn| Ok(efa_store::models::MindestanforderungRow::all(conn)?)).await?);
+        // Two first requests may both read; either result is the same.
+        let _ = self.criteria.set(rows.clone());
+        Ok(rows)
+    }
 }
 
 /// How long a login lasts without activity.
@@ -38,7 +55,7 @@ pub const SESSION_HOURS: i64 = 8;
 
 /// The shop, to mount beside the API with [`efa_api::app_with`].
 pub fn frontend(config: WebConfig, session_key: Key) -> Arc<efa_api::Frontend> {
-    let web_state = web::Data::new(WebState { oidc: auth::oidc::Provider::new(config.oidc.clone()), config, session_key });
+    let web_state = web::Data::new(WebState { oidc: auth::oidc::Provider::new(config.oidc.clone()), config, session_key, criteria: std::sync::OnceLock::new(), pages: pages::cache::PageCache::default() });
     Arc::new(efa_api::Frontend {
         configure: Box::new(move |cfg: &mut web::ServiceConfig| configure(cfg, web_state.clone())),
         not_found: errors::not_found_page,

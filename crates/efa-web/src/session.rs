@@ -136,6 +136,11 @@ impl Shop {
         let _ = self.session.insert(FLASH, Flash { kind: kind.into(), text: text.into() });
     }
 
+    /// Whether a message waits to be shown (without taking it).
+    pub fn has_flash(&self) -> bool {
+        self.session.get::<Flash>(FLASH).ok().flatten().is_some()
+    }
+
     pub fn take_flash(&self) -> Option<Flash> {
         self.session.remove_as::<Flash>(FLASH).and_then(Result::ok)
     }

@@ -69,7 +69,7 @@ pub async fn offer(state: &AppState, p: &Principal, ctx: &Ctx, input: NewFramewo
     enforce(decide(Some(p), &Action::OfferFramework { provider_org: &provider }), "offer a framework agreement for this listing")?;
     let service_id = service.detail.service.id.clone();
     let print = fingerprint(&input)?;
-    create(state, p, ctx, "POST /api/v1/framework-agreements", &print, move |conn| {
+    let created = create(state, p, ctx, "POST /api/v1/framework-agreements", &print, move |conn| {
         let t = now();
         let f = FrameworkRow {
             id: uuid::Uuid::new_v4().to_string(),
@@ -92,7 +92,10 @@ pub async fn offer(state: &AppState, p: &Principal, ctx: &Ctx, input: NewFramewo
         let note = AuditNote { action: "framework.offer", resource_type: "framework_agreement", resource_id: id.clone(), owner_org_id: Some(provider), before: None, after: Some(body.clone()) };
         Ok((Created { body, location: format!("/api/v1/framework-agreements/{id}") }, note))
     })
-    .await
+    .await?;
+    // Service pages show the offers: a new read-model snapshot lets their cached renderings go.
+    state.rebuild_after_write(false).await;
+    Ok(created)
 }
 
 /// Framework agreements, public: what a municipality can accede to.
@@ -105,7 +108,7 @@ pub async fn list(state: &AppState, land: Option<String>, service: Option<String
 pub async fn approve(state: &AppState, p: &Principal, ctx: &Ctx, raw_id: &str) -> Result<FrameworkAgreement, ApiError> {
     let id = parse_uuid("id", raw_id)?;
     let actor = p.clone();
-    write_only(state, p, ctx, move |conn| {
+    let approved = write_only(state, p, ctx, move |conn| {
         let f = store::find_framework(conn, &id)?.ok_or_else(|| ApiError::not_found("no such framework agreement"))?;
         enforce(decide(Some(&actor), &Action::ApproveFramework { land: &f.land_code }), "approve this framework agreement")?;
         if !store::approve_framework(conn, &id, f.revision, &actor.subject, now())? {
@@ -115,7 +118,9 @@ pub async fn approve(state: &AppState, p: &Principal, ctx: &Ctx, raw_id: &str) -
         let note = AuditNote { action: "framework.approve", resource_type: "framework_agreement", resource_id: id, owner_org_id: Some(f.provider_org_id.clone()), before: Some(serde_json::json!({"state": f.state})), after: Some(serde_json::json!({"state": after.state})) };
         Ok((FrameworkAgreement::from(after), note))
     })
-    .await
+    .await?;
+    state.rebuild_after_write(false).await;
+    Ok(approved)
 }
 
 #[derive(Debug, Default, Deserialize, Serialize, ToSchema)]

@@ -2,6 +2,7 @@
 //! the coverage index or an operation, and renders one template.
 
 pub mod agreements;
+pub mod cache;
 pub mod catalogue_view;
 pub mod compare;
 pub mod coverage;
@@ -67,6 +68,20 @@ pub fn render<T: Template>(page: &T) -> Result<HttpResponse, WebError> {
 pub fn render_status<T: Template>(page: &T, status: StatusCode) -> Result<HttpResponse, WebError> {
     let html = page.render().map_err(|e| WebError::Internal(anyhow::anyhow!("template: {e}")))?;
     Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(html))
+}
+
+/// A catalogue page's answer: kept in the page cache when it is the page everyone without
+/// personal state sees (`cacheable`: then it was rendered with the CSRF slot), else as it is.
+pub fn finish(shop: &Shop, snaps: &cache::Snapshots, cacheable: bool, status: StatusCode, html: String) -> Page {
+    if cacheable && status == StatusCode::OK {
+        return Ok(shop.web.pages.store(shop, snaps, status, html));
+    }
+    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(html.replace(cache::CSRF_SLOT, &shop.csrf())))
+}
+
+/// Renders a page to its HTML.
+pub fn html<T: Template>(page: &T) -> Result<String, WebError> {
+    page.render().map_err(|e| WebError::Internal(anyhow::anyhow!("template: {e}")))
 }
 
 /// Percent-encodes a query value.

@@ -99,7 +99,6 @@ pub async fn members(shop: &Shop, c: &Catalogue, u: &SessionUser) -> Result<Vec<
     Ok(out)
 }
 
-/// Links to the pages of a list.
 // ---- accession ----
 
 #[derive(Template)]

@@ -4,7 +4,8 @@
 
 use super::catalogue_view::{anbindung_de, price_model_de, status_de, Choice, ServiceRow};
 use super::pager::Pager;
-use super::{layout, number, render, urlencode, Page};
+use super::cache::{self, Snapshots};
+use super::{finish, html, layout, number, render, urlencode, Page};
 use crate::errors::WebError;
 use crate::layout::Layout;
 use crate::session::Shop;
@@ -136,6 +137,11 @@ const SERVICE_PARAMS: &[&str] = &["q", "ozg_id", "themenfeld", "provider", "lead
 
 /// `GET /onlinedienste`: search with facets, sorting and pages.
 pub async fn services(shop: Shop) -> Page {
+    let snaps = Snapshots::of(&shop)?;
+    if let Some(hit) = shop.web.pages.lookup(&shop, &snaps) {
+        return Ok(hit);
+    }
+    let cacheable = cache::applies(&shop);
     let pairs = pairs(&shop)?;
     only(&pairs, SERVICE_PARAMS)?;
     let params = ServiceListParams {
@@ -154,14 +160,18 @@ pub async fn services(shop: Shop) -> Page {
         per_page: None,
     };
     let ServiceQuery { filter, sort, descending, page } = params.parse()?;
-    let c = shop.app.catalogue()?;
+    let c = snaps.catalogue.clone();
     let viewer_org = shop.user.as_ref().map(|u| u.principal.org_id.as_str());
     let (hits, facets) = query::online_services(&c, &filter, sort, descending, viewer_org);
     let q = get(&pairs, "q").unwrap_or_default();
     let sorts = [("", "Relevanz (bei Suchbegriff), sonst Name"), ("name", "Name A–Z"), ("-name", "Name Z–A"), ("-reifegrad", "Höchster Reifegrad zuerst"), ("-updated_at", "Zuletzt geändert zuerst")];
     let title = if q.trim().is_empty() { "Onlinedienste".to_owned() } else { format!("Onlinedienste zu „{}“", q.trim()) };
+    let mut page_layout = layout(&shop, title).await;
+    if cacheable {
+        page_layout.csrf = cache::CSRF_SLOT.into();
+    }
     let page_view = ServicesPage {
-        layout: layout(&shop, title).await,
+        layout: page_layout,
         sort: get(&pairs, "sort").unwrap_or_default(),
         sorts: sorts.iter().map(|(v, l)| ((*v).to_owned(), (*l).to_owned())).collect(),
         facets: facet_groups(&facets, &pairs),
@@ -173,7 +183,7 @@ pub async fn services(shop: Shop) -> Page {
         errors: crate::forms::Errors::default(),
         q,
     };
-    render(&page_view)
+    finish(&shop, &snaps, cacheable, actix_web::http::StatusCode::OK, html(&page_view)?)
 }
 
 pub struct OzgRow {

@@ -3,7 +3,8 @@
 //! accede to.
 
 use super::catalogue_view::{anbindung_de, price_model_de, reifegrad_opt, status_opt, Cost, CostInput};
-use super::{datetime, euro, layout, number, render_status, Page};
+use super::cache::{self, Snapshots};
+use super::{datetime, euro, finish, html, layout, number, Page};
 use crate::errors::WebError;
 use crate::forms::Errors;
 use crate::layout::Layout;
@@ -100,7 +101,12 @@ fn reach_de(d: &OnlineServiceDetail) -> String {
 
 /// `GET /onlinedienste/{id}` (with `kosten_ags` or `kosten_kreis`: the cost for that place).
 pub async fn page(shop: Shop, path: web::Path<String>, q: web::Query<CostParams>) -> Page {
-    let c = shop.app.catalogue()?;
+    let snaps = Snapshots::of(&shop)?;
+    if let Some(hit) = shop.web.pages.lookup(&shop, &snaps) {
+        return Ok(hit);
+    }
+    let cacheable = cache::applies(&shop);
+    let c = snaps.catalogue.clone();
     let viewer = shop.user.as_ref().map(|u| u.principal.clone());
     let entry = efa_api::handlers::services::visible_service(&c, &path, viewer.as_ref()).map_err(|e| match e {
         ApiError::BadParameter { .. } => WebError::NotFound,
@@ -108,7 +114,18 @@ pub async fn page(shop: Shop, path: web::Path<String>, q: web::Query<CostParams>
     })?;
     let d = entry.detail.clone();
     let id = d.service.id.clone();
-    let criteria_rows = shop.app.db(|conn| efa_store::models::MindestanforderungRow::all(conn).map_err(ApiError::from)).await?;
+    // One visit to the database for what the read model does not hold: the listing's versions
+    // and the framework agreements offered for it. The criteria's names are seed data, read once.
+    let criteria_rows = shop.web.criteria(&shop.app).await?;
+    let (version_rows, framework_rows) = {
+        let (id, published) = (id.clone(), d.published_version.is_some());
+        shop.app
+            .db(move |conn| {
+                let versions = if published { efa_store::listings::version_dates(conn, &id)? } else { Vec::new() };
+                Ok((versions, efa_store::reuse::list_frameworks(conn, None, Some(&id))?))
+            })
+            .await?
+    };
     let criteria: Vec<Criterion> = d
         .conformance
         .iter()
@@ -132,18 +149,13 @@ pub async fn page(shop: Shop, path: web::Path<String>, q: web::Query<CostParams>
             }
         })
         .collect();
-    let ix = shop.app.coverage()?;
+    let ix = snaps.coverage.clone();
     let gemeinden = ix.catalogue.service_by_id.get(&id).and_then(|&i| ix.service_gemeinden.get(i)).copied().unwrap_or(0);
     let published = d.published_version.is_some() && c.service(&id).is_some();
-    let versions = if d.published_version.is_some() {
-        efa_api::handlers::listings::published_versions(&shop.app, viewer, &id).await?.into_iter().map(|v| VersionLine { version: v.version, published_at: datetime(v.published_at) }).collect()
-    } else {
-        Vec::new()
-    };
-    let frameworks = efa_api::operations::frameworks::list(&shop.app, None, Some(id.clone()))
-        .await?
+    let versions = version_rows.into_iter().map(|(version, at)| VersionLine { version, published_at: datetime(chrono::DateTime::from_naive_utc_and_offset(at, chrono::Utc)) }).collect();
+    let frameworks = framework_rows
         .into_iter()
-        .map(|f| FrameworkLine { land: c.land(&f.land).map(|l| l.name.clone()).unwrap_or_else(|| f.land.clone()), approved: f.state == "approved", terms_version: f.terms_version, id: f.id })
+        .map(|f| FrameworkLine { land: c.land(&f.land_code).map(|l| l.name.clone()).unwrap_or_else(|| f.land_code.clone()), approved: f.state == "approved", terms_version: f.terms_version, id: f.id })
         .collect();
     let asked = q.kosten_ags.is_some() || q.kosten_kreis.is_some();
     let cost_input = if asked { CostInput { ags: q.kosten_ags.clone().unwrap_or_default(), kreis: q.kosten_kreis.clone().unwrap_or_default() } } else { CostInput::own(&shop, &c) };
@@ -167,8 +179,12 @@ pub async fn page(shop: Shop, path: web::Path<String>, q: web::Query<CostParams>
     .filter_map(|(label, v)| v.map(|c| PriceLine { label, amount: euro(c) }))
     .collect();
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    let mut page_layout = layout(&shop, d.service.name.clone()).await.with_errors(!errors.is_empty());
+    if cacheable {
+        page_layout.csrf = cache::CSRF_SLOT.into();
+    }
     let view = ServicePage {
-        layout: layout(&shop, d.service.name.clone()).await.with_errors(!errors.is_empty()),
+        layout: page_layout,
         status: status_opt(d.service.status),
         reifegrad: reifegrad_opt(d.service.reifegrad),
         anbindung: d.service.anbindung.iter().map(|a| anbindung_de(*a)).collect(),
@@ -190,5 +206,5 @@ pub async fn page(shop: Shop, path: web::Path<String>, q: web::Query<CostParams>
         errors,
         s: d,
     };
-    render_status(&view, status)
+    finish(&shop, &snaps, cacheable, status, html(&view)?)
 }

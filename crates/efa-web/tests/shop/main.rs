@@ -5,6 +5,7 @@ mod support;
 
 mod catalogue;
 mod coverage;
+mod cache;
 mod foundation;
 mod order;
 mod requests;

@@ -52,7 +52,11 @@ pub async fn state(db: &TestDb) -> efa_api::AppState {
 
 /// The application as `efa serve` builds it: the API and the shop with the development login.
 pub async fn app(db: &TestDb) -> impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error> {
-    let state = state(db).await;
+    app_of(state(db).await, db).await
+}
+
+/// The application on a given state (a test that writes through the operations shares it).
+pub async fn app_of(state: efa_api::AppState, db: &TestDb) -> impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error> {
     let config = efa_web::WebConfig::new(Some(ORIGIN.into()), "127.0.0.1:8080", None, efa_web::config::Operator::default()).expect("config");
     let key = efa_web::session_key(&mut db.conn()).expect("session key");
     test::init_service(efa_api::app_with(state, Some(efa_web::frontend(config, key)))).await
