@@ -121,7 +121,8 @@ shop_test!(gemeinde_page_shows_the_apis_numbers_chart_and_suggestions, |s| {
     assert_eq!(p.select("svg#diagramm-themenfelder rect.bar").len(), p.select("#themenfelder-tabelle tbody tr").len(), "one bar per table row");
     // Every in-scope Leistung listed; the Land-wide NRW services show with service and way.
     let items = api["items"].as_array().expect("items");
-    assert_eq!(p.select("#leistungen tr.leistung").len(), items.len());
+    assert_eq!(p.select("#leistungen tr.leistung").len(), items.len().min(100), "a page of the list");
+    assert_eq!(all_rows(&s, &format!("/abdeckung/gemeinden/{KOELN}")).await.len(), items.len(), "every in-scope Leistung over the pages");
     let covered = items.iter().find(|i| i["covered"] == true).expect("Köln has Land-wide services");
     let row = format!("#leistungen tr[data-ozg='{}']", covered["ozg_id"]);
     assert_eq!(p.attr(&format!("{row} a[data-testid=dienst]"), "href"), format!("/onlinedienste/{}", covered["online_service"]["id"].as_str().expect("id")));
@@ -144,17 +145,16 @@ shop_test!(gemeinde_page_shows_the_apis_numbers_chart_and_suggestions, |s| {
 shop_test!(gemeinde_filter_lists_only_the_missing_or_the_covered, |s| {
     let api = json(&s.get(&format!("/api/v1/coverage/gemeinden/{KOELN}?covered=false")).await);
     let missing = s.page(&format!("/abdeckung/gemeinden/{KOELN}?abgedeckt=nein")).await;
-    let rows = missing.select("#leistungen tr.leistung");
+    let rows = all_rows(&s, &format!("/abdeckung/gemeinden/{KOELN}?abgedeckt=nein")).await;
     assert_eq!(rows.len(), api["items"].as_array().expect("items").len());
     assert_eq!(rows.len(), int(&api["in_scope"]) - int(&api["covered"]));
-    assert!(rows.iter().all(|r| r.value().attr("data-covered") == Some("false")), "only missing ones");
+    assert!(rows.iter().all(|r| r == "false"), "only missing ones");
     assert!(!missing.has("#leistungen a[data-testid=dienst]"));
     assert_eq!(missing.attr("#filter a[aria-current=page]", "href"), format!("/abdeckung/gemeinden/{KOELN}?abgedeckt=nein#leistungen-titel"));
     assert_eq!(missing.text("#abdeckung-umfang"), api["in_scope"].to_string(), "the numbers still speak of all in scope");
-    let online = s.page(&format!("/abdeckung/gemeinden/{KOELN}?abgedeckt=ja")).await;
-    let rows = online.select("#leistungen tr.leistung");
+    let rows = all_rows(&s, &format!("/abdeckung/gemeinden/{KOELN}?abgedeckt=ja")).await;
     assert_eq!(rows.len(), int(&api["covered"]));
-    assert!(rows.iter().all(|r| r.value().attr("data-covered") == Some("true")));
+    assert!(rows.iter().all(|r| r == "true"));
     let bad = s.get(&format!("/abdeckung/gemeinden/{KOELN}?abgedeckt=vielleicht")).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert!(bad.header("content-type").unwrap_or_default().starts_with("text/html"), "a page, not a problem document");
@@ -302,3 +302,19 @@ shop_test!(unknown_or_malformed_places_answer_the_shops_404_page, |s| {
         assert_eq!(p.text("h1"), "Seite nicht gefunden", "{uri}");
     }
 });
+
+/// The `data-covered` of every row of a Gemeinde's list, following the pager to the last page.
+async fn all_rows<S, B>(s: &crate::support::Browser<'_, S>, first: &str) -> Vec<String>
+where
+    S: actix_web::dev::Service<crate::support::Request, Response = actix_web::dev::ServiceResponse<B>, Error = actix_web::Error>,
+    B: actix_web::body::MessageBody,
+{
+    let mut out = Vec::new();
+    let mut next = Some(first.to_owned());
+    while let Some(uri) = next {
+        let p = s.page(&uri).await;
+        out.extend(p.select("#leistungen tr.leistung").iter().map(|r| r.value().attr("data-covered").unwrap_or_default().to_owned()));
+        next = p.select(".pager a[rel=next]").first().and_then(|a| a.value().attr("href")).map(str::to_owned);
+    }
+    out
+}

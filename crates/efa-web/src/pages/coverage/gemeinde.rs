@@ -5,6 +5,7 @@ use super::charts::{self, Chart, Row};
 use super::{csv_download, split_csv, through_de};
 use crate::errors::WebError;
 use crate::layout::Layout;
+use crate::pages::pager::Pager;
 use crate::pages::{euro, layout, number, render, Page};
 use crate::session::Shop;
 use actix_web::web;
@@ -16,10 +17,15 @@ use serde::Deserialize;
 /// Most suggestions of what to order next the page lists (the CSV has all).
 const NEXT_SHOWN: usize = 10;
 
+/// OZG-Leistungen per page of the list (a Gemeinde has some 450 in scope; the CSV has all).
+const PER_PAGE: u32 = 100;
+
 #[derive(Deserialize)]
 pub struct GemeindeQuery {
     /// `ja`: only the covered OZG-Leistungen, `nein`: only the missing ones.
     pub abgedeckt: Option<String>,
+    /// The page of the list, from 1.
+    pub seite: Option<String>,
 }
 
 /// `abgedeckt` as the report's filter; anything else is a bad address.
@@ -96,7 +102,10 @@ pub struct GemeindePage {
     pub share: String,
     /// The filter in the address: "", "ja" or "nein".
     pub filter: &'static str,
+    /// This page of the list, and how many the list holds in all.
     pub items: Vec<ItemRow>,
+    pub items_total: usize,
+    pub pager: Pager,
     pub chart: Chart,
     pub themenfelder: Vec<Row>,
     pub next: Vec<NextRow>,
@@ -126,6 +135,7 @@ pub async fn gemeinde(shop: Shop, path: web::Path<String>, q: web::Query<Gemeind
     let (raw, csv) = split_csv(&path);
     let ags = parse_ags(raw)?;
     let only = only(&q)?;
+    let page_no = crate::pages::requests::page_number(q.seite.as_deref())?;
     let ix = shop.app.coverage()?;
     let report: GemeindeCoverage = reports::gemeinde(&ix, &ags)?;
     if csv {
@@ -161,7 +171,15 @@ pub async fn gemeinde(shop: Shop, path: web::Path<String>, q: web::Query<Gemeind
         missing: report.in_scope.saturating_sub(report.covered),
         share: charts::percent(report.share),
         filter,
-        items: report.items.iter().map(item_row).collect(),
+        items: efa_api::params::Page { page: page_no, per_page: PER_PAGE }.slice(&report.items).iter().map(item_row).collect(),
+        items_total: report.items.len(),
+        pager: Pager::new(
+            &format!("/abdeckung/gemeinden/{ags}"),
+            &if filter.is_empty() { String::new() } else { format!("abgedeckt={filter}") },
+            "seite",
+            page_no,
+            efa_api::params::Page { page: page_no, per_page: PER_PAGE }.last(report.items.len()),
+        ),
         chart,
         themenfelder,
         next_more: orderable.len().saturating_sub(NEXT_SHOWN),
