@@ -157,8 +157,14 @@ async function journey({ javaScriptEnabled, db }) {
     const detail = await api(w, 'GET', `/api/v1/agreements/${number}`, r.provider);
     assert.ok(detail.onboarding.some((o) => o.step === key && o.done_by), 'the step is done in the database');
 
-    // Logout ends the session at the provider too.
+    // Logout ends the session here and goes on to the provider's logout.
+    const visited = [];
+    page.on('framenavigated', (f) => { if (f === page.mainFrame()) visited.push(f.url()); });
     await submitAndWait(page, page.locator('#logout'));
+    if (javaScriptEnabled) await page.waitForURL(`${w.baseUrl}/`);
+    assert.ok(visited.some((u) => u.startsWith(w.issuer)), `logout went on to the identity provider: ${visited}`);
+    const after = await fetch(`${w.baseUrl}/vertraege`, { redirect: 'manual', headers: { cookie: (await context.cookies(w.baseUrl)).map((c) => `${c.name}=${c.value}`).join('; ') } });
+    assert.equal(after.status, 303, 'the shop session is gone');
   } finally {
     await context.close();
   }
