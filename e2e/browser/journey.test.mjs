@@ -225,7 +225,13 @@ test('by keyboard only: skip link, search, service page, comparison, login and a
       await page.keyboard.press('Shift+Tab');
       await tabTo(page, '#login-link', 200);
     });
-    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    await page.keyboard.press('Enter');
+    // The provider's login form (after its redirects): reach the login field by keyboard.
+    await page.locator('input[name=login]').waitFor();
+    for (let i = 0; i < 20 && !(await page.evaluate(() => document.activeElement?.name === 'login')); i += 1) {
+      await page.keyboard.press('Tab');
+    }
+    assert.equal(await page.evaluate(() => document.activeElement?.name), 'login', 'the login field is reachable by keyboard');
     await page.keyboard.type('koeln');
     await page.keyboard.press('Tab');
     await page.keyboard.type('test');
