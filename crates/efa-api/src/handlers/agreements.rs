@@ -5,7 +5,6 @@ use super::{BadRequest, NotFound, Unavailable};
 use crate::error::{ApiError, ProblemDetails};
 use crate::extract::Authenticated;
 use crate::operations::agreements::{self as op, Agreement, AgreementDetail, AgreementStep, Termination, AGREEMENT_STATES};
-use crate::operations::invalid;
 use crate::params::{PageMeta, RecordListParams};
 use crate::state::AppState;
 use crate::write::Ctx;
@@ -14,21 +13,6 @@ use efa_domain::reuse::OnboardingStep;
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
-
-pub(super) fn parse_body<T: serde::de::DeserializeOwned>(body: &Value) -> Result<T, ApiError> {
-    // serde would also read a struct from an array, binding fields by position.
-    if !(body.is_object() || body.is_null()) {
-        return Err(invalid("body", "must be a JSON object"));
-    }
-    if let Some(field) = super::nul_field(body, "") {
-        return Err(invalid(&field, "must not contain NUL characters"));
-    }
-    serde_json::from_value(if body.is_null() { serde_json::json!({}) } else { body.clone() }).map_err(|e| {
-        let msg = e.to_string();
-        let field = msg.split('`').nth(1).unwrap_or("body").to_owned();
-        invalid(&field, msg)
-    })
-}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AgreementsResponse {
@@ -88,7 +72,7 @@ agreement_endpoint!(sign_agreement, "/agreements/{number}/sign", "sign_agreement
     "Sign your side (provider, or the municipality / its bundler); both signed → active.", |_b| Ok::<_, ApiError>(AgreementStep::Sign), [],);
 agreement_endpoint!(terminate_agreement, "/agreements/{number}/terminate", "terminate_agreement",
     "Terminate with notice; the end date follows from notice period and minimum term.",
-    |b| parse_body::<Termination>(&b.0.unwrap_or(Value::Null)).map(|t| AgreementStep::Terminate(t.notice_date)),
+    |b| super::parse_optional_body::<Termination>(&b.0.unwrap_or(Value::Null)).map(|t| AgreementStep::Terminate(t.notice_date)),
     [(status = 422, body = ProblemDetails, content_type = "application/problem+json", description = "Invalid fields"),],
     request_body = Option<Termination>,);
 

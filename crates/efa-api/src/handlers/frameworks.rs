@@ -26,7 +26,7 @@ use utoipa::{IntoParams, ToSchema};
         BadRequest, PayloadTooLarge, UnsupportedMediaType, Unavailable))]
 #[post("/framework-agreements")]
 pub async fn create_framework_agreement(req: HttpRequest, state: web::Data<AppState>, user: Authenticated, body: web::Json<Value>) -> Result<HttpResponse, ApiError> {
-    let input: NewFramework = super::agreements::parse_body(&body)?;
+    let input: NewFramework = super::parse_optional_body(&body)?;
     Ok(op::offer(&state, &user.0, &Ctx::of(&req), input).await?.into_response())
 }
 
@@ -84,7 +84,7 @@ pub async fn approve_framework_agreement(req: HttpRequest, state: web::Data<AppS
 pub async fn create_accession(req: HttpRequest, state: web::Data<AppState>, user: Authenticated, path: web::Path<String>, body: crate::extract::OptionalJson) -> Result<HttpResponse, ApiError> {
     let id = crate::operations::parse_uuid("id", &path)?;
     let raw = body.0.unwrap_or(Value::Null);
-    let input: Accession = super::agreements::parse_body(&raw)?;
+    let input: Accession = super::parse_optional_body(&raw)?;
     Ok(op::accede(&state, &user.0, &Ctx::of(&req), &id, input).await?.into_response())
 }
 

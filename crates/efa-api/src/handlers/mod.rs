@@ -31,6 +31,33 @@ pub(crate) fn nul_field(v: &Value, path: &str) -> Option<String> {
     }
 }
 
+/// A JSON object body as `T`; a wrong field is a 422 naming it. Serde would also read a
+/// struct from an array, binding fields by position: only objects are taken.
+pub(crate) fn parse_body<T: serde::de::DeserializeOwned>(body: &Value) -> Result<T, crate::error::ApiError> {
+    parse(body, false)
+}
+
+/// As [`parse_body`], where `null` (or no body) means an empty object.
+pub(crate) fn parse_optional_body<T: serde::de::DeserializeOwned>(body: &Value) -> Result<T, crate::error::ApiError> {
+    parse(body, true)
+}
+
+fn parse<T: serde::de::DeserializeOwned>(body: &Value, null_is_empty: bool) -> Result<T, crate::error::ApiError> {
+    use crate::operations::invalid;
+    if !(body.is_object() || (null_is_empty && body.is_null())) {
+        return Err(invalid("body", "must be a JSON object"));
+    }
+    if let Some(field) = nul_field(body, "") {
+        return Err(invalid(&field, "must not contain NUL characters"));
+    }
+    let object = if body.is_null() { serde_json::json!({}) } else { body.clone() };
+    serde_json::from_value(object).map_err(|e| {
+        let msg = e.to_string();
+        let field = msg.split('`').nth(1).unwrap_or("body").to_owned();
+        invalid(&field, msg)
+    })
+}
+
 /// 400: a parameter is malformed (the problem names it).
 #[derive(IntoResponses)]
 #[response(status = 400, description = "A parameter is malformed; `parameter` names it.", content_type = "application/problem+json")]

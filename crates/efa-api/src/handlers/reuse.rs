@@ -1,10 +1,9 @@
 //! Reuse requests (Nachnutzungsanfragen), over HTTP: parse, call the operation, answer.
 //! The rules live in [`crate::operations::reuse`].
 
-use super::{BadRequest, NotFound, PayloadTooLarge, Unavailable, UnsupportedMediaType};
+use super::{parse_body, BadRequest, NotFound, PayloadTooLarge, Unavailable, UnsupportedMediaType};
 use crate::error::{ApiError, ProblemDetails};
 use crate::extract::Authenticated;
-use crate::operations::invalid;
 use crate::operations::reuse::{self as op, Decision, Message, NewMessage, NewReuseRequest, ReuseRequest, Step};
 use crate::params::{PageMeta, RecordListParams};
 use crate::state::AppState;
@@ -15,21 +14,6 @@ use efa_domain::Principal;
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
-
-pub(super) fn parse_body<T: serde::de::DeserializeOwned>(body: &Value) -> Result<T, ApiError> {
-    // serde would also read a struct from an array, binding fields by position.
-    if !body.is_object() {
-        return Err(invalid("body", "must be a JSON object"));
-    }
-    if let Some(field) = super::nul_field(body, "") {
-        return Err(invalid(&field, "must not contain NUL characters"));
-    }
-    serde_json::from_value(body.clone()).map_err(|e| {
-        let msg = e.to_string();
-        let field = msg.split('`').nth(1).unwrap_or("body").to_owned();
-        invalid(&field, msg)
-    })
-}
 
 /// Ask to reuse a published online service (creates a draft; submit it next).
 #[utoipa::path(tag = "nachnutzung", operation_id = "create_reuse_request", security(("bearer" = [])), request_body = NewReuseRequest,

@@ -4,8 +4,8 @@
 
 use super::pager::Pager;
 use super::order::{org_name, service_name, who, };
-use super::requests::{page_number, request_action_de, NoFields};
-use super::{date, datetime, euro, layout, render, render_status, urlencode, Page};
+use super::requests::{page_number, request_action_de, ListQuery, NoFields};
+use super::{date, datetime, euro, layout, render, render_status, Page};
 use crate::errors::WebError;
 use crate::forms::{self, Errors};
 use crate::layout::Layout;
@@ -17,7 +17,6 @@ use askama::Template;
 use efa_api::error::ApiError;
 use efa_api::operations::agreements::{self, AgreementStep, AGREEMENT_STATES};
 use efa_domain::reuse::{OnboardingStep, Party};
-use serde::Deserialize;
 
 const PER_PAGE: u32 = 20;
 
@@ -66,12 +65,6 @@ fn document_title(kind: &str, title: &str) -> String {
 
 // ---- the list ----
 
-#[derive(Deserialize)]
-pub struct ListQuery {
-    status: Option<String>,
-    seite: Option<String>,
-}
-
 pub struct AgreementRowView {
     pub number: String,
     pub service: String,
@@ -114,9 +107,9 @@ pub async fn list(shop: Shop, q: web::Query<ListQuery>) -> Page {
             start: date(a.start_date),
         })
         .collect();
-    let query = if status.is_empty() { String::new() } else { format!("status={}", urlencode(&status)) };
     let options = std::iter::once((String::new(), "Alle Stände".to_owned())).chain(AGREEMENT_STATES.iter().map(|s| (s.to_string(), agreement_state_de(s).to_owned()))).collect();
-    let p = AgreementsPage { layout: layout(&shop, "Meine Verträge").await, errors: Errors::default(), rows, total, states: options, status, pager: Pager::new("/vertraege", &query, "seite", page.page, page.last(total)) };
+    let pager = q.pager("/vertraege", page, total);
+    let p = AgreementsPage { layout: layout(&shop, "Meine Verträge").await, errors: Errors::default(), rows, total, states: options, status, pager };
     render(&p)
 }
 

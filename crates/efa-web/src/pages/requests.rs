@@ -58,10 +58,22 @@ fn state_of(r: &ReuseRequest) -> &'static str {
 
 // ---- the list ----
 
+/// The query of my lists (requests, agreements): a state and a page.
 #[derive(Deserialize)]
 pub struct ListQuery {
-    status: Option<String>,
-    seite: Option<String>,
+    pub status: Option<String>,
+    pub seite: Option<String>,
+}
+
+impl ListQuery {
+    /// The pager of the list at `path` with this query's state over `total` records.
+    pub fn pager(&self, path: &str, page: efa_api::params::Page, total: usize) -> Pager {
+        let query = match self.status.as_deref().filter(|s| !s.is_empty()) {
+            Some(s) => format!("status={}", urlencode(s)),
+            None => String::new(),
+        };
+        Pager::new(path, &query, "seite", page.page, page.last(total))
+    }
 }
 
 pub struct RequestRow {
@@ -114,9 +126,9 @@ pub async fn list(shop: Shop, q: web::Query<ListQuery>) -> Page {
             date: date(r.created_at.date_naive()),
         })
         .collect();
-    let query = if status.is_empty() { String::new() } else { format!("status={}", urlencode(&status)) };
     let options = std::iter::once((String::new(), "Alle Stände".to_owned())).chain(RequestState::ALL.iter().map(|s| (s.as_str().to_owned(), request_state_de(*s).to_owned()))).collect();
-    let p = RequestsPage { layout: layout(&shop, "Meine Anfragen").await, errors: Errors::default(), rows, total, states: options, status, pager: Pager::new("/anfragen", &query, "seite", page.page, page.last(total)) };
+    let pager = q.pager("/anfragen", page, total);
+    let p = RequestsPage { layout: layout(&shop, "Meine Anfragen").await, errors: Errors::default(), rows, total, states: options, status, pager };
     render(&p)
 }
 
