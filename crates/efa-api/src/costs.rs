@@ -2,6 +2,7 @@
 //! and the fees frozen into an agreement. The arithmetic is efa_domain::costs; this picks its inputs.
 
 use crate::catalogue::{Catalogue, GemeindeEntry, OrgEntry, ServiceEntry};
+use crate::error::ApiError;
 use crate::views::Kreis;
 use chrono::{Datelike, NaiveDate};
 use efa_domain::costs::{largest_remainder, per_inhabitant, pro_rata_first_year};
@@ -71,17 +72,26 @@ pub struct CostEstimate {
     pub basis: String,
 }
 
-/// The fees for one Gemeinde or Kreis starting on `start`.
-pub fn estimate(c: &Catalogue, s: &ServiceEntry, payer: Payer<'_>, start: NaiveDate) -> CostEstimate {
+/// The fees for one Gemeinde or Kreis starting on `start`. Every sum is checked: amounts are
+/// capped where a listing states them, so an overflow would be a bug, answered as a 422 at
+/// the price field it came from rather than as a wrapped (negative) total.
+pub fn estimate(c: &Catalogue, s: &ServiceEntry, payer: Payer<'_>, start: NaiveDate) -> Result<CostEstimate, ApiError> {
     let p = &s.detail.prices;
     let model = s.detail.service.price_model;
     let population = u64::try_from(payer.population).unwrap_or(0);
+    let too_large = |field: &str| {
+        ApiError::Unprocessable(vec![efa_domain::listing::FieldError { field: format!("price.{field}"), message: "the fees computed from this amount are too large".into() }])
+    };
     let one_off = p.one_off_anbindung_fee_cents.unwrap_or(0);
     let cents = |n: i64| Cents::new(n).unwrap_or(Cents::ZERO);
-    let per_head = p.per_inhabitant_cents.map(|r| per_inhabitant(cents(r), population).get()).unwrap_or(0);
-    let annual = p.annual_fee_cents.unwrap_or(0) + per_head;
+    let per_head = match p.per_inhabitant_cents {
+        Some(r) => per_inhabitant(cents(r), population).ok_or_else(|| too_large("per_inhabitant_cents"))?,
+        None => 0,
+    };
+    let annual = p.annual_fee_cents.unwrap_or(0).checked_add(per_head).ok_or_else(|| too_large("per_inhabitant_cents"))?;
     let pro_rata = p.pro_rata_first_year.unwrap_or(false);
-    let first_annual = if pro_rata { pro_rata_first_year(cents(annual), start).get() } else { annual };
+    let first_annual = if pro_rata { pro_rata_first_year(annual, start) } else { annual };
+    let first_total = one_off.checked_add(first_annual).ok_or_else(|| too_large("one_off_anbindung_fee_cents"))?;
     let mut basis = vec![match model {
         None => "The listing states no price model; amounts shown are those it lists.".to_owned(),
         Some(m) => format!("Price model {m}."),
@@ -106,16 +116,16 @@ pub fn estimate(c: &Catalogue, s: &ServiceEntry, payer: Payer<'_>, start: NaiveD
         ));
         available.iter().zip(shares).find(|((land, _), _)| *land == payer.land).map(|(_, s)| s.get()).unwrap_or(0)
     });
-    CostEstimate {
+    Ok(CostEstimate {
         online_service_id: s.detail.service.id.clone(),
         ags: payer.key.to_owned(),
         population: payer.population,
         start,
         price_model: model,
-        first_year: YearCost { year: start.year(), one_off_anbindung_fee_cents: one_off, annual_fee_cents: first_annual, total_cents: one_off + first_annual },
+        first_year: YearCost { year: start.year(), one_off_anbindung_fee_cents: one_off, annual_fee_cents: first_annual, total_cents: first_total },
         following_year: YearCost { year: start.year() + 1, one_off_anbindung_fee_cents: 0, annual_fee_cents: annual, total_cents: annual },
         land_share_cents: land_share,
         per_use_cents: p.per_use_cents,
         basis: basis.join(" "),
-    }
+    })
 }

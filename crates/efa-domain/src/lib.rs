@@ -4,6 +4,7 @@
 //! (CSV rows, query parameters, JSON bodies) are parsed once into these types,
 //! so the rest of the code never sees a malformed AGS or LeiKa key.
 
+pub mod calendar;
 pub mod codes;
 pub mod costs;
 pub mod coverage;

@@ -141,9 +141,10 @@ fn serve(config: &Config, bind: &str, workers: Option<usize>, shop: &config::Sho
     let ms = |t: std::time::Instant| t.elapsed().as_secs_f64() * 1000.0;
     // The live agreements (for coverage) load on a second connection while the catalogue
     // rows are read and built: start-up takes the longer of the two, not their sum.
+    let today = efa_domain::calendar::today();
     let loaded = std::thread::scope(|scope| {
         let live = scope.spawn(|| -> anyhow::Result<_> {
-            let live = efa_store::reuse::live_agreements(&mut *pool.get()?)?;
+            let live = efa_store::reuse::live_agreements(&mut *pool.get()?, today)?;
             tracing::info!(live_ms = ms(t), "live agreements loaded");
             Ok(live)
         });
@@ -160,7 +161,7 @@ fn serve(config: &Config, bind: &str, workers: Option<usize>, shop: &config::Sho
     match loaded {
         Ok(((rows, catalogue), live)) => {
             let n = live.len();
-            state.install(rows, catalogue, live);
+            state.install(rows, catalogue, today, live);
             tracing::info!(total_ms = ms(t), live_agreements = n, "coverage built");
         }
         Err(e) => tracing::warn!(error = %e, "catalogue not loaded at start; /readyz stays 503 until the database is reachable"),
@@ -173,6 +174,17 @@ fn serve(config: &Config, bind: &str, workers: Option<usize>, shop: &config::Sho
     let frontend = efa_web::frontend(web_config, session_key);
     let workers = workers.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2));
     actix_web::rt::System::new().block_on(async move {
+        // Terminated agreements count until their end date: coverage is rebuilt when the day
+        // changes in Berlin.
+        let daily = state.clone();
+        actix_web::rt::spawn(async move {
+            loop {
+                actix_web::rt::time::sleep(std::time::Duration::from_secs(60)).await;
+                if let Err(e) = daily.refresh_if_day_changed().await {
+                    tracing::warn!(error = %e, "coverage refresh for the new day failed; retrying in a minute");
+                }
+            }
+        });
         let server = actix_web::HttpServer::new(move || efa_api::app_with(state.clone(), Some(frontend.clone())))
             .workers(workers)
             .shutdown_timeout(10)

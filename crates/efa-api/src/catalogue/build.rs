@@ -10,30 +10,36 @@ use efa_store::DbConn;
 
 /// Every row the snapshot is built from.
 pub fn load_rows(conn: &mut DbConn) -> anyhow::Result<Rows> {
-    Ok(Rows {
-        laender: Arc::new(LandRow::all(conn)?),
-        kreise: Arc::new(KreisRow::all(conn)?),
-        gemeinden: Arc::new(GemeindeRow::all(conn)?),
-        themenfelder: Arc::new(ThemenfeldRow::all(conn)?),
-        lebenslagen: Arc::new(LebenslageRow::all(conn)?),
-        ozg: Arc::new(OzgLeistungRow::all(conn)?),
-        leika: Arc::new(LeikaRow::all(conn)?),
-        orgs: Arc::new(OrganisationRow::all(conn)?),
-        services: Arc::new(OnlineServiceRow::all(conn)?),
-        links: Arc::new(ServiceOzgRow::all(conn)?),
-        anbindungen: Arc::new(AnbindungRow::all(conn)?),
-        koenigsteiner: Arc::new(KoenigsteinerRow::all(conn)?),
+    // One snapshot for all tables: the rows link to each other.
+    efa_store::tx::read_snapshot(conn, |conn| {
+        Ok(Rows {
+            laender: Arc::new(LandRow::all(conn)?),
+            kreise: Arc::new(KreisRow::all(conn)?),
+            gemeinden: Arc::new(GemeindeRow::all(conn)?),
+            themenfelder: Arc::new(ThemenfeldRow::all(conn)?),
+            lebenslagen: Arc::new(LebenslageRow::all(conn)?),
+            ozg: Arc::new(OzgLeistungRow::all(conn)?),
+            leika: Arc::new(LeikaRow::all(conn)?),
+            orgs: Arc::new(OrganisationRow::all(conn)?),
+            services: Arc::new(OnlineServiceRow::all(conn)?),
+            links: Arc::new(ServiceOzgRow::all(conn)?),
+            anbindungen: Arc::new(AnbindungRow::all(conn)?),
+            koenigsteiner: Arc::new(KoenigsteinerRow::all(conn)?),
+        })
     })
 }
 
 /// The rows of `previous` with the listings read again: after a listing write nothing else
 /// has changed, and places, catalogue and organisations are most of the rows.
 pub fn reload_listings(conn: &mut DbConn, previous: &Rows) -> anyhow::Result<Rows> {
-    Ok(Rows {
-        services: Arc::new(OnlineServiceRow::all(conn)?),
-        links: Arc::new(ServiceOzgRow::all(conn)?),
-        anbindungen: Arc::new(AnbindungRow::all(conn)?),
-        ..previous.clone()
+    // The listings and their links from one snapshot.
+    efa_store::tx::read_snapshot(conn, |conn| {
+        Ok(Rows {
+            services: Arc::new(OnlineServiceRow::all(conn)?),
+            links: Arc::new(ServiceOzgRow::all(conn)?),
+            anbindungen: Arc::new(AnbindungRow::all(conn)?),
+            ..previous.clone()
+        })
     })
 }
 

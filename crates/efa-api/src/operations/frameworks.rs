@@ -1,7 +1,7 @@
 //! Framework agreements (Rahmenverträge) with accession (Beitritt), as in Schleswig-Holstein's
 //! OZG-Shop; and the cost estimate a Gemeinde or Kreis sees before ordering.
 
-use super::agreements::{detail, load};
+use super::agreements::{detail, load, state_of};
 use super::{fingerprint, invalid, parse_uuid, utc};
 use crate::costs::{self, CostEstimate};
 use crate::error::ApiError;
@@ -9,6 +9,7 @@ use crate::nachnutzung::{self as nn, now, AgreementDraft};
 use crate::state::AppState;
 use crate::write::{create, enforce, write_only, AuditNote, Created, Creation, Ctx};
 use efa_domain::{decide, Action, Ags, KreisCode, LandCode, Principal, Role};
+use efa_domain::reuse::{next_agreement_state, AgreementAction};
 use efa_store::reuse::{self as store, FrameworkRow};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -157,7 +158,7 @@ pub async fn accede(state: &AppState, p: &Principal, ctx: &Ctx, raw_id: &str, in
         if f.state != "approved" {
             return Err(ApiError::Conflict(format!("the framework agreement is {}; only approved ones can be acceded to", f.state)));
         }
-        let start = input.start_date.unwrap_or_else(|| now().date());
+        let start = input.start_date.unwrap_or_else(efa_domain::calendar::today);
         let mut a = nn::create_agreement(
             conn,
             &c,
@@ -182,7 +183,7 @@ pub async fn accede(state: &AppState, p: &Principal, ctx: &Ctx, raw_id: &str, in
         next.customer_signed_by = Some(actor.subject.clone());
         next.provider_signed_at = f.approved_at.or(Some(t));
         next.provider_signed_by = Some(format!("framework agreement {} version {}", f.id, f.version));
-        next.state = "active".into();
+        next.state = next_agreement_state(state_of(&a)?, AgreementAction::Activate)?.as_str().to_owned();
         next.updated_at = t;
         if !store::update_agreement(conn, &next, a.revision)? {
             return Err(ApiError::Conflict("the agreement changed meanwhile".into()));
@@ -202,7 +203,7 @@ pub async fn accede(state: &AppState, p: &Principal, ctx: &Ctx, raw_id: &str, in
 /// first and the following year, starting on `start` (default today).
 pub fn estimate(state: &AppState, raw_id: &str, ags: Option<Ags>, kreis: Option<KreisCode>, start: Option<chrono::NaiveDate>) -> Result<CostEstimate, ApiError> {
     let id = parse_uuid("id", raw_id)?;
-    let start = start.unwrap_or_else(|| now().date());
+    let start = start.unwrap_or_else(efa_domain::calendar::today);
     let c = state.catalogue()?;
     let s = c.service(&id).ok_or_else(|| ApiError::not_found(format!("online service {id} does not exist")))?;
     let payer = match (&ags, &kreis) {
@@ -210,5 +211,5 @@ pub fn estimate(state: &AppState, raw_id: &str, ags: Option<Ags>, kreis: Option<
         (None, Some(k)) => costs::Payer::kreis(c.kreis(k.as_str()).ok_or_else(|| ApiError::not_found(format!("Kreis {k} does not exist")))?),
         _ => return Err(ApiError::bad_param("ags", "give exactly one of ags (a Gemeinde) and kreis (a Kreis)")),
     };
-    Ok(costs::estimate(&c, s, payer, start))
+    costs::estimate(&c, s, payer, start)
 }

@@ -254,7 +254,7 @@ pub async fn step(state: &AppState, p: &Principal, ctx: &Ctx, raw_id: &str, step
                 Some(n) => Some(store::find_agreement(conn, n)?.ok_or_else(|| invalid("parent_agreement", "no such agreement"))?.id),
                 None => None,
             };
-            let start = d.start_date.unwrap_or_else(|| now().date());
+            let start = d.start_date.unwrap_or_else(efa_domain::calendar::today);
             for m in &facts.municipalities {
                 nn::create_agreement(
                     conn,

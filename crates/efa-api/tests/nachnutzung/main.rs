@@ -20,5 +20,6 @@ mod costs;
 mod framework;
 mod idempotency;
 mod individual;
+mod integrity;
 mod lists;
 mod outcomes;
