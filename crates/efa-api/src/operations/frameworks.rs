@@ -9,7 +9,7 @@ use crate::nachnutzung::{self as nn, now, AgreementDraft};
 use crate::state::AppState;
 use crate::write::{create, enforce, write_only, AuditNote, Created, Creation, Ctx};
 use efa_domain::{decide, Action, Ags, KreisCode, LandCode, Principal, Role};
-use efa_domain::reuse::{next_agreement_state, AgreementAction};
+use efa_domain::reuse::{next_agreement_state, AgreementAction, AgreementState};
 use efa_store::reuse::{self as store, FrameworkRow};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -193,7 +193,7 @@ pub async fn accede(state: &AppState, p: &Principal, ctx: &Ctx, raw_id: &str, in
         let number = a.number.clone();
         let d = detail(conn, a)?;
         let body = serde_json::to_value(&d).map_err(|e| ApiError::Internal(e.into()))?;
-        let note = AuditNote { action: "framework.accede", resource_type: "agreement", resource_id: number.clone(), owner_org_id: Some(municipality.clone()), before: None, after: Some(serde_json::json!({"framework": f.id, "version": f.version, "state": "active"})) };
+        let note = AuditNote { action: "framework.accede", resource_type: "agreement", resource_id: number.clone(), owner_org_id: Some(municipality.clone()), before: None, after: Some(serde_json::json!({"framework": f.id, "version": f.version, "state": AgreementState::Active})) };
         Ok((Created { body, location: format!("/api/v1/agreements/{number}") }, note))
     })
     .await
