@@ -2,6 +2,7 @@
 //! and the fees frozen into an agreement. The arithmetic is efa_domain::costs; this picks its inputs.
 
 use crate::catalogue::{Catalogue, GemeindeEntry, OrgEntry, ServiceEntry};
+use crate::views::Prices;
 use crate::error::ApiError;
 use crate::views::Kreis;
 use chrono::{Datelike, NaiveDate};
@@ -72,12 +73,28 @@ pub struct CostEstimate {
     pub basis: String,
 }
 
+/// What the fees of a service are computed from: its prices, price model and availability,
+/// from the read model's snapshot (estimates) or from the database row (agreements).
+#[derive(Debug, Clone)]
+pub struct PriceBasis<'a> {
+    pub service_id: &'a str,
+    pub model: Option<PriceModel>,
+    pub prices: Prices,
+    pub availability: Option<&'a efa_domain::listing::Availability>,
+}
+
+impl<'a> PriceBasis<'a> {
+    pub fn of(s: &'a ServiceEntry) -> PriceBasis<'a> {
+        PriceBasis { service_id: &s.detail.service.id, model: s.detail.service.price_model, prices: s.detail.prices.clone(), availability: s.detail.availability.as_ref() }
+    }
+}
+
 /// The fees for one Gemeinde or Kreis starting on `start`. Every sum is checked: amounts are
 /// capped where a listing states them, so an overflow would be a bug, answered as a 422 at
 /// the price field it came from rather than as a wrapped (negative) total.
-pub fn estimate(c: &Catalogue, s: &ServiceEntry, payer: Payer<'_>, start: NaiveDate) -> Result<CostEstimate, ApiError> {
-    let p = &s.detail.prices;
-    let model = s.detail.service.price_model;
+pub fn estimate(c: &Catalogue, s: &PriceBasis<'_>, payer: Payer<'_>, start: NaiveDate) -> Result<CostEstimate, ApiError> {
+    let p = &s.prices;
+    let model = s.model;
     let population = u64::try_from(payer.population).unwrap_or(0);
     let too_large = |field: &str| {
         ApiError::Unprocessable(vec![efa_domain::listing::FieldError { field: format!("price.{field}"), message: "the fees computed from this amount are too large".into() }])
@@ -107,7 +124,7 @@ pub fn estimate(c: &Catalogue, s: &ServiceEntry, payer: Payer<'_>, start: NaiveD
         let available: Vec<&(String, i64)> = c
             .koenigsteiner
             .iter()
-            .filter(|(land, _)| s.detail.availability.as_ref().is_none_or(|a| a.nationwide || a.laender.iter().any(|l| l.as_str() == land)))
+            .filter(|(land, _)| s.availability.is_none_or(|a| a.nationwide || a.laender.iter().any(|l| l.as_str() == land)))
             .collect();
         let shares = largest_remainder(total, &available.iter().map(|(_, w)| u64::try_from(*w).unwrap_or(0)).collect::<Vec<_>>());
         basis.push(format!(
@@ -117,7 +134,7 @@ pub fn estimate(c: &Catalogue, s: &ServiceEntry, payer: Payer<'_>, start: NaiveD
         available.iter().zip(shares).find(|((land, _), _)| *land == payer.land).map(|(_, s)| s.get()).unwrap_or(0)
     });
     Ok(CostEstimate {
-        online_service_id: s.detail.service.id.clone(),
+        online_service_id: s.service_id.to_owned(),
         ags: payer.key.to_owned(),
         population: payer.population,
         start,

@@ -80,19 +80,30 @@ pub struct AgreementDraft<'a> {
 /// frozen, the fees for this customer, and the first documents of its contract folder.
 pub fn create_agreement(conn: &mut DbConn, c: &Catalogue, d: &AgreementDraft<'_>) -> Result<AgreementRow, ApiError> {
     let decided_at = now();
-    let service = c.service(d.service_id).ok_or_else(|| ApiError::Conflict("the online service is not published".into()))?;
+    // Listing, terms and fees come from the row as it is in this transaction, never from the
+    // read model (another instance may have published a newer version a moment ago).
     let row = efa_store::listings::find(conn, d.service_id)?.ok_or_else(|| ApiError::not_found("no such online service"))?;
+    if row.published_version.is_none() || row.listing_state == efa_domain::listing::ListingState::Retired.as_str() {
+        return Err(ApiError::Conflict("the online service is not published".into()));
+    }
     let listing = match &row.published_content {
         Some(json) => json.clone(),
         None => efa_store::listings::working_copy(conn, &row)?.to_string(),
     };
+    let published: Option<efa_domain::listing::ListingContent> = row.published_content.as_deref().map(serde_json::from_str).transpose().map_err(|e| ApiError::Internal(e.into()))?;
     let customer = c.org(d.customer_org).ok_or_else(|| ApiError::not_found("no such organisation"))?;
     let already = || ApiError::Conflict(format!("{} already has an agreement for this service", customer.view.name));
     let payer = costs::Payer::of_org(c, customer).ok_or_else(|| ApiError::Conflict(format!("{} is neither a Gemeinde nor a Kreis", customer.view.name)))?;
-    let fees = costs::estimate(c, service, payer, d.start)?;
+    let basis = costs::PriceBasis {
+        service_id: &row.id,
+        model: row.price_model.as_deref().map(efa_domain::PriceModel::parse).transpose().map_err(|e| ApiError::Internal(e.into()))?,
+        prices: crate::catalogue::published_prices(&row, published.as_ref()),
+        availability: published.as_ref().map(|p| &p.availability),
+    };
+    let fees = costs::estimate(c, &basis, payer, d.start)?;
     let (terms_text, terms_version) = match d.framework {
         Some((_, _, text, version)) => (text.to_owned(), version.to_owned()),
-        None => match &service.detail.terms {
+        None => match published.as_ref().and_then(|p| p.terms.as_ref()) {
             Some(t) => (t.text.clone(), t.version.clone()),
             None => ("The listing states no terms of use of its own.".to_owned(), "none".to_owned()),
         },
@@ -170,8 +181,8 @@ pub fn document(conn: &mut DbConn, agreement_id: &str, kind: &str, title: &str, 
 }
 
 /// A request follows its agreements: active once all are active, live once all are live,
-/// terminated once all are terminated.
-pub fn sync_request(conn: &mut DbConn, request_id: &str) -> Result<(), ApiError> {
+/// terminated once all are terminated. The state it moved to, with the request as it was.
+pub fn sync_request(conn: &mut DbConn, request_id: &str) -> Result<Option<(RequestState, ReuseRequestRow)>, ApiError> {
     use efa_domain::reuse::AgreementState as A;
     let r = load_request(conn, request_id)?;
     let states = store::agreements_of_request(conn, request_id)?.iter().map(crate::operations::agreements::state_of).collect::<Result<Vec<_>, _>>()?;
@@ -182,8 +193,8 @@ pub fn sync_request(conn: &mut DbConn, request_id: &str) -> Result<(), ApiError>
         RequestState::Active | RequestState::Live if all(&[A::Terminated]) => Some(RequestAction::Terminate),
         _ => None,
     };
-    if let Some(a) = action {
-        advance(conn, &r, &[a], None)?;
+    match action {
+        Some(a) => Ok(Some((advance(conn, &r, &[a], None)?, r))),
+        None => Ok(None),
     }
-    Ok(())
 }

@@ -20,6 +20,10 @@ pub struct AppState {
     /// Turns of SQLite's single writer (see `write::write_only`).
     pub(crate) writer: Arc<std::sync::Mutex<()>>,
     rebuilds: Arc<Rebuilds>,
+    /// This instance, as events name their origin (a fresh id per process).
+    pub instance: Arc<str>,
+    /// Woken when events were written (here, or by another instance): long polls look again.
+    pub events_wake: Arc<tokio::sync::Notify>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,6 +145,8 @@ impl AppState {
             rows: Arc::default(),
             writer: Arc::default(),
             rebuilds: Arc::default(),
+            instance: uuid::Uuid::new_v4().to_string().into(),
+            events_wake: Arc::default(),
         }
     }
 
@@ -287,6 +293,21 @@ impl AppState {
             Ok(())
         })
         .await?
+    }
+
+    /// The current snapshot, made to hold the published service `id` if the database has it:
+    /// another instance may have published it a moment ago, before this one heard of it.
+    pub async fn catalogue_with(&self, id: &str) -> Result<Arc<Catalogue>, ApiError> {
+        let c = self.catalogue()?;
+        if c.service(id).is_some() {
+            return Ok(c);
+        }
+        let wanted = id.to_owned();
+        let published = self.db(move |conn| Ok(efa_store::listings::find(conn, &wanted)?.is_some_and(|r| r.published_version.is_some() && r.listing_state != "retired"))).await?;
+        if published {
+            self.rebuild(Rebuild::Listings).await?;
+        }
+        self.catalogue()
     }
 
     /// The current coverage index (503 until the catalogue is loaded).

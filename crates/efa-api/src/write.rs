@@ -29,15 +29,17 @@ impl Ctx {
     }
 }
 
-/// What a write records about itself.
+/// What a write records about itself: its audit event, and the events it emits (the outbox;
+/// see `crate::events`).
 pub struct AuditNote {
     pub action: &'static str,
     pub resource_type: &'static str,
     pub resource_id: String,
-    /// The organisation owning the resource: it may read the event.
+    /// The organisation owning the resource: it may read the audit event.
     pub owner_org_id: Option<String>,
     pub before: Option<Value>,
     pub after: Option<Value>,
+    pub events: Vec<crate::events::Emit>,
 }
 
 /// Runs `f` in one transaction and appends its audit event in the same transaction:
@@ -64,14 +66,18 @@ where
     let actor_org = p.org_id.clone();
     let rid = ctx.request_id.clone();
     let writer = state.writer.clone();
-    let out = state
+    let origin = state.instance.clone();
+    let (out, emitted) = state
         .db(move |conn| {
             // SQLite lets one writer in at a time and makes the others retry with growing
             // sleeps (busy_timeout): under load a writer could wait seconds while others got
             // in. Here they queue on a lock instead and each starts as soon as the last is done.
             let _turn = (conn.backend() == efa_store::Backend::Sqlite).then(|| writer.lock().unwrap_or_else(|p| p.into_inner()));
-            efa_store::tx::write_transaction::<T, ApiError>(conn, |conn| {
+            efa_store::tx::write_transaction::<(T, bool), ApiError>(conn, |conn| {
                 let (out, note) = f(conn)?;
+                let occurred_at = chrono::Utc::now().naive_utc();
+                let events: Vec<_> = note.events.iter().map(|e| e.to_row(&actor, &actor_org, &origin, occurred_at)).collect();
+                efa_store::events::append(conn, &events)?;
                 let json = |v: Option<Value>| v.map(|v| v.to_string());
                 audit::append(
                     conn,
@@ -89,10 +95,15 @@ where
                         request_id: rid,
                     },
                 )?;
-                Ok(out)
+                Ok((out, !events.is_empty()))
             })
         })
         .await?;
+    if emitted {
+        // Long polls of the event feed on this instance look again (the others hear of it
+        // through the database).
+        state.events_wake.notify_waiters();
+    }
     Ok(out)
 }
 

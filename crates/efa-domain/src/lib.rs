@@ -9,6 +9,7 @@ pub mod codes;
 pub mod costs;
 pub mod coverage;
 pub mod enums;
+pub mod events;
 pub mod listing;
 pub mod money;
 pub mod policy;

@@ -231,14 +231,7 @@ pub fn build(r: &Rows) -> anyhow::Result<Catalogue> {
                 anbindung,
                 url: s.url.clone(),
                 price_model: s.price_model.as_deref().map(PriceModel::parse).transpose()?,
-                prices: Prices {
-                    one_off_anbindung_fee_cents: s.one_off_fee_cents,
-                    annual_fee_cents: s.annual_fee_cents,
-                    pro_rata_first_year: published.as_ref().and_then(|p| p.price.as_ref()).map(|p| p.pro_rata_first_year),
-                    per_inhabitant_cents: s.per_inhabitant_cents,
-                    koenigsteiner_total_cents: published.as_ref().and_then(|p| p.price.as_ref()).and_then(|p| p.koenigsteiner_total_cents).map(|c| c.get()),
-                    per_use_cents: s.per_use_cents,
-                },
+                prices: published_prices(s, published.as_ref()),
                 ozg_ids,
                 listing_state: ListingState::Published,
                 reach: Reach::parse(&s.reach)?,
@@ -365,6 +358,19 @@ impl Facts {
             created_at: utc(row.created_at),
             updated_at: utc(row.updated_at),
         }
+    }
+}
+
+/// The prices of a published listing: its columns, and what only its published content holds.
+pub fn published_prices(s: &OnlineServiceRow, published: Option<&ListingContent>) -> Prices {
+    let price = published.and_then(|p| p.price.as_ref());
+    Prices {
+        one_off_anbindung_fee_cents: s.one_off_fee_cents,
+        annual_fee_cents: s.annual_fee_cents,
+        pro_rata_first_year: price.map(|p| p.pro_rata_first_year),
+        per_inhabitant_cents: s.per_inhabitant_cents,
+        koenigsteiner_total_cents: price.and_then(|p| p.koenigsteiner_total_cents).map(|c| c.get()),
+        per_use_cents: s.per_use_cents,
     }
 }
 

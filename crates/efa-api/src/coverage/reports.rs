@@ -297,7 +297,7 @@ pub fn next(ix: &CoverageIndex, ags: &Ags, today: chrono::NaiveDate) -> Result<N
                 similar_gemeinden_live: live_count.get(&o).copied().unwrap_or(0),
                 similar_gemeinden: similar.len(),
                 online_service: best.map(|s| ServiceRef { id: s.detail.service.id.clone(), name: s.detail.service.name.clone() }),
-                cost_estimate: best.map(|s| crate::costs::estimate(c, s, crate::costs::Payer::gemeinde(g), today)).transpose()?,
+                cost_estimate: best.map(|s| crate::costs::estimate(c, &crate::costs::PriceBasis::of(s), crate::costs::Payer::gemeinde(g), today)).transpose()?,
             })
         })
         .collect::<Result<_, ApiError>>()?;

@@ -9,7 +9,9 @@ use crate::catalogue::Catalogue;
 use crate::error::{ApiError, ProblemDetails};
 use crate::extract::{Authenticated, Viewer};
 use crate::state::AppState;
+use crate::events::Emit;
 use crate::write::{create, enforce, write, AuditNote, Created, Ctx};
+use efa_domain::events::{self, EventType};
 use actix_web::http::header;
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use efa_domain::listing::{self, ListingAction, ListingContent, ListingRefs, ListingState};
@@ -187,7 +189,8 @@ pub async fn create_online_service(req: HttpRequest, state: web::Data<AppState>,
     let creation = create(&state, &p, &Ctx::of(&req), "POST /api/v1/online-services", &body, move |conn| {
         let row = store::create(conn, &id, &content, chrono::Utc::now().naive_utc())?;
         let body = serde_json::to_value(listing_view(&row, after.clone())).map_err(|e| ApiError::Internal(e.into()))?;
-        let note = AuditNote { action: "listing.create", resource_type: "online_service", resource_id: id, owner_org_id: Some(owner_org), before: None, after: Some(after) };
+        let emit = Emit::new(EventType::ListingCreated, "online_service", &id, vec![events::org(&owner_org)], serde_json::json!({"listing_state": row.listing_state, "revision": row.revision}));
+        let note = AuditNote { action: "listing.create", resource_type: "online_service", resource_id: id, owner_org_id: Some(owner_org), before: None, after: Some(after), events: vec![emit] };
         Ok((Created { body, location: format!("/api/v1/online-services/{}", row.id) }, note))
     })
     .await?;
@@ -262,7 +265,8 @@ pub async fn update_online_service(req: HttpRequest, state: web::Data<AppState>,
         stale(store::update_working_copy(conn, &id, revision, &content, next, None, chrono::Utc::now().naive_utc())?)?;
         let after = to_value(&content)?;
         let row = load(conn, &id)?;
-        let note = AuditNote { action: "listing.update", resource_type: "online_service", resource_id: id, owner_org_id: Some(row.provider_org_id.clone()), before: Some(before), after: Some(after.clone()) };
+        let emit = Emit::new(EventType::ListingUpdated, "online_service", &id, vec![events::org(&row.provider_org_id)], serde_json::json!({"listing_state": row.listing_state, "revision": row.revision}));
+        let note = AuditNote { action: "listing.update", resource_type: "online_service", resource_id: id, owner_org_id: Some(row.provider_org_id.clone()), before: Some(before), after: Some(after.clone()), events: vec![emit] };
         Ok(((row, after), note))
     })
     .await?;
@@ -307,7 +311,19 @@ async fn change_state(req: HttpRequest, state: web::Data<AppState>, p: Principal
             _ => stale(store::set_state(conn, &id, revision, next, reason.as_deref(), now)?)?,
         }
         let after_row = load(conn, &id)?;
+        let provider = events::org(&after_row.provider_org_id);
+        // Publishing and retiring change the public catalogue: everyone hears of them.
+        let (kind, audience) = match action {
+            ListingAction::Submit => (EventType::ListingSubmitted, vec![provider]),
+            ListingAction::Approve => (EventType::ListingPublished, vec![events::EVERYONE.to_owned()]),
+            ListingAction::Reject => (EventType::ListingRejected, vec![provider]),
+            ListingAction::Retire => (EventType::ListingRetired, vec![events::EVERYONE.to_owned()]),
+            ListingAction::Edit => (EventType::ListingUpdated, vec![provider]),
+        };
+        let data = serde_json::json!({"listing_state": next, "revision": after_row.revision, "published_version": after_row.published_version, "reason": reason});
+        let emit = Emit::new(kind, "online_service", &id, audience, data);
         let note = AuditNote {
+            events: vec![emit],
             action: match action {
                 ListingAction::Submit => "listing.submit",
                 ListingAction::Approve => "listing.approve",

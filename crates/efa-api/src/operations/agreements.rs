@@ -6,7 +6,9 @@ use crate::error::ApiError;
 use crate::nachnutzung::{self as nn, now};
 use crate::params::Page;
 use crate::state::AppState;
+use crate::events::Emit;
 use crate::write::{enforce, write_only, AuditNote, Ctx};
+use efa_domain::events::{self, EventType};
 use efa_domain::reuse::{next_agreement_state, onboarding_complete, termination_end, AgreementAction, AgreementState, OnboardingStep, Party};
 use efa_domain::{decide, Action, Principal, Role};
 use efa_store::reuse::{self as store, AgreementRow, ListFilter, OnboardingRow};
@@ -280,11 +282,40 @@ pub async fn step(state: &AppState, p: &Principal, ctx: &Ctx, raw: &str, step: A
             return Err(ApiError::Conflict("the agreement changed meanwhile; read it again".into()));
         }
         nn::document(conn, &a.id, &doc.0, &doc.1, doc.1.clone(), &actor.subject, t)?;
-        if let Some(rid) = &a.request_id {
-            nn::sync_request(conn, rid)?;
-        }
         let after = serde_json::json!({"state": next.state, "end_date": next.end_date, "live_since": next.live_since});
-        let note = AuditNote { action, resource_type: "agreement", resource_id: a.number.clone(), owner_org_id: Some(a.customer_org_id.clone()), before: Some(before), after: Some(after) };
+        let audience = events::agreement_audience(&facts);
+        let mut emitted = vec![Emit::new(
+            match step {
+                AgreementStep::Sign => EventType::AgreementSigned,
+                AgreementStep::Terminate(_) => EventType::AgreementTerminated,
+                AgreementStep::Onboard(_) => EventType::AgreementOnboardingStep,
+            },
+            "agreement",
+            &a.number,
+            audience.clone(),
+            match step {
+                AgreementStep::Onboard(s) => serde_json::json!({"state": to, "step": s, "end_date": next.end_date, "live_since": next.live_since}),
+                _ => serde_json::json!({"state": to, "end_date": next.end_date, "live_since": next.live_since}),
+            },
+        )];
+        // Both signatures make it active; the last onboarding step makes it live.
+        if to != state && matches!(to, AgreementState::Active | AgreementState::Live) {
+            let kind = if to == AgreementState::Active { EventType::AgreementActive } else { EventType::AgreementLive };
+            emitted.push(Emit::new(kind, "agreement", &a.number, audience, serde_json::json!({"state": to, "live_since": next.live_since})));
+        }
+        // The request follows its agreements.
+        if let Some(rid) = &a.request_id {
+            if let Some((moved, r)) = nn::sync_request(conn, rid)? {
+                let kind = match moved {
+                    efa_domain::reuse::RequestState::Active => EventType::RequestActive,
+                    efa_domain::reuse::RequestState::Live => EventType::RequestLive,
+                    _ => EventType::RequestTerminated,
+                };
+                let audience = events::request_audience(&nn::request_facts(conn, &r)?);
+                emitted.push(Emit::new(kind, "reuse_request", rid, audience, serde_json::json!({"state": moved, "revision": r.revision + 1})));
+            }
+        }
+        let note = AuditNote { action, resource_type: "agreement", resource_id: a.number.clone(), owner_org_id: Some(a.customer_org_id.clone()), before: Some(before), after: Some(after), events: emitted };
         let fresh = load(conn, &number)?;
         Ok((detail(conn, fresh)?, note))
     })

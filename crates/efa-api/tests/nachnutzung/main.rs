@@ -17,6 +17,7 @@ mod support;
 mod bundled;
 mod concurrency;
 mod costs;
+mod events;
 mod framework;
 mod idempotency;
 mod individual;
