@@ -18,6 +18,7 @@ pub mod openapi;
 pub mod params;
 pub mod state;
 pub mod views;
+pub mod webhooks;
 pub mod write;
 
 pub use app::{app, app_with, Frontend};

@@ -24,6 +24,8 @@ pub struct AppState {
     pub instance: Arc<str>,
     /// Woken when events were written (here, or by another instance): long polls look again.
     pub events_wake: Arc<tokio::sync::Notify>,
+    /// How webhook deliveries go out (production defaults; `serve` configures them).
+    pub webhooks: Arc<crate::webhooks::Settings>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,6 +149,7 @@ impl AppState {
             rebuilds: Arc::default(),
             instance: uuid::Uuid::new_v4().to_string().into(),
             events_wake: Arc::default(),
+            webhooks: Arc::default(),
         }
     }
 

@@ -77,7 +77,8 @@ where
                 let (out, note) = f(conn)?;
                 let occurred_at = chrono::Utc::now().naive_utc();
                 let events: Vec<_> = note.events.iter().map(|e| e.to_row(&actor, &actor_org, &origin, occurred_at)).collect();
-                efa_store::events::append(conn, &events)?;
+                let positions = efa_store::events::append(conn, &events)?;
+                crate::webhooks::fan_out(conn, &events, &positions)?;
                 let json = |v: Option<Value>| v.map(|v| v.to_string());
                 audit::append(
                     conn,

@@ -55,6 +55,9 @@ pub enum Action<'a> {
     ViewDuplicates { provider_org: &'a str },
     /// Read audit events of one organisation (`None`: of all organisations).
     ReadAudit { org: Option<&'a str> },
+    /// Register, read or remove a webhook endpoint of `org`: that organisation's members, and
+    /// operators; for anyone else it does not exist.
+    ManageWebhook { org: &'a str },
     /// File a reuse request for `municipalities` (one for a Kommune, many for a bundler).
     /// `members_ok`: every municipality is a member of the caller's bundler organisation.
     CreateRequest { municipalities: &'a [String], members_ok: bool },
@@ -174,6 +177,9 @@ pub fn decide(p: Option<&Principal>, action: &Action<'_>) -> Decision {
             Some(o) if own(p, o) => Allow,
             _ => Forbidden,
         },
+        ManageWebhook { org } => {
+            if own(p, org) || operator { Allow } else { NotFound }
+        }
         CreateRequest { municipalities, members_ok } => {
             let kommune = p.has(Role::MunicipalityUser) && municipalities.len() == 1 && own(p, &municipalities[0]);
             let bundler = p.has(Role::Bundler) && !municipalities.is_empty() && members_ok;
@@ -292,6 +298,7 @@ mod tests {
                     (Action::ViewDuplicates { provider_org: org }, if op { Allow } else if mine { Forbidden } else { NotFound }),
                     (Action::ReadAudit { org: Some(org) }, if mine || op { Allow } else { Forbidden }),
                     (Action::ReadAudit { org: None }, if op { Allow } else { Forbidden }),
+                    (Action::ManageWebhook { org }, if mine || op { Allow } else { NotFound }),
                 ];
                 for (action, expected) in cases {
                     assert_eq!(decide(Some(&p), &action), expected, "{role:?} {org} {action:?}");

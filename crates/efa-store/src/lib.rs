@@ -13,6 +13,7 @@ pub mod schema;
 pub mod seed;
 pub mod synthetic;
 pub mod tx;
+pub mod webhooks;
 #[cfg(feature = "test-util")]
 pub mod test_util;
 

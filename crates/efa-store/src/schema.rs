@@ -371,9 +371,61 @@ diesel::table! {
 
 diesel::joinable!(event_audience -> events (position));
 
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> Text,
+        org_id -> Text,
+        url -> Text,
+        event_types -> Text,
+        audiences -> Text,
+        secret -> Text,
+        enabled -> Bool,
+        disabled_reason -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Text,
+        endpoint_id -> Text,
+        event_id -> Text,
+        event_position -> BigInt,
+        event_type -> Text,
+        payload -> Text,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        lease_until -> Nullable<Timestamp>,
+        last_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhook_attempts (delivery_id, attempt) {
+        delivery_id -> Text,
+        attempt -> Integer,
+        attempted_at -> Timestamp,
+        status -> Nullable<Integer>,
+        error -> Nullable<Text>,
+        duration_ms -> Integer,
+    }
+}
+
+diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
+diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     events,
     event_audience,
+    webhook_endpoints,
+    webhook_deliveries,
+    webhook_attempts,
     laender,
     koenigsteiner_shares,
     kreise,

@@ -108,6 +108,33 @@ mod tests {
     }
 }
 
+/// How webhook deliveries go out (`efa serve`).
+#[derive(Args, Debug, Clone)]
+pub struct WebhookArgs {
+    /// Whether webhook endpoints may be on loopback, private or link-local addresses. Default:
+    /// only when bound to loopback (development); in production never (SSRF).
+    #[arg(long, env = "EFA_WEBHOOK_PRIVATE_TARGETS")]
+    pub webhook_private_targets: Option<bool>,
+    /// Multiplies the retry schedule (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h); tests shorten it.
+    #[arg(long, env = "EFA_WEBHOOK_RETRY_SCALE", default_value_t = 1.0)]
+    pub webhook_retry_scale: f64,
+    /// Seconds an instance holds a delivery it sends; after a crash another takes it up then.
+    #[arg(long, env = "EFA_WEBHOOK_LEASE_SECONDS", default_value_t = 60)]
+    pub webhook_lease_seconds: u64,
+}
+
+impl WebhookArgs {
+    pub fn settings(&self, bind: &str) -> efa_api::webhooks::Settings {
+        let loopback = bind.parse::<std::net::SocketAddr>().is_ok_and(|a| a.ip().is_loopback()) || bind.starts_with("localhost:");
+        efa_api::webhooks::Settings {
+            allow_private: self.webhook_private_targets.unwrap_or(loopback),
+            retry_scale: self.webhook_retry_scale,
+            lease: std::time::Duration::from_secs(self.webhook_lease_seconds.max(1)),
+            ..efa_api::webhooks::Settings::default()
+        }
+    }
+}
+
 /// The shop's settings (`efa serve`).
 #[derive(Args, Debug, Clone)]
 pub struct ShopArgs {

@@ -28,6 +28,8 @@ enum Command {
         workers: Option<usize>,
         #[command(flatten)]
         shop: config::ShopArgs,
+        #[command(flatten)]
+        webhooks: config::WebhookArgs,
     },
     /// Apply pending database migrations.
     Migrate,
@@ -76,7 +78,7 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     cli.config.init_tracing();
     match cli.command {
-        Command::Serve { bind, workers, shop } => serve(&cli.config, &bind, workers, &shop),
+        Command::Serve { bind, workers, shop, webhooks } => serve(&cli.config, &bind, workers, &shop, &webhooks),
         Command::Migrate => {
             let mut conn = cli.config.connect()?;
             let applied = efa_store::migrations::run(&mut conn)?;
@@ -143,7 +145,7 @@ fn lock_sqlite(url: &str) -> anyhow::Result<std::fs::File> {
     }
 }
 
-fn serve(config: &Config, bind: &str, workers: Option<usize>, shop: &config::ShopArgs) -> anyhow::Result<()> {
+fn serve(config: &Config, bind: &str, workers: Option<usize>, shop: &config::ShopArgs, webhooks: &config::WebhookArgs) -> anyhow::Result<()> {
     let web_config = shop.web_config(bind)?;
     if web_config.dev_login {
         tracing::warn!("no identity provider configured (EFA_OIDC_ISSUER): the shop offers the local development login");
@@ -155,7 +157,11 @@ fn serve(config: &Config, bind: &str, workers: Option<usize>, shop: &config::Sho
         efa_store::Backend::Postgres => None,
     };
     let pool = efa_store::pool(&config.database_url, config.pool_size);
-    let state = efa_api::AppState::with_verifier(pool.clone(), config.verifier()?);
+    let mut state = efa_api::AppState::with_verifier(pool.clone(), config.verifier()?);
+    state.webhooks = std::sync::Arc::new(webhooks.settings(bind));
+    if state.webhooks.allow_private {
+        tracing::warn!("webhook endpoints may be on loopback and private addresses (development; EFA_WEBHOOK_PRIVATE_TARGETS)");
+    }
     // Where the outbox stands before the read model is read: what other instances write from
     // here on, the follower applies (PostgreSQL).
     let outbox_head = pool.get().ok().and_then(|mut c| efa_store::events::head(&mut c).ok()).unwrap_or(0);
@@ -198,6 +204,8 @@ fn serve(config: &Config, bind: &str, workers: Option<usize>, shop: &config::Sho
     let frontend = efa_web::frontend(web_config, session_key);
     let workers = workers.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2));
     actix_web::rt::System::new().block_on(async move {
+        // Every instance delivers webhooks; they share the work through the database.
+        efa_api::webhooks::spawn(state.clone());
         if efa_store::Backend::from_url(&config.database_url) == efa_store::Backend::Postgres {
             efa_api::follow::spawn(state.clone(), config.database_url.clone(), outbox_head);
         }

@@ -16,6 +16,7 @@ pub mod places;
 pub mod reuse;
 pub mod review;
 pub mod services;
+pub mod webhooks;
 
 use crate::error::ProblemDetails;
 use serde_json::Value;

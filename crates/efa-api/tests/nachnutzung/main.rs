@@ -24,3 +24,4 @@ mod individual;
 mod integrity;
 mod lists;
 mod outcomes;
+mod webhooks;

@@ -17,6 +17,8 @@ pub enum Target {
     /// An agreement, and the onboarding step for `{step}` where the path has one.
     Agreement(AgreementStage),
     Framework(FrameworkStage),
+    /// A webhook endpoint of Köln (registered by its municipality_user).
+    Webhook,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +73,7 @@ pub struct Nachnutzung {
 }
 
 pub struct Fixtures {
+    pub webhook: String,
     pub published: String,
     pub draft: String,
     pub in_review: String,
@@ -137,6 +140,12 @@ pub async fn agreement<A: TestApp>(app: &A, w: &World, who: Requester, stage: Ag
     number
 }
 
+/// A webhook endpoint of Köln on a public address (nothing is sent at registration).
+pub async fn webhook<A: TestApp>(app: &A, w: &World) -> String {
+    let body = json!({"url": "https://9.9.9.9/efa", "event_types": ["request.submitted"]});
+    post(app, "/api/v1/webhooks", &w.own(Role::MunicipalityUser), Some(body)).await["id"].as_str().expect("id").to_owned()
+}
+
 pub async fn framework<A: TestApp>(app: &A, w: &World, service: &str, stage: FrameworkStage) -> String {
     let body = json!({"online_service_id": service, "land": "05", "terms_text": "Rahmenvertrag NRW für alle Kommunen.", "terms_version": "1.0"});
     let id = post(app, "/api/v1/framework-agreements", &w.own(Role::ProviderPublisher), Some(body)).await["id"].as_str().expect("id").to_owned();
@@ -169,7 +178,7 @@ impl Fixtures {
                 approved_framework: framework(app, w, &published, FrameworkStage::Approved).await,
             }),
         };
-        Fixtures { draft: listing(app, w, ListingStage::Draft).await, in_review: listing(app, w, ListingStage::InReview).await, published, nn }
+        Fixtures { webhook: webhook(app, w).await, draft: listing(app, w, ListingStage::Draft).await, in_review: listing(app, w, ListingStage::InReview).await, published, nn }
     }
 
     pub fn nn(&self) -> &Nachnutzung {
@@ -178,6 +187,9 @@ impl Fixtures {
 
     /// The id of the shared resource of `target` for a requester.
     pub fn id(&self, target: Target, who: Requester) -> Option<String> {
+        if target == Target::Webhook {
+            return Some(self.webhook.clone());
+        }
         if matches!(target, Target::Static | Target::Listing(_)) {
             return self.listing_id(target);
         }
@@ -188,7 +200,7 @@ impl Fixtures {
         };
         Some(
             match target {
-                Target::Static | Target::Listing(_) => unreachable!(),
+                Target::Static | Target::Listing(_) | Target::Webhook => unreachable!(),
                 Target::Request(RequestStage::Draft) => &c.draft,
                 Target::Request(RequestStage::Submitted) => &c.submitted,
                 Target::Request(RequestStage::LandApproved) => &c.approved,
@@ -216,6 +228,7 @@ impl Fixtures {
         let s = &self.published;
         Some(match target {
             Target::Static => return None,
+            Target::Webhook => webhook(app, w).await,
             Target::Listing(stage) => listing(app, w, stage).await,
             Target::Request(RequestStage::LandApproved) => request(app, w, &listing(app, w, ListingStage::Published).await, who, RequestStage::LandApproved).await,
             Target::Request(stage) => request(app, w, s, who, stage).await,

@@ -220,7 +220,8 @@ fn json_endpoints(w: &World, f: &Fixtures) -> Vec<(String, String, String)> {
         ("decline_reuse_request", format!("/api/v1/reuse-requests/{}/decline", nn.koeln.approved), pp.clone()),
         ("terminate_agreement", format!("/api/v1/agreements/{}/terminate", nn.koeln.active), koeln.clone()),
         ("create_framework_agreement", "/api/v1/framework-agreements".to_owned(), pp),
-        ("create_accession", format!("/api/v1/framework-agreements/{}/accessions", nn.approved_framework), koeln),
+        ("create_accession", format!("/api/v1/framework-agreements/{}/accessions", nn.approved_framework), koeln.clone()),
+        ("create_webhook", "/api/v1/webhooks".to_owned(), koeln),
     ]
     .into_iter()
     .map(|(a, b, c)| (a.to_owned(), b, c))

@@ -55,6 +55,8 @@ const EITHER_SIDE: &str = "401 | 2xx 404 | 2xx 404 | 403 404 | 2xx 404 | 403 403
 const CUSTOMER_SIDE: &str = "401 | 2xx 404 | 403 404 | 403 404 | 2xx 404 | 403 403";
 const PROVIDER_SIDE: &str = "401 | 403 404 | 2xx 404 | 403 404 | 403 404 | 403 403";
 const COORDINATOR_OF_LAND: &str = "401 | 403 403 | 403 403 | 2xx 403 | 403 403 | 403 403";
+/// Köln's webhook endpoint: Köln and operators; for everyone else it does not exist.
+const KOELN_ONLY: &str = "401 | 2xx 404 | 404 404 | 404 404 | 404 404 | 2xx 2xx";
 const ACCEDE: &str = "401 | 2xx 403 | 403 403 | 403 403 | 2xx 403 | 403 403";
 
 const fn case(op: &'static str, target: Target, expect: &'static str) -> Case {
@@ -105,6 +107,13 @@ pub fn cases() -> Vec<Case> {
         case("list_framework_agreements", S, PUBLIC),
         case("list_audit_events", S, SIGNED_IN),
         case("list_events", S, SIGNED_IN),
+        // --- webhooks ---
+        create("create_webhook", S, |_| json!({"url": "https://9.9.9.10/efa"}), SIGNED_IN),
+        case("list_webhooks", S, SIGNED_IN),
+        case("get_webhook", Target::Webhook, KOELN_ONLY),
+        case("list_webhook_deliveries", Target::Webhook, KOELN_ONLY),
+        write("enable_webhook", Target::Webhook, None, KOELN_ONLY),
+        write("delete_webhook", Target::Webhook, None, KOELN_ONLY),
         // --- coverage: public figures ---
         case("get_gemeinde_coverage", S, PUBLIC),
         case("get_next_for_gemeinde", S, PUBLIC),
