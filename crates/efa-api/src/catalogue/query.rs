@@ -59,7 +59,7 @@ pub fn ozg_leistungen(c: &Catalogue, f: &OzgFilter, sort: OzgSort, descending: b
         .filter(|(i, _)| may.may(*i))
         .filter(|(_, o)| f.themenfeld.is_none_or(|t| o.view.themenfeld.id == t))
         .filter(|(_, o)| f.lebenslage.is_none_or(|l| o.view.lebenslage.id == l))
-        .filter(|(_, o)| f.has_online_service.is_none_or(|h| h == !o.services.is_empty()))
+        .filter(|(i, _)| f.has_online_service.is_none_or(|h| h != c.ozg_services[*i].is_empty()))
         .filter_map(|(i, o)| {
             if f.words.is_empty() {
                 Some((i, None))
