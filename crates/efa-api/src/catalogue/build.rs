@@ -87,9 +87,15 @@ pub fn build(r: &Rows) -> anyhow::Result<Catalogue> {
 /// of the rows other than listings: then the parts made from those alone are `previous`'s,
 /// shared instead of built again, and only what depends on the listings is new.
 pub fn rebuild(r: &Rows, previous: &Catalogue) -> anyhow::Result<Catalogue> {
-    let mut c = if previous.fixed_load == r.load { previous.share_fixed() } else { build_fixed(r)? };
-    add_listings(&mut c, r)?;
-    Ok(c)
+    if previous.fixed_load == r.load {
+        let mut c = previous.share_fixed();
+        add_listings(&mut c, r, Some(previous))?;
+        Ok(c)
+    } else {
+        let mut c = build_fixed(r)?;
+        add_listings(&mut c, r, None)?;
+        Ok(c)
+    }
 }
 
 impl Catalogue {
@@ -112,7 +118,7 @@ impl Catalogue {
             grams: SearchGrams {
                 ozg_name: self.grams.ozg_name.clone(),
                 ozg_leika: self.grams.ozg_leika.clone(),
-                services: grams::Grams::default(),
+                services: Arc::default(),
                 gemeinden: self.grams.gemeinden.clone(),
                 orgs: self.grams.orgs.clone(),
             },
@@ -273,7 +279,7 @@ fn build_fixed(r: &Rows) -> anyhow::Result<Catalogue> {
     let grams = SearchGrams {
         ozg_name: Arc::new(grams::Grams::build(ozg.iter().map(|o| o.folded_name.as_str()))),
         ozg_leika: Arc::new(grams::Grams::build(ozg.iter().map(|o| o.folded_leika.as_str()))),
-        services: grams::Grams::default(),
+        services: Arc::default(),
         gemeinden: Arc::new(grams::Grams::build(gemeinden.iter().map(|g| g.folded_name.as_str()))),
         orgs: Arc::new(grams::Grams::build(orgs.iter().map(|o| o.folded_name.as_str()))),
     };
@@ -301,9 +307,25 @@ fn themenfeld_names(r: &Rows) -> HashMap<i32, String> {
     r.themenfelder.iter().map(|t| (t.id, t.name.clone())).collect()
 }
 
+/// A hash of everything a service entry is made of besides the shared parts: the listing's row
+/// (published columns and working copy alike), its OZG-Leistungen and Anbindungen.
+fn inputs_of(row: &OnlineServiceRow, ozg_ids: &[i32], anbindung: &[Anbindung]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    (row, ozg_ids, anbindung).hash(&mut h);
+    h.finish()
+}
+
+/// The entry of `id` in `entries` (indexed by `by_id`) if it was made from the same inputs.
+fn same_entry(by_id: &HashMap<String, usize>, entries: &[Arc<ServiceEntry>], id: &str, inputs: u64) -> Option<Arc<ServiceEntry>> {
+    by_id.get(id).map(|&i| &entries[i]).filter(|e| e.inputs == inputs).cloned()
+}
+
 /// Adds to `c` (its shared parts in place) what depends on the listings: the published
 /// services and working copies, their counts per OZG-Leistung, organisation and Themenfeld.
-fn add_listings(c: &mut Catalogue, r: &Rows) -> anyhow::Result<()> {
+/// `earlier` is a snapshot with the same shared parts: an entry of it whose listing did not
+/// change is taken as it is.
+fn add_listings(c: &mut Catalogue, r: &Rows, earlier: Option<&Catalogue>) -> anyhow::Result<()> {
     let tf_name = themenfeld_names(r);
     c.ozg_services = vec![Vec::new(); c.ozg.len()];
     c.org_services_count = vec![0; c.orgs.len()];
@@ -318,43 +340,17 @@ fn add_listings(c: &mut Catalogue, r: &Rows) -> anyhow::Result<()> {
     }
 
     for s in r.services.iter() {
+        let mut ozg_ids: Vec<i32> = links.get(s.id.as_str()).cloned().unwrap_or_default();
+        ozg_ids.sort_unstable();
+        let mut anbindung = kinds.get(s.id.as_str()).cloned().unwrap_or_default();
+        anbindung.sort();
+        let inputs = inputs_of(s, &ozg_ids, &anbindung);
         let public = s.published_version.is_some() && s.listing_state != "retired";
         if public {
-            let published: Option<ListingContent> = s.published_content.as_deref().map(serde_json::from_str).transpose()?;
-            let mut ozg_ids: Vec<i32> = links.get(s.id.as_str()).cloned().unwrap_or_default();
-            ozg_ids.sort_unstable();
-            let mut anbindung = kinds.get(s.id.as_str()).cloned().unwrap_or_default();
-            anbindung.sort();
-            let facts = Facts {
-                id: s.id.clone(),
-                name: s.name.clone(),
-                description: s.description.clone(),
-                provider_org_id: s.provider_org_id.clone(),
-                lead_land_code: s.lead_land_code.clone(),
-                efa: s.efa,
-                status: s.status.as_deref().map(ServiceStatus::parse).transpose()?,
-                reifegrad: s.reifegrad.map(|n| Reifegrad::try_from(i64::from(n))).transpose()?.map(Reifegrad::get),
-                anbindung,
-                url: s.url.clone(),
-                price_model: s.price_model.as_deref().map(PriceModel::parse).transpose()?,
-                prices: Prices {
-                    one_off_anbindung_fee_cents: s.one_off_fee_cents,
-                    annual_fee_cents: s.annual_fee_cents,
-                    pro_rata_first_year: published.as_ref().and_then(|p| p.price.as_ref()).map(|p| p.pro_rata_first_year),
-                    per_inhabitant_cents: s.per_inhabitant_cents,
-                    koenigsteiner_total_cents: published.as_ref().and_then(|p| p.price.as_ref()).and_then(|p| p.koenigsteiner_total_cents).map(|c| c.get()),
-                    per_use_cents: s.per_use_cents,
-                },
-                ozg_ids,
-                listing_state: ListingState::Published,
-                reach: Reach::parse(&s.reach)?,
-                published_version: s.published_version,
-                extras: published,
-                source: s.source.clone(),
-                created_at: utc(s.created_at),
-                updated_at: utc(s.updated_at),
+            let entry = match earlier.and_then(|e| same_entry(&e.service_by_id, &e.services, &s.id, inputs)) {
+                Some(entry) => entry,
+                None => Arc::new(published_entry(c, s, ozg_ids, anbindung, inputs, &tf_name)?),
             };
-            let entry = make_entry(c, facts, &tf_name)?;
             let idx = c.services.len();
             for &o in &entry.ozg {
                 c.ozg_services[o].push(idx);
@@ -366,9 +362,13 @@ fn add_listings(c: &mut Catalogue, r: &Rows) -> anyhow::Result<()> {
         let state = ListingState::parse(&s.listing_state)?;
         if matches!(state, ListingState::Draft | ListingState::InReview) {
             let Some(json) = s.content.as_deref() else { continue };
-            let content: ListingContent = serde_json::from_str(json)?;
-            let facts = Facts::from_content(s, content, state);
-            let entry = make_entry(c, facts, &tf_name)?;
+            let entry = match earlier.and_then(|e| same_entry(&e.draft_by_id, &e.drafts, &s.id, inputs)) {
+                Some(entry) => entry,
+                None => {
+                    let content: ListingContent = serde_json::from_str(json)?;
+                    Arc::new(make_entry(c, Facts::from_content(s, content, state), &tf_name, inputs)?)
+                }
+            };
             c.draft_by_id.insert(s.id.clone(), c.drafts.len());
             c.drafts.push(entry);
         }
@@ -388,11 +388,56 @@ fn add_listings(c: &mut Catalogue, r: &Rows) -> anyhow::Result<()> {
             })
         })
         .collect::<anyhow::Result<_>>()?;
-    let service_texts: Vec<String> = c.services.iter().map(|s| format!("{}\n{}", s.folded_name, s.folded_text)).collect();
-    c.grams.services = grams::Grams::build(service_texts.iter().map(String::as_str));
+    // The index over the services' texts stays as it is while they do (edits of working copies).
+    let same_texts = |e: &Catalogue| {
+        e.services.len() == c.services.len()
+            && e.services.iter().zip(&c.services).all(|(a, b)| Arc::ptr_eq(a, b) || (a.folded_name == b.folded_name && a.folded_text == b.folded_text))
+    };
+    c.grams.services = match earlier.filter(|e| same_texts(e)) {
+        Some(e) => e.grams.services.clone(),
+        None => {
+            let texts: Vec<String> = c.services.iter().map(|s| format!("{}\n{}", s.folded_name, s.folded_text)).collect();
+            Arc::new(grams::Grams::build(texts.iter().map(String::as_str)))
+        }
+    };
     c.published_fingerprint = super::published_fingerprint(&c.services);
     c.loaded = true;
     Ok(())
+}
+
+/// The entry of a published listing, from its published columns and content.
+fn published_entry(c: &Catalogue, s: &OnlineServiceRow, ozg_ids: Vec<i32>, anbindung: Vec<Anbindung>, inputs: u64, tf_name: &HashMap<i32, String>) -> anyhow::Result<ServiceEntry> {
+    let published: Option<ListingContent> = s.published_content.as_deref().map(serde_json::from_str).transpose()?;
+    let facts = Facts {
+        id: s.id.clone(),
+        name: s.name.clone(),
+        description: s.description.clone(),
+        provider_org_id: s.provider_org_id.clone(),
+        lead_land_code: s.lead_land_code.clone(),
+        efa: s.efa,
+        status: s.status.as_deref().map(ServiceStatus::parse).transpose()?,
+        reifegrad: s.reifegrad.map(|n| Reifegrad::try_from(i64::from(n))).transpose()?.map(Reifegrad::get),
+        anbindung,
+        url: s.url.clone(),
+        price_model: s.price_model.as_deref().map(PriceModel::parse).transpose()?,
+        prices: Prices {
+            one_off_anbindung_fee_cents: s.one_off_fee_cents,
+            annual_fee_cents: s.annual_fee_cents,
+            pro_rata_first_year: published.as_ref().and_then(|p| p.price.as_ref()).map(|p| p.pro_rata_first_year),
+            per_inhabitant_cents: s.per_inhabitant_cents,
+            koenigsteiner_total_cents: published.as_ref().and_then(|p| p.price.as_ref()).and_then(|p| p.koenigsteiner_total_cents).map(|c| c.get()),
+            per_use_cents: s.per_use_cents,
+        },
+        ozg_ids,
+        listing_state: ListingState::Published,
+        reach: Reach::parse(&s.reach)?,
+        published_version: s.published_version,
+        extras: published,
+        source: s.source.clone(),
+        created_at: utc(s.created_at),
+        updated_at: utc(s.updated_at),
+    };
+    make_entry(c, facts, tf_name, inputs)
 }
 
 /// Everything a service view is made of, whether it comes from the published columns
@@ -455,7 +500,7 @@ impl Facts {
     }
 }
 
-fn make_entry(c: &Catalogue, f: Facts, tf_name: &HashMap<i32, String>) -> anyhow::Result<ServiceEntry> {
+fn make_entry(c: &Catalogue, f: Facts, tf_name: &HashMap<i32, String>, inputs: u64) -> anyhow::Result<ServiceEntry> {
     let provider = *c.org_by_id.get(&f.provider_org_id).ok_or_else(|| anyhow::anyhow!("service {} has unknown provider", f.id))?;
     let mut ozg: Vec<usize> = f.ozg_ids.iter().filter_map(|id| c.ozg_by_id.get(id).copied()).collect();
     ozg.sort_unstable();
@@ -506,5 +551,5 @@ fn make_entry(c: &Catalogue, f: Facts, tf_name: &HashMap<i32, String>) -> anyhow
         service,
     };
     let item_json = serde_json::value::to_raw_value(&detail.service)?;
-    Ok(ServiceEntry { folded_name: fold(&f.name), folded_text, provider, ozg, themenfelder, detail, item_json })
+    Ok(ServiceEntry { folded_name: fold(&f.name), folded_text, provider, ozg, themenfelder, detail, item_json, inputs })
 }

@@ -46,6 +46,9 @@ pub struct ServiceEntry {
     pub provider: usize,
     pub ozg: Vec<usize>,
     pub themenfelder: Vec<i32>,
+    /// A hash of the row and links the entry was made from: a later snapshot takes this
+    /// entry instead of making its own while they are the same.
+    inputs: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -65,7 +68,8 @@ pub struct OrgEntry {
 /// A snapshot. The parts in an `Arc` are made from places, catalogue and organisations only:
 /// a rebuild after a listing write shares them with the previous snapshot (see
 /// `build::rebuild`), so that the old and the new snapshot, both alive while readers finish,
-/// hold them once. What counts or lists services is per snapshot.
+/// hold them once. So are the entries of listings that did not change. What counts or lists
+/// services is per snapshot.
 #[derive(Debug, Default)]
 pub struct Catalogue {
     pub laender: Arc<Vec<Land>>,
@@ -81,9 +85,9 @@ pub struct Catalogue {
     /// Per organisation (index as in `orgs`): how many published services it provides.
     pub org_services_count: Vec<usize>,
     /// Published services: what the public catalogue shows.
-    pub services: Vec<ServiceEntry>,
+    pub services: Vec<Arc<ServiceEntry>>,
     /// Working copies in draft or review: shown to their provider and to operators only.
-    pub drafts: Vec<ServiceEntry>,
+    pub drafts: Vec<Arc<ServiceEntry>>,
     pub ozg_by_id: Arc<HashMap<i32, usize>>,
     pub leika_by_key: Arc<HashMap<String, usize>>,
     pub gemeinde_by_ags: Arc<HashMap<String, usize>>,
@@ -110,13 +114,13 @@ pub struct SearchGrams {
     pub ozg_name: Arc<grams::Grams>,
     pub ozg_leika: Arc<grams::Grams>,
     /// Name and text of each published service.
-    pub services: grams::Grams,
+    pub services: Arc<grams::Grams>,
     pub gemeinden: Arc<grams::Grams>,
     pub orgs: Arc<grams::Grams>,
 }
 
 /// FNV-1a over the published services' list JSON, reach and version, in catalogue order.
-fn published_fingerprint(services: &[ServiceEntry]) -> u64 {
+fn published_fingerprint(services: &[Arc<ServiceEntry>]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     let mut eat = |bytes: &[u8]| {
         for &b in bytes {
@@ -142,11 +146,11 @@ impl Catalogue {
     }
 
     pub fn service(&self, id: &str) -> Option<&ServiceEntry> {
-        self.service_by_id.get(id).map(|&i| &self.services[i])
+        self.service_by_id.get(id).map(|&i| &*self.services[i])
     }
 
     pub fn draft(&self, id: &str) -> Option<&ServiceEntry> {
-        self.draft_by_id.get(id).map(|&i| &self.drafts[i])
+        self.draft_by_id.get(id).map(|&i| &*self.drafts[i])
     }
 
     /// The entry `viewer_org` sees for a service id: its own working copy where there is one,

@@ -1,10 +1,11 @@
 //! The snapshot a listing write leaves behind: it shares the parts that only places, catalogue
-//! and organisations make with the snapshot before (so that both, alive at once while readers
-//! finish, hold them once), and what depends on the listings is as a full reload makes it.
+//! and organisations make with the snapshot before, and the entries of the listings the write
+//! did not touch (so that both, alive at once while readers finish, hold them once); and what
+//! depends on the listings is as a full reload makes it.
 
 use crate::backend_test;
 use crate::support::*;
-use efa_api::catalogue::Catalogue;
+use efa_api::catalogue::{Catalogue, ServiceEntry};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -22,6 +23,17 @@ fn assert_shared(a: &Catalogue, b: &Catalogue, after: &str) {
     ];
     let copied: Vec<&str> = same.iter().filter(|(_, s)| !s).map(|(name, _)| *name).collect();
     assert!(copied.is_empty(), "after {after}, the new snapshot holds its own copy of {copied:?}");
+}
+
+/// Where an entry is in memory.
+fn addr(e: &ServiceEntry) -> *const ServiceEntry {
+    e
+}
+
+/// The entry of `id` in two snapshots is one and the same.
+fn assert_same_entry(a: &Catalogue, b: &Catalogue, id: &str, after: &str) {
+    let (x, y) = (a.service(id).expect("in the first snapshot"), b.service(id).expect("in the second snapshot"));
+    assert!(addr(x) == addr(y), "after {after}, the new snapshot made its own entry of the untouched service {id}");
 }
 
 fn json_of<T: Serialize>(items: impl Iterator<Item = T>) -> Vec<Value> {
@@ -54,6 +66,7 @@ backend_test!(a_listing_write_shares_the_static_parts_of_the_snapshot, |backend|
     let provider = w.nrw_publisher();
     let ozg_id = 10092;
     let first = state.catalogue.current();
+    let untouched = first.services[0].detail.service.id.clone();
     let before = listing_dependent(app, ozg_id).await;
 
     let id = created(app, &provider, &listing(&nrw(), "Schnappschusstest Wohngeld digital", ozg_id)).await;
@@ -61,26 +74,39 @@ backend_test!(a_listing_write_shares_the_static_parts_of_the_snapshot, |backend|
     assert!(!std::sync::Arc::ptr_eq(&first, &draft), "the write made a new snapshot");
     assert!(draft.draft(&id).is_some(), "the new snapshot holds the draft");
     assert_shared(&first, &draft, "creating a draft");
+    assert_same_entry(&first, &draft, &untouched, "creating a draft");
 
     publish(app, &w, &id).await;
     let published = state.catalogue.current();
     assert!(published.service(&id).is_some(), "the new snapshot holds the published service");
     assert_shared(&first, &published, "publishing");
+    assert_same_entry(&first, &published, &untouched, "publishing");
     let after = listing_dependent(app, ozg_id).await;
     let count = |v: &Value| v["online_services_count"].as_u64().unwrap_or_else(|| panic!("no count in {v}"));
     assert_eq!(count(&after[0]), count(&before[0]) + 1, "NRW provides one more service");
     assert_eq!(count(&after[1]), count(&before[1]) + 1, "the OZG-Leistung has one more service");
     assert!(after[1]["online_services"].as_array().unwrap().iter().any(|s| s["id"] == id.as_str()), "the OZG-Leistung lists the new service");
 
+    // Editing the published listing: a working copy beside the published version, whose
+    // entry is made anew (its row changed); the other entries stay shared.
+    let r = patch(app, &id, Some(&provider), Some("*"), &serde_json::json!({"description": "Zweite Fassung"})).await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.text());
+    let edited = state.catalogue.current();
+    assert_eq!(edited.draft(&id).and_then(|d| d.detail.description.as_deref()), Some("Zweite Fassung"));
+    assert_shared(&first, &edited, "editing");
+    assert_same_entry(&first, &edited, &untouched, "editing");
+
     // A full reload builds everything anew from the database: the shared parts hold what it
     // holds, and so does everything a client sees that depends on the listings.
     state.reload_catalogue().await.expect("full reload");
     let full = state.catalogue.current();
-    assert!(full.gemeinden.as_ptr() != published.gemeinden.as_ptr(), "a full reload builds the places anew");
-    assert_eq!(json_of(full.gemeinden.iter().map(|g| &g.view)), json_of(published.gemeinden.iter().map(|g| &g.view)), "Gemeinden");
-    assert_eq!(json_of(full.leika.iter().map(|l| &l.view)), json_of(published.leika.iter().map(|l| &l.view)), "LeiKa");
-    assert_eq!(json_of(full.orgs.iter().map(|o| &o.view)), json_of(published.orgs.iter().map(|o| &o.view)), "organisations");
-    assert_eq!(json_of(full.ozg.iter().map(|o| &o.view)), json_of(published.ozg.iter().map(|o| &o.view)), "OZG-Leistungen");
-    assert_eq!(json_of(full.kreise.iter()), json_of(published.kreise.iter()), "Kreise");
+    assert!(full.gemeinden.as_ptr() != edited.gemeinden.as_ptr(), "a full reload builds the places anew");
+    assert_eq!(json_of(full.gemeinden.iter().map(|g| &g.view)), json_of(edited.gemeinden.iter().map(|g| &g.view)), "Gemeinden");
+    assert_eq!(json_of(full.leika.iter().map(|l| &l.view)), json_of(edited.leika.iter().map(|l| &l.view)), "LeiKa");
+    assert_eq!(json_of(full.orgs.iter().map(|o| &o.view)), json_of(edited.orgs.iter().map(|o| &o.view)), "organisations");
+    assert_eq!(json_of(full.ozg.iter().map(|o| &o.view)), json_of(edited.ozg.iter().map(|o| &o.view)), "OZG-Leistungen");
+    assert_eq!(json_of(full.kreise.iter()), json_of(edited.kreise.iter()), "Kreise");
+    assert_eq!(json_of(full.services.iter().map(|s| &s.detail)), json_of(edited.services.iter().map(|s| &s.detail)), "published services");
+    assert_eq!(json_of(full.drafts.iter().map(|s| &s.detail)), json_of(edited.drafts.iter().map(|s| &s.detail)), "working copies");
     assert_eq!(listing_dependent(app, ozg_id).await, after, "what depends on the listings, against a full reload");
 });
