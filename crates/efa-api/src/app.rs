@@ -1,7 +1,7 @@
 //! Assembles the actix application: routes, extractor error handlers, fallbacks, middleware.
 
 use crate::error::{ApiError, ProblemDetails, PROBLEM_JSON};
-use crate::handlers::{adoption, agreements, audit, catalogue, coverage, dashboard, frameworks, listings, ops, organisations, places, reuse, review, services};
+use crate::handlers::{adoption, agreements, audit, events, catalogue, coverage, dashboard, frameworks, listings, ops, organisations, places, reuse, review, services};
 use crate::state::AppState;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse};
@@ -37,6 +37,7 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .service(listings::list_online_service_versions)
             .service(review::list_possible_duplicates)
             .service(audit::list_audit_events)
+            .service(events::list_events)
             .service(reuse::create_reuse_request)
             .service(reuse::list_reuse_requests)
             .service(reuse::get_reuse_request)

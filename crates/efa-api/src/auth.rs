@@ -18,6 +18,9 @@ pub const DEV_ISSUER: &str = "efa-dev";
 pub const NO_TOKEN: &str = "no bearer token";
 pub const DEFAULT_AUDIENCE: &str = "efa-marktplatz";
 
+/// Clock skew allowed between the identity provider and this server.
+const LEEWAY_SECONDS: u64 = 30;
+
 /// Claims every token must carry.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Claims {
@@ -32,7 +35,9 @@ pub struct Claims {
     pub aud: String,
     pub exp: i64,
     pub nbf: i64,
-    pub iat: i64,
+    /// Optional (identity providers may leave it out); when present, not in the future.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat: Option<i64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -85,12 +90,17 @@ impl Verifier {
         validation.set_audience(&[&self.audience]);
         validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
         validation.validate_nbf = true;
-        validation.leeway = 30;
+        validation.leeway = LEEWAY_SECONDS;
         let candidates = self.keys.iter().filter(|k| k.alg == header.alg && (header.kid.is_none() || k.kid == header.kid));
         let mut last = AuthError::Invalid("no key matches the token".into());
         for k in candidates {
             match jsonwebtoken::decode::<Claims>(token, &k.key, &validation) {
-                Ok(data) => return Ok(data.claims),
+                Ok(data) => {
+                    if data.claims.iat.is_some_and(|iat| iat > chrono::Utc::now().timestamp() + LEEWAY_SECONDS as i64) {
+                        return Err(AuthError::Invalid("the token was issued in the future (iat)".into()));
+                    }
+                    return Ok(data.claims);
+                }
                 Err(e) => last = AuthError::Invalid(e.to_string()),
             }
         }
@@ -180,7 +190,7 @@ pub fn claims_for(sub: &str, org: &str, roles: &[Role], land: Option<&str>, issu
         aud: audience.to_owned(),
         exp: now + ttl_seconds,
         nbf: now,
-        iat: now,
+        iat: Some(now),
     }
 }
 

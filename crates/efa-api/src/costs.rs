@@ -2,6 +2,8 @@
 //! and the fees frozen into an agreement. The arithmetic is efa_domain::costs; this picks its inputs.
 
 use crate::catalogue::{Catalogue, GemeindeEntry, OrgEntry, ServiceEntry};
+use crate::views::Prices;
+use crate::error::ApiError;
 use crate::views::Kreis;
 use chrono::{Datelike, NaiveDate};
 use efa_domain::costs::{largest_remainder, per_inhabitant, pro_rata_first_year};
@@ -71,17 +73,42 @@ pub struct CostEstimate {
     pub basis: String,
 }
 
-/// The fees for one Gemeinde or Kreis starting on `start`.
-pub fn estimate(c: &Catalogue, s: &ServiceEntry, payer: Payer<'_>, start: NaiveDate) -> CostEstimate {
-    let p = &s.detail.prices;
-    let model = s.detail.service.price_model;
+/// What the fees of a service are computed from: its prices, price model and availability,
+/// from the read model's snapshot (estimates) or from the database row (agreements).
+#[derive(Debug, Clone)]
+pub struct PriceBasis<'a> {
+    pub service_id: &'a str,
+    pub model: Option<PriceModel>,
+    pub prices: Prices,
+    pub availability: Option<&'a efa_domain::listing::Availability>,
+}
+
+impl<'a> PriceBasis<'a> {
+    pub fn of(s: &'a ServiceEntry) -> PriceBasis<'a> {
+        PriceBasis { service_id: &s.detail.service.id, model: s.detail.service.price_model, prices: s.detail.prices.clone(), availability: s.detail.availability.as_ref() }
+    }
+}
+
+/// The fees for one Gemeinde or Kreis starting on `start`. Every sum is checked: amounts are
+/// capped where a listing states them, so an overflow would be a bug, answered as a 422 at
+/// the price field it came from rather than as a wrapped (negative) total.
+pub fn estimate(c: &Catalogue, s: &PriceBasis<'_>, payer: Payer<'_>, start: NaiveDate) -> Result<CostEstimate, ApiError> {
+    let p = &s.prices;
+    let model = s.model;
     let population = u64::try_from(payer.population).unwrap_or(0);
+    let too_large = |field: &str| {
+        ApiError::Unprocessable(vec![efa_domain::listing::FieldError { field: format!("price.{field}"), message: "the fees computed from this amount are too large".into() }])
+    };
     let one_off = p.one_off_anbindung_fee_cents.unwrap_or(0);
     let cents = |n: i64| Cents::new(n).unwrap_or(Cents::ZERO);
-    let per_head = p.per_inhabitant_cents.map(|r| per_inhabitant(cents(r), population).get()).unwrap_or(0);
-    let annual = p.annual_fee_cents.unwrap_or(0) + per_head;
+    let per_head = match p.per_inhabitant_cents {
+        Some(r) => per_inhabitant(cents(r), population).ok_or_else(|| too_large("per_inhabitant_cents"))?,
+        None => 0,
+    };
+    let annual = p.annual_fee_cents.unwrap_or(0).checked_add(per_head).ok_or_else(|| too_large("per_inhabitant_cents"))?;
     let pro_rata = p.pro_rata_first_year.unwrap_or(false);
-    let first_annual = if pro_rata { pro_rata_first_year(cents(annual), start).get() } else { annual };
+    let first_annual = if pro_rata { pro_rata_first_year(annual, start) } else { annual };
+    let first_total = one_off.checked_add(first_annual).ok_or_else(|| too_large("one_off_anbindung_fee_cents"))?;
     let mut basis = vec![match model {
         None => "The listing states no price model; amounts shown are those it lists.".to_owned(),
         Some(m) => format!("Price model {m}."),
@@ -97,7 +124,7 @@ pub fn estimate(c: &Catalogue, s: &ServiceEntry, payer: Payer<'_>, start: NaiveD
         let available: Vec<&(String, i64)> = c
             .koenigsteiner
             .iter()
-            .filter(|(land, _)| s.detail.availability.as_ref().is_none_or(|a| a.nationwide || a.laender.iter().any(|l| l.as_str() == land)))
+            .filter(|(land, _)| s.availability.is_none_or(|a| a.nationwide || a.laender.iter().any(|l| l.as_str() == land)))
             .collect();
         let shares = largest_remainder(total, &available.iter().map(|(_, w)| u64::try_from(*w).unwrap_or(0)).collect::<Vec<_>>());
         basis.push(format!(
@@ -106,16 +133,16 @@ pub fn estimate(c: &Catalogue, s: &ServiceEntry, payer: Payer<'_>, start: NaiveD
         ));
         available.iter().zip(shares).find(|((land, _), _)| *land == payer.land).map(|(_, s)| s.get()).unwrap_or(0)
     });
-    CostEstimate {
-        online_service_id: s.detail.service.id.clone(),
+    Ok(CostEstimate {
+        online_service_id: s.service_id.to_owned(),
         ags: payer.key.to_owned(),
         population: payer.population,
         start,
         price_model: model,
-        first_year: YearCost { year: start.year(), one_off_anbindung_fee_cents: one_off, annual_fee_cents: first_annual, total_cents: one_off + first_annual },
+        first_year: YearCost { year: start.year(), one_off_anbindung_fee_cents: one_off, annual_fee_cents: first_annual, total_cents: first_total },
         following_year: YearCost { year: start.year() + 1, one_off_anbindung_fee_cents: 0, annual_fee_cents: annual, total_cents: annual },
         land_share_cents: land_share,
         per_use_cents: p.per_use_cents,
         basis: basis.join(" "),
-    }
+    })
 }

@@ -71,6 +71,10 @@ pub enum ApiError {
     /// (rolling the transaction back, which wrote nothing).
     #[error("replayed response")]
     Replay { status: u16, body: String, location: Option<String> },
+    /// Not an error either: the `Idempotency-Key` was claimed by a racing request that
+    /// committed first (its answer is looked up after this transaction has ended).
+    #[error("idempotency key taken")]
+    KeyTaken,
 }
 
 impl ApiError {
@@ -98,7 +102,7 @@ impl ApiError {
             ApiError::PreconditionFailed => "precondition-failed",
             ApiError::Unprocessable(_) => "validation-failed",
             ApiError::Unavailable => "unavailable",
-            ApiError::Internal(_) | ApiError::Replay { .. } => "internal",
+            ApiError::Internal(_) | ApiError::Replay { .. } | ApiError::KeyTaken => "internal",
         }
     }
 
@@ -137,7 +141,7 @@ impl ResponseError for ApiError {
             ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::Internal(_) | ApiError::Replay { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Internal(_) | ApiError::Replay { .. } | ApiError::KeyTaken => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -174,7 +178,13 @@ impl From<diesel::result::Error> for ApiError {
         use diesel::result::{DatabaseErrorKind, Error};
         match e {
             Error::NotFound => ApiError::NotFound("no such resource".into()),
-            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => ApiError::Conflict(info.message().to_owned()),
+            // The database's message names tables and constraints: it goes to the log, the
+            // caller is told what happened in words. Operations that expect a particular
+            // conflict map it to their own message before it gets here.
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                tracing::info!(constraint = info.constraint_name().unwrap_or("?"), message = info.message(), "unique violation answered 409");
+                ApiError::Conflict("a record like this already exists; read the current state and try again".into())
+            }
             // The connection to the database is gone (or was lost inside a transaction).
             Error::DatabaseError(DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand, _) | Error::BrokenTransactionManager => ApiError::Unavailable,
             other => ApiError::Internal(other.into()),
@@ -184,6 +194,12 @@ impl From<diesel::result::Error> for ApiError {
 
 impl From<efa_domain::reuse::RequestTransitionError> for ApiError {
     fn from(e: efa_domain::reuse::RequestTransitionError) -> ApiError {
+        ApiError::Conflict(e.to_string())
+    }
+}
+
+impl From<efa_domain::reuse::AgreementTransitionError> for ApiError {
+    fn from(e: efa_domain::reuse::AgreementTransitionError) -> ApiError {
         ApiError::Conflict(e.to_string())
     }
 }

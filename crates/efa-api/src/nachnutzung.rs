@@ -80,27 +80,42 @@ pub struct AgreementDraft<'a> {
 /// frozen, the fees for this customer, and the first documents of its contract folder.
 pub fn create_agreement(conn: &mut DbConn, c: &Catalogue, d: &AgreementDraft<'_>) -> Result<AgreementRow, ApiError> {
     let decided_at = now();
-    let service = c.service(d.service_id).ok_or_else(|| ApiError::Conflict("the online service is not published".into()))?;
+    // Listing, terms and fees come from the row as it is in this transaction, never from the
+    // read model (another instance may have published a newer version a moment ago).
     let row = efa_store::listings::find(conn, d.service_id)?.ok_or_else(|| ApiError::not_found("no such online service"))?;
+    if row.published_version.is_none() || row.listing_state == efa_domain::listing::ListingState::Retired.as_str() {
+        return Err(ApiError::Conflict("the online service is not published".into()));
+    }
     let listing = match &row.published_content {
         Some(json) => json.clone(),
         None => efa_store::listings::working_copy(conn, &row)?.to_string(),
     };
+    let published: Option<efa_domain::listing::ListingContent> = row.published_content.as_deref().map(serde_json::from_str).transpose().map_err(|e| ApiError::Internal(e.into()))?;
     let customer = c.org(d.customer_org).ok_or_else(|| ApiError::not_found("no such organisation"))?;
-    if store::open_agreement_exists(conn, d.service_id, d.customer_org)? {
-        return Err(ApiError::Conflict(format!("{} already has an agreement for this service", customer.view.name)));
-    }
+    let already = || ApiError::Conflict(format!("{} already has an agreement for this service", customer.view.name));
     let payer = costs::Payer::of_org(c, customer).ok_or_else(|| ApiError::Conflict(format!("{} is neither a Gemeinde nor a Kreis", customer.view.name)))?;
-    let fees = costs::estimate(c, service, payer, d.start);
+    let basis = costs::PriceBasis {
+        service_id: &row.id,
+        model: row.price_model.as_deref().map(efa_domain::PriceModel::parse).transpose().map_err(|e| ApiError::Internal(e.into()))?,
+        prices: crate::catalogue::published_prices(&row, published.as_ref()),
+        availability: published.as_ref().map(|p| &p.availability),
+    };
+    let fees = costs::estimate(c, &basis, payer, d.start)?;
     let (terms_text, terms_version) = match d.framework {
         Some((_, _, text, version)) => (text.to_owned(), version.to_owned()),
-        None => match &service.detail.terms {
+        None => match published.as_ref().and_then(|p| p.terms.as_ref()) {
             Some(t) => (t.text.clone(), t.version.clone()),
             None => ("The listing states no terms of use of its own.".to_owned(), "none".to_owned()),
         },
     };
-    let year = now().year();
+    // Contract numbers carry the year as it is in Berlin (on 1 January from midnight there).
+    let year = efa_domain::calendar::date_of_utc(decided_at).year();
     let seq = store::next_contract_seq(conn, year)?;
+    // Checked after the counter row is locked: a racing creation for the same customer has
+    // committed by now. The unique index on open agreements catches any that slips past.
+    if store::open_agreement_exists(conn, d.service_id, d.customer_org)? {
+        return Err(already());
+    }
     let now = now();
     let a = AgreementRow {
         id: uuid::Uuid::new_v4().to_string(),
@@ -125,7 +140,7 @@ pub fn create_agreement(conn: &mut DbConn, c: &Catalogue, d: &AgreementDraft<'_>
         minimum_term_months: d.minimum_term_months,
         notice_months: d.notice_months,
         end_date: None,
-        state: "pending".into(),
+        state: efa_domain::reuse::AgreementState::Pending.as_str().to_owned(),
         provider_signed_at: None,
         provider_signed_by: None,
         customer_signed_at: None,
@@ -135,12 +150,14 @@ pub fn create_agreement(conn: &mut DbConn, c: &Catalogue, d: &AgreementDraft<'_>
         created_at: now,
         updated_at: now,
     };
-    store::insert_agreement(conn, &a)?;
+    if !store::insert_agreement(conn, &a)? {
+        return Err(already());
+    }
     // The folder starts with the history that led here: the request's decisions and messages.
     if let Some(rid) = d.request_id {
-        let (events, _) = efa_store::audit::list(conn, &efa_store::audit::AuditQuery { resource_id: Some(rid.to_owned()), limit: 1000, ..Default::default() })?;
-        // Messages have audit events too; they go into the folder once, as messages.
-        for e in events.iter().rev().filter(|e| e.action != "reuse_request.message") {
+        // Every decision, however long the Abstimmung was. Messages have audit events too;
+        // they go into the folder once, as messages.
+        for e in efa_store::audit::history_of(conn, rid, &["reuse_request.message"])? {
             document(conn, &a.id, "decision", &format!("{} by {}", e.action, e.actor), e.after.clone().unwrap_or_default(), &e.actor, e.occurred_at)?;
         }
         for m in store::messages(conn, rid)? {
@@ -164,19 +181,20 @@ pub fn document(conn: &mut DbConn, agreement_id: &str, kind: &str, title: &str, 
 }
 
 /// A request follows its agreements: active once all are active, live once all are live,
-/// terminated once all are terminated.
-pub fn sync_request(conn: &mut DbConn, request_id: &str) -> Result<(), ApiError> {
+/// terminated once all are terminated. The state it moved to, with the request as it was.
+pub fn sync_request(conn: &mut DbConn, request_id: &str) -> Result<Option<(RequestState, ReuseRequestRow)>, ApiError> {
+    use efa_domain::reuse::AgreementState as A;
     let r = load_request(conn, request_id)?;
-    let states: Vec<String> = store::agreements_of_request(conn, request_id)?.into_iter().map(|a| a.state).collect();
-    let all = |s: &[&str]| !states.is_empty() && states.iter().all(|x| s.contains(&x.as_str()));
-    let action = match r.state.as_str() {
-        "agreement_pending" if all(&["active", "live"]) => Some(RequestAction::Activate),
-        "active" if all(&["live"]) => Some(RequestAction::GoLive),
-        "active" | "live" if all(&["terminated"]) => Some(RequestAction::Terminate),
+    let states = store::agreements_of_request(conn, request_id)?.iter().map(crate::operations::agreements::state_of).collect::<Result<Vec<_>, _>>()?;
+    let all = |s: &[A]| !states.is_empty() && states.iter().all(|x| s.contains(x));
+    let action = match RequestState::parse(&r.state).map_err(|e| ApiError::Internal(e.into()))? {
+        RequestState::AgreementPending if all(&[A::Active, A::Live]) => Some(RequestAction::Activate),
+        RequestState::Active if all(&[A::Live]) => Some(RequestAction::GoLive),
+        RequestState::Active | RequestState::Live if all(&[A::Terminated]) => Some(RequestAction::Terminate),
         _ => None,
     };
-    if let Some(a) = action {
-        advance(conn, &r, &[a], None)?;
+    match action {
+        Some(a) => Ok(Some((advance(conn, &r, &[a], None)?, r))),
+        None => Ok(None),
     }
-    Ok(())
 }

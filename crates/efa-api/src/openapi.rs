@@ -23,6 +23,7 @@ use utoipa::OpenApi;
         (name = "nachnutzung", description = "Reuse requests, framework agreements and accession, licence agreements, onboarding, cost estimates"),
         (name = "coverage", description = "Which OZG-Leistungen each Gemeinde can really do online; the federal dashboard's records; what to order next"),
         (name = "audit", description = "The append-only audit log"),
+        (name = "events", description = "The event feed (long polling) and webhooks: follow requests and agreements without polling every resource"),
         (name = "operations", description = "Health, readiness, metrics")
     ),
     components(schemas(ProblemDetails, FieldError)),

@@ -6,7 +6,6 @@ use crate::auth::Verifier;
 use crate::metrics::Metrics;
 use actix_web::web;
 use efa_store::Pool;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 #[derive(Clone)]
@@ -21,6 +20,10 @@ pub struct AppState {
     /// Turns of SQLite's single writer (see `write::write_only`).
     pub(crate) writer: Arc<std::sync::Mutex<()>>,
     rebuilds: Arc<Rebuilds>,
+    /// This instance, as events name their origin (a fresh id per process).
+    pub instance: Arc<str>,
+    /// Woken when events were written (here, or by another instance): long polls look again.
+    pub events_wake: Arc<tokio::sync::Notify>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,20 +46,92 @@ impl Rebuild {
     }
 }
 
+/// Counters of the three parts of the read model: the catalogue snapshot, the coverage index,
+/// and the live agreements coverage is built from.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Counts {
+    catalogue: u64,
+    coverage: u64,
+    agreements: u64,
+}
+
+/// A writer's ticket: the counts its ask raised (the catalogue's only when it asked for it).
+#[derive(Debug, Clone, Copy)]
+struct Ticket {
+    catalogue: Option<u64>,
+    coverage: u64,
+}
+
+/// The ticket protocol of the rebuilds. A writer asks after its change is committed; a
+/// rebuild, holding the turn, notes what has been asked so far (`begin`), reads the database,
+/// and records that much as done. A ticket is served once a rebuild that began after it
+/// finished. All counters of one ask are raised together under one lock, and `begin` reads
+/// them under the same lock: a rebuild sees all of a ticket or none of it. (With separate
+/// atomics raised one after the other, a rebuild could see an agreement writer's coverage
+/// ticket but not its agreements ticket, rebuild coverage from the agreements it had cached,
+/// and answer the writer as served without its agreement.)
+#[derive(Debug, Default)]
+struct Tickets {
+    asked: std::sync::Mutex<Counts>,
+    /// Changed only by the rebuild holding the turn.
+    done: std::sync::Mutex<Counts>,
+}
+
+impl Tickets {
+    fn ask(&self, what: Rebuild) -> Ticket {
+        let mut a = self.asked.lock().unwrap_or_else(|p| p.into_inner());
+        if what != Rebuild::Coverage {
+            a.catalogue += 1;
+        }
+        a.coverage += 1;
+        // Coverage and full rebuilds are asked for when agreements changed.
+        if what != Rebuild::Listings {
+            a.agreements += 1;
+        }
+        Ticket { catalogue: (what != Rebuild::Coverage).then_some(a.catalogue), coverage: a.coverage }
+    }
+
+    /// What a rebuild beginning now covers: everything asked so far.
+    fn begin(&self) -> Counts {
+        *self.asked.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn done(&self) -> Counts {
+        *self.done.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// (catalogue, coverage): which parts of `t` no finished rebuild has served yet.
+    fn due(&self, t: &Ticket) -> (bool, bool) {
+        let d = self.done();
+        (t.catalogue.is_some_and(|c| d.catalogue < c), d.coverage < t.coverage)
+    }
+
+    /// Whether agreements changed since they were last read, up to `upto`.
+    fn agreements_stale(&self, upto: &Counts) -> bool {
+        self.done().agreements < upto.agreements
+    }
+
+    fn finish_catalogue(&self, upto: &Counts) {
+        self.done.lock().unwrap_or_else(|p| p.into_inner()).catalogue = upto.catalogue;
+    }
+
+    fn finish_agreements(&self, upto: &Counts) {
+        self.done.lock().unwrap_or_else(|p| p.into_inner()).agreements = upto.agreements;
+    }
+
+    fn finish_coverage(&self, upto: &Counts) {
+        self.done.lock().unwrap_or_else(|p| p.into_inner()).coverage = upto.coverage;
+    }
+}
+
 /// Turns and tickets of the read-model rebuilds (see `AppState::rebuild`).
 #[derive(Default)]
 struct Rebuilds {
     lock: std::sync::Mutex<()>,
-    catalogue_asked: AtomicU64,
-    catalogue_done: AtomicU64,
-    coverage_asked: AtomicU64,
-    coverage_done: AtomicU64,
-    /// Changes of agreements (coverage or full rebuilds asked for): the live agreements are
-    /// read again only when one is newer than the rows below.
-    agreements_asked: AtomicU64,
-    agreements_done: AtomicU64,
-    /// The live agreements the last coverage index was built from.
-    live: std::sync::Mutex<Option<Arc<Vec<(String, String, String, String)>>>>,
+    tickets: Tickets,
+    /// The live agreements the last coverage index was built from, and the day (in Berlin)
+    /// they were read for: a terminated agreement stops counting after its end date.
+    live: std::sync::Mutex<Option<(chrono::NaiveDate, Arc<Vec<(String, String, String, String)>>)>>,
 }
 
 impl AppState {
@@ -70,6 +145,8 @@ impl AppState {
             rows: Arc::default(),
             writer: Arc::default(),
             rebuilds: Arc::default(),
+            instance: uuid::Uuid::new_v4().to_string().into(),
+            events_wake: Arc::default(),
         }
     }
 
@@ -96,13 +173,24 @@ impl AppState {
     }
 
     /// Puts a read model built before serving in place (the start-up path), with the rows and
-    /// live agreements it was built from, so that the first rebuild after a write reuses them.
-    pub fn install(&self, rows: catalogue::Rows, next: Catalogue, live: Vec<(String, String, String, String)>) {
+    /// live agreements (as of `day`) it was built from, so that the first rebuild after a
+    /// write reuses them.
+    pub fn install(&self, rows: catalogue::Rows, next: Catalogue, day: chrono::NaiveDate, live: Vec<(String, String, String, String)>) {
         *self.rows.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(rows.without_listings()));
         self.catalogue.replace(next);
         let live = Arc::new(live);
-        *self.rebuilds.live.lock().unwrap_or_else(|p| p.into_inner()) = Some(live.clone());
+        *self.rebuilds.live.lock().unwrap_or_else(|p| p.into_inner()) = Some((day, live.clone()));
         self.coverage.replace(crate::coverage::CoverageIndex::build(self.catalogue.current(), &live));
+    }
+
+    /// Rebuilds coverage when the day (in Berlin) has changed since the live agreements were
+    /// read: agreements that ended yesterday no longer count. The server calls it every minute.
+    pub async fn refresh_if_day_changed(&self) -> Result<(), ApiError> {
+        let read_for = self.rebuilds.live.lock().unwrap_or_else(|p| p.into_inner()).as_ref().map(|(day, _)| *day);
+        match read_for {
+            Some(day) if day != efa_domain::calendar::today() => self.reload_coverage().await,
+            _ => Ok(()),
+        }
     }
 
     /// Rebuilds the catalogue snapshot from all its rows, and the coverage built on it.
@@ -146,21 +234,16 @@ impl AppState {
     async fn rebuild(&self, what: Rebuild) -> Result<(), ApiError> {
         let r = self.rebuilds.clone();
         // Tickets are taken after the caller's change is committed.
-        let catalogue_ticket = (what != Rebuild::Coverage).then(|| r.catalogue_asked.fetch_add(1, Ordering::SeqCst) + 1);
-        let coverage_ticket = r.coverage_asked.fetch_add(1, Ordering::SeqCst) + 1;
-        if what != Rebuild::Listings {
-            r.agreements_asked.fetch_add(1, Ordering::SeqCst);
-        }
+        let ticket = r.tickets.ask(what);
         let (pool, handle, coverage, rows_cache, metrics) = (self.pool.clone(), self.catalogue.clone(), self.coverage.clone(), self.rows.clone(), self.metrics.clone());
         web::block(move || -> Result<(), ApiError> {
             let _turn = r.lock.lock().unwrap_or_else(|p| p.into_inner());
-            let catalogue_due = catalogue_ticket.is_some_and(|t| r.catalogue_done.load(Ordering::SeqCst) < t);
-            if !catalogue_due && r.coverage_done.load(Ordering::SeqCst) >= coverage_ticket {
+            let (catalogue_due, coverage_due) = r.tickets.due(&ticket);
+            if !catalogue_due && !coverage_due {
                 return Ok(());
             }
             // Everything asked for up to now is covered by what is read from here on.
-            let (catalogue_upto, coverage_upto) = (r.catalogue_asked.load(Ordering::SeqCst), r.coverage_asked.load(Ordering::SeqCst));
-            let agreements_upto = r.agreements_asked.load(Ordering::SeqCst);
+            let upto = r.tickets.begin();
             let started = std::time::Instant::now();
             let ms = |t: std::time::Instant| t.elapsed().as_secs_f64() * 1000.0;
             let mut conn = pool.get()?;
@@ -180,31 +263,51 @@ impl AppState {
                 *rows_cache.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(rows.without_listings()));
                 published_unchanged = what == Rebuild::Listings && previous.loaded && previous.published_fingerprint == next.published_fingerprint;
                 handle.replace(next);
-                r.catalogue_done.store(catalogue_upto, Ordering::SeqCst);
+                r.tickets.finish_catalogue(&upto);
             }
             let c = handle.current();
-            let agreements_changed = r.agreements_done.load(Ordering::SeqCst) < agreements_upto;
-            let keep = published_unchanged && !agreements_changed && coverage.current().is_some();
+            let today = efa_domain::calendar::today();
+            let mut cached = r.live.lock().unwrap_or_else(|p| p.into_inner());
+            // The live agreements are read again when agreements changed, or when the day
+            // changed (an agreement that ended yesterday no longer counts).
+            let fresh = cached.as_ref().filter(|(day, _)| *day == today && !r.tickets.agreements_stale(&upto)).map(|(_, live)| live.clone());
+            let keep = published_unchanged && fresh.is_some() && coverage.current().is_some();
             if c.loaded && !keep {
                 // A listing write leaves the agreements as they were: their rows are read again
                 // only when agreements changed (or on a full reload).
-                let mut cached = r.live.lock().unwrap_or_else(|p| p.into_inner());
-                let live = match &*cached {
-                    Some(live) if r.agreements_done.load(Ordering::SeqCst) >= agreements_upto => live.clone(),
-                    _ => Arc::new(efa_store::reuse::live_agreements(&mut conn)?),
+                let live = match fresh {
+                    Some(live) => live,
+                    None => Arc::new(efa_store::reuse::live_agreements(&mut conn, today)?),
                 };
-                *cached = Some(live.clone());
-                r.agreements_done.store(agreements_upto, Ordering::SeqCst);
+                *cached = Some((today, live.clone()));
+                r.tickets.finish_agreements(&upto);
                 drop(cached);
                 coverage.replace(crate::coverage::CoverageIndex::build(c, &live));
                 tracing::debug!(?what, total_ms = ms(started), live_agreements = live.len(), "coverage rebuilt");
+            } else {
+                drop(cached);
             }
-            r.coverage_done.store(coverage_upto, Ordering::SeqCst);
+            r.tickets.finish_coverage(&upto);
             metrics.observe_rebuild(what.name(), started.elapsed().as_secs_f64());
             release_freed_memory();
             Ok(())
         })
         .await?
+    }
+
+    /// The current snapshot, made to hold the published service `id` if the database has it:
+    /// another instance may have published it a moment ago, before this one heard of it.
+    pub async fn catalogue_with(&self, id: &str) -> Result<Arc<Catalogue>, ApiError> {
+        let c = self.catalogue()?;
+        if c.service(id).is_some() {
+            return Ok(c);
+        }
+        let wanted = id.to_owned();
+        let published = self.db(move |conn| Ok(efa_store::listings::find(conn, &wanted)?.is_some_and(|r| r.published_version.is_some() && r.listing_state != "retired"))).await?;
+        if published {
+            self.rebuild(Rebuild::Listings).await?;
+        }
+        self.catalogue()
     }
 
     /// The current coverage index (503 until the catalogue is loaded).
@@ -232,6 +335,100 @@ fn release_freed_memory() {
         // SAFETY: malloc_trim only returns free memory to the system; it takes no pointers.
         unsafe {
             malloc_trim(0);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    /// One rebuild as `AppState::rebuild` runs it, over a simulated database whose agreements
+    /// are a version number: the agreements version the coverage was built from.
+    fn rebuild(turn: &std::sync::Mutex<u64>, t: &Tickets, ticket: Ticket, db_agreements: &AtomicU64) {
+        let mut built_from = turn.lock().unwrap();
+        let (catalogue_due, coverage_due) = t.due(&ticket);
+        if !catalogue_due && !coverage_due {
+            return;
+        }
+        let upto = t.begin();
+        if catalogue_due {
+            t.finish_catalogue(&upto);
+        }
+        if t.agreements_stale(&upto) {
+            *built_from = db_agreements.load(Ordering::SeqCst);
+            t.finish_agreements(&upto);
+        }
+        t.finish_coverage(&upto);
+    }
+
+    #[test]
+    fn a_ticket_asked_during_a_rebuild_is_not_served_by_it() {
+        let t = Tickets::default();
+        let listing = t.ask(Rebuild::Listings);
+        let upto = t.begin();
+        // An agreement writer commits and asks while that rebuild reads the database.
+        let agreement = t.ask(Rebuild::Coverage);
+        t.finish_catalogue(&upto);
+        t.finish_coverage(&upto);
+        assert_eq!(t.due(&listing), (false, false), "the listing writer is served");
+        assert_eq!(t.due(&agreement), (false, true), "the agreement writer is not");
+        // Its own rebuild reads the agreements again.
+        let upto = t.begin();
+        assert!(t.agreements_stale(&upto));
+        t.finish_agreements(&upto);
+        t.finish_coverage(&upto);
+        assert_eq!(t.due(&agreement), (false, false));
+        assert!(!t.agreements_stale(&t.begin()));
+    }
+
+    #[test]
+    fn a_listing_ticket_leaves_the_agreements_as_read() {
+        let t = Tickets::default();
+        let first = t.ask(Rebuild::Full);
+        let upto = t.begin();
+        t.finish_catalogue(&upto);
+        t.finish_agreements(&upto);
+        t.finish_coverage(&upto);
+        assert_eq!(t.due(&first), (false, false));
+        let listing = t.ask(Rebuild::Listings);
+        assert_eq!(t.due(&listing), (true, true));
+        assert!(!t.agreements_stale(&t.begin()), "a listing write changes no agreement");
+    }
+
+    /// Many agreement and listing writers at once, each committing, asking, and rebuilding
+    /// (or being served by another's rebuild): when a writer's rebuild returns, coverage was
+    /// built from agreements at least as new as its own commit. Runs every interleaving the
+    /// scheduler offers, many times.
+    #[test]
+    fn served_writers_always_see_their_own_agreements() {
+        for _ in 0..50 {
+            let t = Arc::new(Tickets::default());
+            let turn = Arc::new(std::sync::Mutex::new(0u64));
+            let db = Arc::new(AtomicU64::new(0));
+            let writers: Vec<_> = (0..8)
+                .map(|i| {
+                    let (t, turn, db) = (t.clone(), turn.clone(), db.clone());
+                    std::thread::spawn(move || {
+                        for _ in 0..200 {
+                            if i % 2 == 0 {
+                                let mine = db.fetch_add(1, Ordering::SeqCst) + 1;
+                                let ticket = t.ask(Rebuild::Coverage);
+                                rebuild(&turn, &t, ticket, &db);
+                                let built_from = *turn.lock().unwrap();
+                                assert!(built_from >= mine, "served with agreements {built_from}, committed {mine}");
+                            } else {
+                                let ticket = t.ask(Rebuild::Listings);
+                                rebuild(&turn, &t, ticket, &db);
+                            }
+                        }
+                    })
+                })
+                .collect();
+            for w in writers {
+                w.join().expect("writer");
+            }
         }
     }
 }

@@ -29,15 +29,17 @@ impl Ctx {
     }
 }
 
-/// What a write records about itself.
+/// What a write records about itself: its audit event, and the events it emits (the outbox;
+/// see `crate::events`).
 pub struct AuditNote {
     pub action: &'static str,
     pub resource_type: &'static str,
     pub resource_id: String,
-    /// The organisation owning the resource: it may read the event.
+    /// The organisation owning the resource: it may read the audit event.
     pub owner_org_id: Option<String>,
     pub before: Option<Value>,
     pub after: Option<Value>,
+    pub events: Vec<crate::events::Emit>,
 }
 
 /// Runs `f` in one transaction and appends its audit event in the same transaction:
@@ -64,14 +66,18 @@ where
     let actor_org = p.org_id.clone();
     let rid = ctx.request_id.clone();
     let writer = state.writer.clone();
-    let out = state
+    let origin = state.instance.clone();
+    let (out, emitted) = state
         .db(move |conn| {
             // SQLite lets one writer in at a time and makes the others retry with growing
             // sleeps (busy_timeout): under load a writer could wait seconds while others got
             // in. Here they queue on a lock instead and each starts as soon as the last is done.
             let _turn = (conn.backend() == efa_store::Backend::Sqlite).then(|| writer.lock().unwrap_or_else(|p| p.into_inner()));
-            efa_store::tx::write_transaction::<T, ApiError>(conn, |conn| {
+            efa_store::tx::write_transaction::<(T, bool), ApiError>(conn, |conn| {
                 let (out, note) = f(conn)?;
+                let occurred_at = chrono::Utc::now().naive_utc();
+                let events: Vec<_> = note.events.iter().map(|e| e.to_row(&actor, &actor_org, &origin, occurred_at)).collect();
+                efa_store::events::append(conn, &events)?;
                 let json = |v: Option<Value>| v.map(|v| v.to_string());
                 audit::append(
                     conn,
@@ -89,10 +95,15 @@ where
                         request_id: rid,
                     },
                 )?;
-                Ok(out)
+                Ok((out, !events.is_empty()))
             })
         })
         .await?;
+    if emitted {
+        // Long polls of the event feed on this instance look again (the others hear of it
+        // through the database).
+        state.events_wake.notify_waiters();
+    }
     Ok(out)
 }
 
@@ -147,42 +158,60 @@ fn idempotency_key(ctx: &Ctx) -> Result<Option<String>, ApiError> {
     }
 }
 
+/// The fingerprint of a creating request: SHA-256 over the operation (`scope`) and its
+/// input, in hex.
+fn request_hash(scope: &str, input: &Value) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, format!("{scope} {input}").as_bytes());
+    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The stored first answer for `key`, as the answer to a retry: replayed when the retry is the
+/// same request, a 422 when the key was used for another.
+fn replay(prior: efa_store::idempotency::IdempotencyRow, hash: &str) -> ApiError {
+    if prior.request_hash != hash {
+        return ApiError::Unprocessable(vec![efa_domain::listing::FieldError {
+            field: "Idempotency-Key".into(),
+            message: "this key was already used for a different request".into(),
+        }]);
+    }
+    ApiError::Replay { status: prior.status as u16, body: prior.response_body, location: prior.location }
+}
+
 /// A creating operation: like [`write_only`], and honouring the idempotency key. A retry with
-/// the same key and the same request (`scope`, the operation's route, and its input) returns
-/// the first answer and creates nothing; the same key with another request is a 422.
+/// the same key and the same request (`scope`, the operation's route, and its input) within
+/// 24 hours returns the first answer and creates nothing; the same key with another request is
+/// a 422. The key is claimed before the work: a retry racing the first request waits for it
+/// (PostgreSQL) or queues behind it (SQLite), then gets its answer.
 pub async fn create<F>(state: &AppState, p: &Principal, ctx: &Ctx, scope: &str, input: &Value, f: F) -> Result<Creation, ApiError>
 where
     F: FnOnce(&mut DbConn) -> Result<(Created, AuditNote), ApiError> + Send + 'static,
 {
     let key = idempotency_key(ctx)?;
-    let hash = crate::http::etag_of(format!("{scope} {input}").as_bytes());
+    let hash = request_hash(scope, input);
     let org = p.org_id.clone();
+    let (claim_org, claim_key, claim_hash) = (org.clone(), key.clone(), hash.clone());
     let outcome = write_only(state, p, ctx, move |conn| {
-        if let Some(k) = &key {
-            if let Some(prior) = efa_store::idempotency::find(conn, &org, k)? {
-                if prior.request_hash != hash {
-                    return Err(ApiError::Unprocessable(vec![efa_domain::listing::FieldError {
-                        field: "Idempotency-Key".into(),
-                        message: "this key was already used for a different request".into(),
-                    }]));
-                }
-                return Err(ApiError::Replay { status: prior.status as u16, body: prior.response_body, location: prior.location });
+        if let Some(k) = &claim_key {
+            let now = chrono::Utc::now().naive_utc();
+            if let Some(prior) = efa_store::idempotency::find(conn, &claim_org, k, now)? {
+                return Err(replay(prior, &claim_hash));
+            }
+            let row = efa_store::idempotency::IdempotencyRow {
+                org_id: claim_org.clone(),
+                idem_key: k.clone(),
+                request_hash: claim_hash.clone(),
+                status: 0,
+                response_body: String::new(),
+                location: None,
+                created_at: now,
+            };
+            if !efa_store::idempotency::claim(conn, &row)? {
+                return Err(ApiError::KeyTaken);
             }
         }
         let (created, note) = f(conn)?;
-        if let Some(k) = key {
-            efa_store::idempotency::insert(
-                conn,
-                &efa_store::idempotency::IdempotencyRow {
-                    org_id: org,
-                    idem_key: k,
-                    request_hash: hash,
-                    status: 201,
-                    response_body: created.body.to_string(),
-                    location: Some(created.location.clone()),
-                    created_at: chrono::Utc::now().naive_utc(),
-                },
-            )?;
+        if let Some(k) = &claim_key {
+            efa_store::idempotency::complete(conn, &claim_org, k, 201, &created.body.to_string(), Some(&created.location))?;
         }
         Ok((Creation::Fresh(created), note))
     })
@@ -190,6 +219,16 @@ where
     match outcome {
         Ok(c) => Ok(c),
         Err(ApiError::Replay { status, body, location }) => Ok(Creation::Replay { status, body, location }),
+        // A racing request with the same key committed first: its answer is the answer.
+        Err(ApiError::KeyTaken) => {
+            let Some(k) = key else { return Err(ApiError::Internal(anyhow::anyhow!("a key was taken without a key"))) };
+            let prior = state.db(move |conn| Ok(efa_store::idempotency::find(conn, &org, &k, chrono::Utc::now().naive_utc())?)).await?;
+            match prior.map(|prior| replay(prior, &hash)) {
+                Some(ApiError::Replay { status, body, location }) => Ok(Creation::Replay { status, body, location }),
+                Some(other) => Err(other),
+                None => Err(ApiError::Conflict("a request with this Idempotency-Key is being made; try again shortly".into())),
+            }
+        }
         Err(e) => Err(e),
     }
 }

@@ -36,20 +36,21 @@ fn days_in_year(year: i32) -> i64 {
     if NaiveDate::from_ymd_opt(year, 2, 29).is_some() { 366 } else { 365 }
 }
 
-/// The first year's fee when the annual fee is charged pro rata: the days from `start` to
-/// 31 December inclusive, over the days of that year, rounded half up to the cent.
-/// A start on 1 January pays the full fee.
-pub fn pro_rata_first_year(annual: Cents, start: NaiveDate) -> Cents {
+/// The first year's fee when the annual fee (in cents) is charged pro rata: the days from
+/// `start` to 31 December inclusive, over the days of that year, rounded half up to the cent.
+/// A start on 1 January pays the full fee. Never more than `annual`, so it cannot overflow.
+pub fn pro_rata_first_year(annual: i64, start: NaiveDate) -> i64 {
     let year_days = days_in_year(start.year());
     let remaining = year_days - i64::from(start.ordinal0());
-    let numerator = i128::from(annual.get()) * i128::from(remaining);
+    let numerator = i128::from(annual) * i128::from(remaining);
     let rounded = (numerator * 2 + i128::from(year_days)) / (2 * i128::from(year_days));
-    Cents::new(i64::try_from(rounded).unwrap_or(i64::MAX)).unwrap_or(Cents::ZERO)
+    i64::try_from(rounded).unwrap_or(annual)
 }
 
-/// A per-inhabitant price for a Gemeinde.
-pub fn per_inhabitant(rate: Cents, population: u64) -> Cents {
-    Cents::new(rate.get().saturating_mul(i64::try_from(population).unwrap_or(i64::MAX))).unwrap_or(Cents::ZERO)
+/// A per-inhabitant price for a Gemeinde, in cents; `None` if it does not fit in i64.
+/// (It may exceed [`Cents::MAX`]: the cap is on what a listing states, not on products.)
+pub fn per_inhabitant(rate: Cents, population: u64) -> Option<i64> {
+    rate.get().checked_mul(i64::try_from(population).ok()?)
 }
 
 #[cfg(test)]
@@ -100,16 +101,20 @@ mod tests {
     #[test]
     fn pro_rata_by_days() {
         let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
-        assert_eq!(pro_rata_first_year(c(365_00), d(2026, 1, 1)), c(365_00));
-        assert_eq!(pro_rata_first_year(c(365_00), d(2026, 12, 31)), c(1_00));
+        assert_eq!(pro_rata_first_year(365_00, d(2026, 1, 1)), 365_00);
+        assert_eq!(pro_rata_first_year(365_00, d(2026, 12, 31)), 1_00);
         // 1 July 2026: 184 of 365 days; 120,000 ct × 184 / 365 = 60,493.15… → 60,493.
-        assert_eq!(pro_rata_first_year(c(120_000), d(2026, 7, 1)), c(60_493));
+        assert_eq!(pro_rata_first_year(120_000, d(2026, 7, 1)), 60_493);
         // Leap year: 1 March 2028 leaves 306 of 366 days.
-        assert_eq!(pro_rata_first_year(c(366_00), d(2028, 3, 1)), c(306_00));
+        assert_eq!(pro_rata_first_year(366_00, d(2028, 3, 1)), 306_00);
+        // The largest sums do not overflow.
+        assert_eq!(pro_rata_first_year(i64::MAX, d(2026, 1, 1)), i64::MAX);
     }
 
     #[test]
     fn per_inhabitant_multiplies() {
-        assert_eq!(per_inhabitant(c(5), 1_084_831), c(5_424_155));
+        assert_eq!(per_inhabitant(c(5), 1_084_831), Some(5_424_155));
+        assert_eq!(per_inhabitant(Cents::MAX, 3_700_000), Some(37_000_000_000_000_000));
+        assert_eq!(per_inhabitant(Cents::MAX, u64::MAX), None);
     }
 }

@@ -4,10 +4,12 @@
 //! (CSV rows, query parameters, JSON bodies) are parsed once into these types,
 //! so the rest of the code never sees a malformed AGS or LeiKa key.
 
+pub mod calendar;
 pub mod codes;
 pub mod costs;
 pub mod coverage;
 pub mod enums;
+pub mod events;
 pub mod listing;
 pub mod money;
 pub mod policy;

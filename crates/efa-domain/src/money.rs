@@ -10,15 +10,27 @@ pub struct Cents(i64);
 pub enum CentsError {
     #[error("amount must be at least 0 cents, got {0}")]
     Negative(i64),
+    #[error("amount must be at most {max} cents (100 million euros), got {0}", max = Cents::MAX.0)]
+    TooLarge(i64),
     #[error("amount {0:?} is not a number of euros with at most two decimals")]
     Malformed(String),
 }
 
 impl Cents {
     pub const ZERO: Cents = Cents(0);
+    /// The largest amount anything may state: 100 million euros. Far above any fee of an
+    /// online service, and small enough that a per-inhabitant price times the largest
+    /// population, plus the other fees, stays far inside i64.
+    pub const MAX: Cents = Cents(10_000_000_000);
 
     pub fn new(n: i64) -> Result<Self, CentsError> {
-        if n < 0 { Err(CentsError::Negative(n)) } else { Ok(Cents(n)) }
+        if n < 0 {
+            Err(CentsError::Negative(n))
+        } else if n > Cents::MAX.0 {
+            Err(CentsError::TooLarge(n))
+        } else {
+            Ok(Cents(n))
+        }
     }
 
     pub fn get(self) -> i64 {
@@ -42,7 +54,8 @@ impl Cents {
         }
         let e: i64 = euros.parse().map_err(|_| bad())?;
         let f: i64 = if frac.is_empty() { 0 } else { format!("{frac:0<2}").parse().map_err(|_| bad())? };
-        e.checked_mul(100).and_then(|c| c.checked_add(f)).map(Cents).ok_or_else(bad)
+        let cents = e.checked_mul(100).and_then(|c| c.checked_add(f)).ok_or_else(bad)?;
+        Cents::new(cents)
     }
 }
 
@@ -72,8 +85,13 @@ mod tests {
     }
 
     #[test]
-    fn rejects_negative_and_malformed() {
+    fn rejects_negative_malformed_and_too_large() {
         assert!(Cents::new(-1).is_err());
+        assert_eq!(Cents::new(10_000_000_000).map(Cents::get), Ok(10_000_000_000));
+        assert_eq!(Cents::new(10_000_000_001), Err(CentsError::TooLarge(10_000_000_001)));
+        assert_eq!(Cents::new(i64::MAX), Err(CentsError::TooLarge(i64::MAX)));
+        assert!(Cents::parse_euros("100.000.001,00").is_err());
+        assert_eq!(Cents::parse_euros("100.000.000,00").map(Cents::get), Ok(10_000_000_000));
         for bad in ["-5", "1,234", "abc", "", "1.2.3,4,5"] {
             assert!(Cents::parse_euros(bad).is_err(), "{bad:?}");
         }

@@ -58,3 +58,14 @@ pub fn list(conn: &mut DbConn, q: &AuditQuery) -> QueryResult<(Vec<AuditEventRow
     let rows = filtered().order((a::occurred_at.desc(), a::id.desc())).offset(q.offset).limit(q.limit).select(AuditEventRow::as_select()).load(conn)?;
     Ok((rows, total))
 }
+
+/// Every event about one resource, oldest first, leaving out the actions in `except`: the
+/// whole history, however long (a contract folder must not lose its first decisions).
+pub fn history_of(conn: &mut DbConn, resource_id: &str, except: &[&str]) -> QueryResult<Vec<AuditEventRow>> {
+    a::table
+        .filter(a::resource_id.eq(resource_id))
+        .filter(a::action.ne_all(except.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>()))
+        .order((a::occurred_at.asc(), a::id.asc()))
+        .select(AuditEventRow::as_select())
+        .load(conn)
+}

@@ -7,6 +7,7 @@ use crate::schema::{
 };
 use crate::DbConn;
 use chrono::{NaiveDate, NaiveDateTime};
+use efa_domain::reuse::AgreementState;
 use diesel::prelude::*;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
@@ -268,8 +269,21 @@ pub fn next_contract_seq(conn: &mut DbConn, year: i32) -> QueryResult<i64> {
     cc::table.find(year).select(cc::last_seq).first(conn)
 }
 
-pub fn insert_agreement(conn: &mut DbConn, a: &AgreementRow) -> QueryResult<()> {
-    diesel::insert_into(ag::table).values(a).execute(conn).map(|_| ())
+/// Inserts an agreement; `false` when the customer already has an open one for the service
+/// (the unique index `agreements_one_open_idx`). On PostgreSQL the transaction is then
+/// aborted: the caller must end it.
+pub fn insert_agreement(conn: &mut DbConn, a: &AgreementRow) -> QueryResult<bool> {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match diesel::insert_into(ag::table).values(a).execute(conn) {
+        Ok(_) => Ok(true),
+        // PostgreSQL names the index; SQLite names the columns.
+        Err(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info))
+            if info.constraint_name() == Some("agreements_one_open_idx") || info.message().contains("agreements.online_service_id") =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 pub fn find_agreement(conn: &mut DbConn, number: &str) -> QueryResult<Option<AgreementRow>> {
@@ -337,10 +351,16 @@ pub fn steps(conn: &mut DbConn, agreement_id: &str) -> QueryResult<Vec<Onboardin
     ob::table.filter(ob::agreement_id.eq(agreement_id)).order(ob::done_at).select(OnboardingRow::as_select()).load(conn)
 }
 
-/// (number, online_service_id, customer_org_id, signatory_org_id) of every live agreement.
-pub fn live_agreements(conn: &mut DbConn) -> QueryResult<Vec<(String, String, String, String)>> {
+/// (number, online_service_id, customer_org_id, signatory_org_id) of every agreement under
+/// which a service runs on `today`: live ones, and terminated ones until their end date.
+pub fn live_agreements(conn: &mut DbConn, today: NaiveDate) -> QueryResult<Vec<(String, String, String, String)>> {
+    // A terminated agreement that went live keeps the service running until its end date.
+    let running = ag::state.eq(AgreementState::Live.as_str()).or(ag::state
+        .eq(AgreementState::Terminated.as_str())
+        .and(ag::live_since.is_not_null())
+        .and(ag::end_date.ge(today)));
     ag::table
-        .filter(ag::state.eq("live"))
+        .filter(running)
         .select((ag::number, ag::online_service_id, ag::customer_org_id, ag::signatory_org_id))
         .order(ag::number)
         .load(conn)
@@ -368,7 +388,7 @@ pub fn open_agreement_exists(conn: &mut DbConn, service: &str, customer: &str) -
     let n: i64 = ag::table
         .filter(ag::online_service_id.eq(service))
         .filter(ag::customer_org_id.eq(customer))
-        .filter(ag::state.eq_any(["pending", "active", "live"]))
+        .filter(ag::state.eq_any(AgreementState::OPEN.map(AgreementState::as_str)))
         .count()
         .get_result(conn)?;
     Ok(n > 0)
@@ -422,7 +442,7 @@ pub fn awaiting(conn: &mut DbConn, org: &str, land: Option<&str>) -> QueryResult
 fn awaiting_signature<'a>(org: &str) -> ag::BoxedQuery<'a, Backend> {
     let customer_side = ag::signatory_org_id.eq(org.to_owned()).and(ag::customer_signed_at.is_null());
     let provider_side = ag::provider_org_id.eq(org.to_owned()).and(ag::provider_signed_at.is_null());
-    ag::table.filter(ag::state.eq("pending")).filter(customer_side.or(provider_side)).into_boxed()
+    ag::table.filter(ag::state.eq(AgreementState::Pending.as_str())).filter(customer_side.or(provider_side)).into_boxed()
 }
 
 /// `org`'s draft requests, not yet submitted: the list behind [`Awaiting::drafts`].

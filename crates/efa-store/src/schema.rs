@@ -348,7 +348,32 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    events (position) {
+        position -> BigInt,
+        id -> Text,
+        #[sql_name = "type"]
+        kind -> Text,
+        resource_type -> Text,
+        resource_id -> Text,
+        occurred_at -> Timestamp,
+        origin -> Text,
+        payload -> Text,
+    }
+}
+
+diesel::table! {
+    event_audience (audience, position) {
+        audience -> Text,
+        position -> BigInt,
+    }
+}
+
+diesel::joinable!(event_audience -> events (position));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    events,
+    event_audience,
     laender,
     koenigsteiner_shares,
     kreise,

@@ -247,13 +247,19 @@ pub fn run(conn: &mut DbConn, seed: u64) -> anyhow::Result<SyntheticReport> {
                 online_services::table.filter(online_services::source.eq(SOURCE)).select((online_services::id, online_services::provider_org_id)).order(online_services::id).load(conn)?;
             rows
         };
+        let mut open = std::collections::HashSet::new();
         for n in 0..REQUESTS {
             let pick = rng.next() % total;
             let k = cumulative.partition_point(|&c| c <= pick).min(kommunen.len() - 1);
             let (gemeinde, _, land) = kommunen[k];
             let (service_id, provider) = &listing_ids[rng.below(listing_ids.len())];
             let mut roll = rng.next() % 100;
-            let state = STATES.iter().find(|(_, share)| if roll < *share { true } else { roll -= share; false }).map(|s| s.0).unwrap_or("live");
+            let mut state = STATES.iter().find(|(_, share)| if roll < *share { true } else { roll -= share; false }).map(|s| s.0).unwrap_or("live");
+            // A Gemeinde has at most one open agreement per service (a unique index says so):
+            // a second one drawn for the same pair has ended instead.
+            if matches!(state, "agreement_pending" | "active" | "live") && !open.insert((gemeinde.id.as_str(), service_id.as_str())) {
+                state = "terminated";
+            }
             let requester = member_of.get(&gemeinde.id).cloned().unwrap_or_else(|| gemeinde.id.clone());
             let t = base + Duration::seconds(n as i64 * 137);
             let rid = id(&mut rng);

@@ -29,3 +29,30 @@ where
         }
     }
 }
+
+/// Runs `f`, a series of reads, on one consistent snapshot of the database: on PostgreSQL a
+/// `REPEATABLE READ READ ONLY` transaction (every statement sees the database as of the
+/// first), on SQLite a deferred transaction (its read snapshot is taken at the first read
+/// and kept until it ends, in WAL mode too). Without it, a read model loaded table by table
+/// could pair a row committed between two statements with the older rows of another table.
+pub fn read_snapshot<T, E>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConn::Pg(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?,
+        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN DEFERRED")?,
+    }
+    let out = f(conn);
+    // Nothing was written: ending the transaction either way releases the snapshot.
+    match out {
+        Ok(value) => {
+            Manager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(e) => {
+            let _ = Manager::rollback_transaction(conn);
+            Err(e)
+        }
+    }
+}

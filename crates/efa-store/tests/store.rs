@@ -128,6 +128,83 @@ both_backends! {
         assert!(count!(&mut b.conn(), online_service_ozg_leistungen) > 0);
     };
 
+    the_schema_allows_one_open_agreement_per_customer_and_service => |backend| {
+        use efa_store::reuse::{insert_agreement, AgreementRow};
+        let db = TestDb::seeded(backend);
+        let mut conn = db.conn();
+        let service: String = online_services::table.select(online_services::id).order(online_services::id).first(&mut conn).unwrap();
+        let provider: String = online_services::table.find(&service).select(online_services::provider_org_id).first(&mut conn).unwrap();
+        let customer = efa_store::seed::seed_id("kommune", "05315000");
+        let t = chrono::Utc::now().naive_utc();
+        let row = |n: i64, state: &str| AgreementRow {
+            id: format!("00000000-0000-0000-0000-{n:012}"),
+            number: efa_store::reuse_number(2026, n),
+            request_id: None,
+            framework_agreement_id: None,
+            framework_version: None,
+            parent_agreement_id: None,
+            online_service_id: service.clone(),
+            listing_version: 1,
+            listing_content: "{}".into(),
+            terms_text: "t".into(),
+            terms_version: "1".into(),
+            provider_org_id: provider.clone(),
+            customer_org_id: customer.clone(),
+            signatory_org_id: customer.clone(),
+            one_off_fee_cents: 0,
+            annual_fee_cents: 0,
+            first_year_fee_cents: 0,
+            cost_key: "test".into(),
+            start_date: t.date(),
+            minimum_term_months: 12,
+            notice_months: 3,
+            end_date: None,
+            state: state.into(),
+            provider_signed_at: None,
+            provider_signed_by: None,
+            customer_signed_at: None,
+            customer_signed_by: None,
+            live_since: None,
+            revision: 1,
+            created_at: t,
+            updated_at: t,
+        };
+        let open = |conn: &mut DbConn| -> i64 {
+            efa_store::schema::agreements::table.filter(efa_store::schema::agreements::state.ne("terminated")).count().get_result(conn).unwrap()
+        };
+        // Ended agreements do not count: any number of them beside one open agreement.
+        assert!(insert_agreement(&mut conn, &row(1, "terminated")).unwrap());
+        assert!(insert_agreement(&mut conn, &row(2, "terminated")).unwrap());
+        assert!(insert_agreement(&mut conn, &row(3, "pending")).unwrap());
+        // A second open one is refused by the database itself, whatever the code checked.
+        for (n, state) in [(4, "pending"), (5, "active"), (6, "live")] {
+            assert!(!insert_agreement(&mut conn, &row(n, state)).unwrap(), "{state}");
+        }
+        assert_eq!(open(&mut conn), 1);
+        // Two transactions that both checked before either inserted (PostgreSQL, READ
+        // COMMITTED): the second insert waits for the first commit, then is refused.
+        if backend == Backend::Postgres {
+            diesel::delete(efa_store::schema::agreements::table).execute(&mut conn).unwrap();
+            let (tx, rx) = std::sync::mpsc::channel::<()>();
+            let mut other = db.conn();
+            let first = row(7, "pending");
+            let second = row(8, "active");
+            let handle = std::thread::spawn(move || {
+                other.transaction::<_, diesel::result::Error, _>(|c| {
+                    assert!(insert_agreement(c, &first)?);
+                    tx.send(()).unwrap();
+                    std::thread::sleep(std::time::Duration::from_millis(300));
+                    Ok(())
+                })
+            });
+            rx.recv().unwrap();
+            let inserted = insert_agreement(&mut conn, &second).unwrap();
+            handle.join().unwrap().unwrap();
+            assert!(!inserted, "the racing second insert was let through");
+            assert_eq!(open(&mut conn), 1);
+        }
+    };
+
     constraint_failure_rolls_back_the_whole_seed => |backend| {
         let db = TestDb::new(backend);
         let mut conn = db.conn();

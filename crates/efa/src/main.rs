@@ -128,22 +128,47 @@ fn resolve_org(config: &Config, key: &str) -> anyhow::Result<String> {
     }
 }
 
+/// Holds an exclusive lock on `<file>.serve-lock` while the server runs; a second server on
+/// the same SQLite file is refused.
+fn lock_sqlite(url: &str) -> anyhow::Result<std::fs::File> {
+    let path = format!("{}.serve-lock", url.strip_prefix("sqlite://").unwrap_or(url));
+    let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path).with_context(|| format!("cannot open {path}"))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "another efa serve is already running on the SQLite database {url} (it holds {path}). SQLite serves one process; \
+             run several instances on PostgreSQL (DATABASE_URL=postgres://…) instead"
+        ),
+        Err(std::fs::TryLockError::Error(e)) => Err(anyhow::Error::from(e).context(format!("cannot lock {path}"))),
+    }
+}
+
 fn serve(config: &Config, bind: &str, workers: Option<usize>, shop: &config::ShopArgs) -> anyhow::Result<()> {
     let web_config = shop.web_config(bind)?;
     if web_config.dev_login {
         tracing::warn!("no identity provider configured (EFA_OIDC_ISSUER): the shop offers the local development login");
     }
+    // SQLite is one process's database: a second server on the same file would serve from a
+    // read model that never hears of the first one's writes.
+    let _single = match efa_store::Backend::from_url(&config.database_url) {
+        efa_store::Backend::Sqlite => Some(lock_sqlite(&config.database_url)?),
+        efa_store::Backend::Postgres => None,
+    };
     let pool = efa_store::pool(&config.database_url, config.pool_size);
     let state = efa_api::AppState::with_verifier(pool.clone(), config.verifier()?);
+    // Where the outbox stands before the read model is read: what other instances write from
+    // here on, the follower applies (PostgreSQL).
+    let outbox_head = pool.get().ok().and_then(|mut c| efa_store::events::head(&mut c).ok()).unwrap_or(0);
     // Load the catalogue before accepting traffic; if the database is down, start anyway:
     // /readyz answers 503 and loads the catalogue once the database is back.
     let t = std::time::Instant::now();
     let ms = |t: std::time::Instant| t.elapsed().as_secs_f64() * 1000.0;
     // The live agreements (for coverage) load on a second connection while the catalogue
     // rows are read and built: start-up takes the longer of the two, not their sum.
+    let today = efa_domain::calendar::today();
     let loaded = std::thread::scope(|scope| {
         let live = scope.spawn(|| -> anyhow::Result<_> {
-            let live = efa_store::reuse::live_agreements(&mut *pool.get()?)?;
+            let live = efa_store::reuse::live_agreements(&mut *pool.get()?, today)?;
             tracing::info!(live_ms = ms(t), "live agreements loaded");
             Ok(live)
         });
@@ -160,7 +185,7 @@ fn serve(config: &Config, bind: &str, workers: Option<usize>, shop: &config::Sho
     match loaded {
         Ok(((rows, catalogue), live)) => {
             let n = live.len();
-            state.install(rows, catalogue, live);
+            state.install(rows, catalogue, today, live);
             tracing::info!(total_ms = ms(t), live_agreements = n, "coverage built");
         }
         Err(e) => tracing::warn!(error = %e, "catalogue not loaded at start; /readyz stays 503 until the database is reachable"),
@@ -173,6 +198,20 @@ fn serve(config: &Config, bind: &str, workers: Option<usize>, shop: &config::Sho
     let frontend = efa_web::frontend(web_config, session_key);
     let workers = workers.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2));
     actix_web::rt::System::new().block_on(async move {
+        if efa_store::Backend::from_url(&config.database_url) == efa_store::Backend::Postgres {
+            efa_api::follow::spawn(state.clone(), config.database_url.clone(), outbox_head);
+        }
+        // Terminated agreements count until their end date: coverage is rebuilt when the day
+        // changes in Berlin.
+        let daily = state.clone();
+        actix_web::rt::spawn(async move {
+            loop {
+                actix_web::rt::time::sleep(std::time::Duration::from_secs(60)).await;
+                if let Err(e) = daily.refresh_if_day_changed().await {
+                    tracing::warn!(error = %e, "coverage refresh for the new day failed; retrying in a minute");
+                }
+            }
+        });
         let server = actix_web::HttpServer::new(move || efa_api::app_with(state.clone(), Some(frontend.clone())))
             .workers(workers)
             .shutdown_timeout(10)

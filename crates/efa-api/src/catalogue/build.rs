@@ -13,31 +13,38 @@ use efa_store::DbConn;
 pub fn load_rows(conn: &mut DbConn) -> anyhow::Result<Rows> {
     // From 1: a snapshot that was never built from rows has `fixed_load` 0.
     static LOADS: AtomicU64 = AtomicU64::new(0);
-    Ok(Rows {
-        load: LOADS.fetch_add(1, Ordering::Relaxed) + 1,
-        laender: Arc::new(LandRow::all(conn)?),
-        kreise: Arc::new(KreisRow::all(conn)?),
-        gemeinden: Arc::new(GemeindeRow::all(conn)?),
-        themenfelder: Arc::new(ThemenfeldRow::all(conn)?),
-        lebenslagen: Arc::new(LebenslageRow::all(conn)?),
-        ozg: Arc::new(OzgLeistungRow::all(conn)?),
-        leika: Arc::new(LeikaRow::all(conn)?),
-        orgs: Arc::new(OrganisationRow::all(conn)?),
-        services: Arc::new(OnlineServiceRow::all(conn)?),
-        links: Arc::new(ServiceOzgRow::all(conn)?),
-        anbindungen: Arc::new(AnbindungRow::all(conn)?),
-        koenigsteiner: Arc::new(KoenigsteinerRow::all(conn)?),
+    let load = LOADS.fetch_add(1, Ordering::Relaxed) + 1;
+    // One snapshot for all tables: the rows link to each other.
+    efa_store::tx::read_snapshot(conn, |conn| {
+        Ok(Rows {
+            load,
+            laender: Arc::new(LandRow::all(conn)?),
+            kreise: Arc::new(KreisRow::all(conn)?),
+            gemeinden: Arc::new(GemeindeRow::all(conn)?),
+            themenfelder: Arc::new(ThemenfeldRow::all(conn)?),
+            lebenslagen: Arc::new(LebenslageRow::all(conn)?),
+            ozg: Arc::new(OzgLeistungRow::all(conn)?),
+            leika: Arc::new(LeikaRow::all(conn)?),
+            orgs: Arc::new(OrganisationRow::all(conn)?),
+            services: Arc::new(OnlineServiceRow::all(conn)?),
+            links: Arc::new(ServiceOzgRow::all(conn)?),
+            anbindungen: Arc::new(AnbindungRow::all(conn)?),
+            koenigsteiner: Arc::new(KoenigsteinerRow::all(conn)?),
+        })
     })
 }
 
 /// The rows of `previous` with the listings read again: after a listing write nothing else
 /// has changed, and places, catalogue and organisations are most of the rows.
 pub fn reload_listings(conn: &mut DbConn, previous: &Rows) -> anyhow::Result<Rows> {
-    Ok(Rows {
-        services: Arc::new(OnlineServiceRow::all(conn)?),
-        links: Arc::new(ServiceOzgRow::all(conn)?),
-        anbindungen: Arc::new(AnbindungRow::all(conn)?),
-        ..previous.clone()
+    // The listings and their links from one snapshot.
+    efa_store::tx::read_snapshot(conn, |conn| {
+        Ok(Rows {
+            services: Arc::new(OnlineServiceRow::all(conn)?),
+            links: Arc::new(ServiceOzgRow::all(conn)?),
+            anbindungen: Arc::new(AnbindungRow::all(conn)?),
+            ..previous.clone()
+        })
     })
 }
 
@@ -420,14 +427,7 @@ fn published_entry(c: &Catalogue, s: &OnlineServiceRow, ozg_ids: Vec<i32>, anbin
         anbindung,
         url: s.url.clone(),
         price_model: s.price_model.as_deref().map(PriceModel::parse).transpose()?,
-        prices: Prices {
-            one_off_anbindung_fee_cents: s.one_off_fee_cents,
-            annual_fee_cents: s.annual_fee_cents,
-            pro_rata_first_year: published.as_ref().and_then(|p| p.price.as_ref()).map(|p| p.pro_rata_first_year),
-            per_inhabitant_cents: s.per_inhabitant_cents,
-            koenigsteiner_total_cents: published.as_ref().and_then(|p| p.price.as_ref()).and_then(|p| p.koenigsteiner_total_cents).map(|c| c.get()),
-            per_use_cents: s.per_use_cents,
-        },
+        prices: published_prices(s, published.as_ref()),
         ozg_ids,
         listing_state: ListingState::Published,
         reach: Reach::parse(&s.reach)?,
@@ -497,6 +497,19 @@ impl Facts {
             created_at: utc(row.created_at),
             updated_at: utc(row.updated_at),
         }
+    }
+}
+
+/// The prices of a published listing: its columns, and what only its published content holds.
+pub fn published_prices(s: &OnlineServiceRow, published: Option<&ListingContent>) -> Prices {
+    let price = published.and_then(|p| p.price.as_ref());
+    Prices {
+        one_off_anbindung_fee_cents: s.one_off_fee_cents,
+        annual_fee_cents: s.annual_fee_cents,
+        pro_rata_first_year: price.map(|p| p.pro_rata_first_year),
+        per_inhabitant_cents: s.per_inhabitant_cents,
+        koenigsteiner_total_cents: price.and_then(|p| p.koenigsteiner_total_cents).map(|c| c.get()),
+        per_use_cents: s.per_use_cents,
     }
 }
 

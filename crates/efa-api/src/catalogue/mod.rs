@@ -12,7 +12,7 @@ use crate::views::*;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-pub use build::{build, load_rows, rebuild, reload_listings, Rows};
+pub use build::{build, load_rows, published_prices, rebuild, reload_listings, Rows};
 
 /// One OZG-Leistung with what search needs beside its view.
 #[derive(Debug, Clone)]

@@ -290,16 +290,16 @@ pub fn next(ix: &CoverageIndex, ags: &Ags, today: chrono::NaiveDate) -> Result<N
                 .map(|&s| &c.services[s])
                 .filter(|s| s.detail.service.status == Some(efa_domain::ServiceStatus::Live))
                 .max_by_key(|s| (s.detail.service.efa, s.detail.service.reifegrad, std::cmp::Reverse(s.detail.service.id.clone())));
-            NextItem {
+            Ok(NextItem {
                 ozg_id: ozg.view.ozg_id,
                 name: ozg.view.name.clone(),
                 similar_gemeinden_live: live_count.get(&o).copied().unwrap_or(0),
                 similar_gemeinden: similar.len(),
                 online_service: best.map(|s| ServiceRef { id: s.detail.service.id.clone(), name: s.detail.service.name.clone() }),
-                cost_estimate: best.map(|s| crate::costs::estimate(c, s, crate::costs::Payer::gemeinde(g), today)),
-            }
+                cost_estimate: best.map(|s| crate::costs::estimate(c, &crate::costs::PriceBasis::of(s), crate::costs::Payer::gemeinde(g), today)).transpose()?,
+            })
         })
-        .collect();
+        .collect::<Result<_, ApiError>>()?;
     items.sort_by(|a, b| b.similar_gemeinden_live.cmp(&a.similar_gemeinden_live).then(b.online_service.is_some().cmp(&a.online_service.is_some())).then(a.ozg_id.cmp(&b.ozg_id)));
     Ok(NextResponse { ags: ags.to_string(), items })
 }

@@ -154,7 +154,7 @@ pub async fn get_ozg_coverage(req: HttpRequest, state: web::Data<AppState>, path
 pub async fn get_next_for_gemeinde(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let ags = Ags::parse(&path).map_err(|e| ApiError::bad_param("ags", e))?;
     let ix = state.coverage()?;
-    let today = chrono::Utc::now().date_naive();
+    let today = efa_domain::calendar::today();
     let tag = crate::http::snapshot_etag(&req, ix.generation, &today.to_string());
     crate::http::conditional(&req, &tag, || {
         let body = reports::next(&ix, &ags, today)?;

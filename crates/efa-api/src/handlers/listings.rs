@@ -9,7 +9,9 @@ use crate::catalogue::Catalogue;
 use crate::error::{ApiError, ProblemDetails};
 use crate::extract::{Authenticated, Viewer};
 use crate::state::AppState;
-use crate::write::{enforce, write, AuditNote, Ctx};
+use crate::events::Emit;
+use crate::write::{create, enforce, write, AuditNote, Created, Ctx};
+use efa_domain::events::{self, EventType};
 use actix_web::http::header;
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use efa_domain::listing::{self, ListingAction, ListingContent, ListingRefs, ListingState};
@@ -70,8 +72,12 @@ fn etag(revision: i32) -> String {
 }
 
 fn listing_response(status: actix_web::http::StatusCode, row: &OnlineServiceRow, content: Value) -> HttpResponse {
+    HttpResponse::build(status).insert_header((header::ETAG, etag(row.revision))).json(listing_view(row, content))
+}
+
+fn listing_view(row: &OnlineServiceRow, content: Value) -> Listing {
     let utc = |t| chrono::DateTime::from_naive_utc_and_offset(t, chrono::Utc);
-    let body = Listing {
+    Listing {
         id: row.id.clone(),
         listing_state: ListingState::parse(&row.listing_state).unwrap_or(ListingState::Draft),
         revision: row.revision,
@@ -80,8 +86,7 @@ fn listing_response(status: actix_web::http::StatusCode, row: &OnlineServiceRow,
         content,
         created_at: utc(row.created_at),
         updated_at: utc(row.updated_at),
-    };
-    HttpResponse::build(status).insert_header((header::ETAG, etag(row.revision))).json(body)
+    }
 }
 
 struct Refs(std::sync::Arc<Catalogue>, Vec<String>);
@@ -164,12 +169,13 @@ fn owner(p: &Principal, row: &OnlineServiceRow) -> Result<(), ApiError> {
 /// Create a listing (as a draft) for your provider organisation.
 #[utoipa::path(tag = "publishing", operation_id = "create_online_service", request_body = ListingContent,
     security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe creation: a retry with the same key and body within 24 hours answers the first response")),
     responses((status = 201, body = Listing, headers(("ETag" = String), ("Location" = String))),
         (status = 401, body = ProblemDetails, content_type = "application/problem+json", description = "Missing or invalid token"),
         (status = 403, body = ProblemDetails, content_type = "application/problem+json", description = "Not a publisher of the provider organisation"),
         (status = 413, body = ProblemDetails, content_type = "application/problem+json", description = "Body too large"),
         (status = 415, body = ProblemDetails, content_type = "application/problem+json", description = "Body is not JSON"),
-        (status = 422, body = ProblemDetails, content_type = "application/problem+json", description = "Invalid fields, all listed in `errors`"),
+        (status = 422, body = ProblemDetails, content_type = "application/problem+json", description = "Invalid fields, all listed in `errors`, or Idempotency-Key reused with another request"),
         BadRequest, Unavailable))]
 #[post("/online-services")]
 pub async fn create_online_service(req: HttpRequest, state: web::Data<AppState>, user: Authenticated, body: web::Json<Value>) -> Result<HttpResponse, ApiError> {
@@ -179,17 +185,24 @@ pub async fn create_online_service(req: HttpRequest, state: web::Data<AppState>,
     enforce(decide(Some(&p), &Action::CreateListing { provider_org: &content.provider_org_id }), "publish for this organisation")?;
     let id = uuid::Uuid::new_v4().to_string();
     let after = to_value(&content)?;
-    let note_after = after.clone();
     let owner_org = content.provider_org_id.clone();
-    let row = write(&state, &p, &Ctx::of(&req), move |conn| {
+    let creation = create(&state, &p, &Ctx::of(&req), "POST /api/v1/online-services", &body, move |conn| {
         let row = store::create(conn, &id, &content, chrono::Utc::now().naive_utc())?;
-        let note = AuditNote { action: "listing.create", resource_type: "online_service", resource_id: id, owner_org_id: Some(owner_org), before: None, after: Some(note_after) };
-        Ok((row, note))
+        let body = serde_json::to_value(listing_view(&row, after.clone())).map_err(|e| ApiError::Internal(e.into()))?;
+        let emit = Emit::new(EventType::ListingCreated, "online_service", &id, vec![events::org(&owner_org)], serde_json::json!({"listing_state": row.listing_state, "revision": row.revision}));
+        let note = AuditNote { action: "listing.create", resource_type: "online_service", resource_id: id, owner_org_id: Some(owner_org), before: None, after: Some(after), events: vec![emit] };
+        Ok((Created { body, location: format!("/api/v1/online-services/{}", row.id) }, note))
     })
     .await?;
-    let mut res = listing_response(actix_web::http::StatusCode::CREATED, &row, after);
-    if let Ok(loc) = header::HeaderValue::from_str(&format!("/api/v1/online-services/{}", row.id)) {
-        res.headers_mut().insert(header::LOCATION, loc);
+    if !creation.is_replay() {
+        state.rebuild_after_write(true).await;
+    }
+    // The ETag a later If-Match needs: of the revision the answer shows (1, or the first
+    // answer's for a replay).
+    let revision = creation.body()?["revision"].as_i64().and_then(|r| i32::try_from(r).ok()).unwrap_or(1);
+    let mut res = creation.into_response();
+    if let Ok(tag) = header::HeaderValue::from_str(&etag(revision)) {
+        res.headers_mut().insert(header::ETAG, tag);
     }
     Ok(res)
 }
@@ -252,7 +265,8 @@ pub async fn update_online_service(req: HttpRequest, state: web::Data<AppState>,
         stale(store::update_working_copy(conn, &id, revision, &content, next, None, chrono::Utc::now().naive_utc())?)?;
         let after = to_value(&content)?;
         let row = load(conn, &id)?;
-        let note = AuditNote { action: "listing.update", resource_type: "online_service", resource_id: id, owner_org_id: Some(row.provider_org_id.clone()), before: Some(before), after: Some(after.clone()) };
+        let emit = Emit::new(EventType::ListingUpdated, "online_service", &id, vec![events::org(&row.provider_org_id)], serde_json::json!({"listing_state": row.listing_state, "revision": row.revision}));
+        let note = AuditNote { action: "listing.update", resource_type: "online_service", resource_id: id, owner_org_id: Some(row.provider_org_id.clone()), before: Some(before), after: Some(after.clone()), events: vec![emit] };
         Ok(((row, after), note))
     })
     .await?;
@@ -297,7 +311,19 @@ async fn change_state(req: HttpRequest, state: web::Data<AppState>, p: Principal
             _ => stale(store::set_state(conn, &id, revision, next, reason.as_deref(), now)?)?,
         }
         let after_row = load(conn, &id)?;
+        let provider = events::org(&after_row.provider_org_id);
+        // Publishing and retiring change the public catalogue: everyone hears of them.
+        let (kind, audience) = match action {
+            ListingAction::Submit => (EventType::ListingSubmitted, vec![provider]),
+            ListingAction::Approve => (EventType::ListingPublished, vec![events::EVERYONE.to_owned()]),
+            ListingAction::Reject => (EventType::ListingRejected, vec![provider]),
+            ListingAction::Retire => (EventType::ListingRetired, vec![events::EVERYONE.to_owned()]),
+            ListingAction::Edit => (EventType::ListingUpdated, vec![provider]),
+        };
+        let data = serde_json::json!({"listing_state": next, "revision": after_row.revision, "published_version": after_row.published_version, "reason": reason});
+        let emit = Emit::new(kind, "online_service", &id, audience, data);
         let note = AuditNote {
+            events: vec![emit],
             action: match action {
                 ListingAction::Submit => "listing.submit",
                 ListingAction::Approve => "listing.approve",

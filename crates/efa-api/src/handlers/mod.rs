@@ -4,6 +4,7 @@
 pub mod adoption;
 pub mod agreements;
 pub mod audit;
+pub mod events;
 pub mod catalogue;
 pub mod coverage;
 pub mod dashboard;

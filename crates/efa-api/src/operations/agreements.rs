@@ -6,16 +6,18 @@ use crate::error::ApiError;
 use crate::nachnutzung::{self as nn, now};
 use crate::params::Page;
 use crate::state::AppState;
+use crate::events::Emit;
 use crate::write::{enforce, write_only, AuditNote, Ctx};
-use efa_domain::reuse::{onboarding_complete, termination_end, OnboardingStep, Party};
+use efa_domain::events::{self, EventType};
+use efa_domain::reuse::{next_agreement_state, onboarding_complete, termination_end, AgreementAction, AgreementState, OnboardingStep, Party};
 use efa_domain::{decide, Action, Principal, Role};
 use efa_store::reuse::{self as store, AgreementRow, ListFilter, OnboardingRow};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-/// The states an agreement passes through.
-pub const AGREEMENT_STATES: [&str; 4] = ["pending", "active", "live", "terminated"];
+/// The states an agreement passes through, as the list filter names them.
+pub const AGREEMENT_STATES: [&str; 4] = [AgreementState::Pending.as_str(), AgreementState::Active.as_str(), AgreementState::Live.as_str(), AgreementState::Terminated.as_str()];
 
 /// Agreements the caller's organisation is party to (operators: all), newest number first,
 /// one page, and how many there are in all.
@@ -24,7 +26,7 @@ pub async fn list(state: &AppState, p: &Principal, filter: ListFilter, page: Pag
     let found = state
         .db(move |conn| Ok(store::list_agreements(conn, (!p.has(Role::Operator)).then_some(p.org_id.as_str()), &filter, page.offset(), i64::from(page.per_page))?))
         .await?;
-    Ok((found.rows.into_iter().map(Agreement::from).collect(), usize::try_from(found.total).unwrap_or(0)))
+    Ok((found.rows.into_iter().map(Agreement::try_from).collect::<Result<_, _>>()?, usize::try_from(found.total).unwrap_or(0)))
 }
 
 /// One agreement with its folder and onboarding, if the caller may see it.
@@ -45,7 +47,7 @@ pub async fn get(state: &AppState, p: &Principal, raw: &str) -> Result<Agreement
 pub struct Agreement {
     /// Contract number, e.g. EFA-2026-000123.
     pub number: String,
-    pub state: String,
+    pub state: AgreementState,
     pub online_service_id: String,
     /// The listing version and terms frozen at creation.
     pub listing_version: i32,
@@ -73,11 +75,17 @@ pub struct Agreement {
     pub revision: i32,
 }
 
-impl From<AgreementRow> for Agreement {
-    fn from(a: AgreementRow) -> Agreement {
-        Agreement {
+/// The state of a stored agreement (the column holds only the wire names).
+pub(crate) fn state_of(a: &AgreementRow) -> Result<AgreementState, ApiError> {
+    AgreementState::parse(&a.state).map_err(|e| ApiError::Internal(anyhow::anyhow!("agreement {}: {e}", a.number)))
+}
+
+impl TryFrom<AgreementRow> for Agreement {
+    type Error = ApiError;
+    fn try_from(a: AgreementRow) -> Result<Agreement, ApiError> {
+        Ok(Agreement {
+            state: state_of(&a)?,
             number: a.number,
-            state: a.state,
             online_service_id: a.online_service_id,
             listing_version: a.listing_version,
             terms_version: a.terms_version,
@@ -101,7 +109,7 @@ impl From<AgreementRow> for Agreement {
             customer_signed_at: a.customer_signed_at.map(utc),
             live_since: a.live_since,
             revision: a.revision,
-        }
+        })
     }
 }
 
@@ -166,7 +174,7 @@ pub(crate) fn detail(conn: &mut efa_store::DbConn, a: AgreementRow) -> Result<Ag
         })
         .collect();
     let listing = serde_json::from_str(&a.listing_content).unwrap_or(Value::Null);
-    Ok(AgreementDetail { agreement: a.into(), folder, onboarding, listing })
+    Ok(AgreementDetail { agreement: a.try_into()?, folder, onboarding, listing })
 }
 
 pub(crate) fn load(conn: &mut efa_store::DbConn, number: &str) -> Result<AgreementRow, ApiError> {
@@ -203,13 +211,13 @@ pub async fn step(state: &AppState, p: &Principal, ctx: &Ctx, raw: &str, step: A
         let as_provider = decide(Some(&actor), &Action::ActAsProviderParty { facts: &facts });
         let as_customer = decide(Some(&actor), &Action::ActAsCustomerParty { facts: &facts });
         let before = serde_json::json!({"state": a.state, "revision": a.revision});
+        let state = state_of(&a)?;
         let mut next = a.clone();
         let t = now();
-        let (action, doc): (&str, (String, String)) = match step {
+        let today = efa_domain::calendar::today();
+        let (action, doc, to): (&str, (String, String), AgreementState) = match step {
             AgreementStep::Sign => {
-                if a.state != "pending" {
-                    return Err(ApiError::Conflict(format!("agreement {} is {}, not awaiting signatures", a.number, a.state)));
-                }
+                let mut to = next_agreement_state(state, AgreementAction::Sign)?;
                 // A request withdrawn while its agreements awaited signatures leaves them void.
                 if let Some(rid) = &a.request_id {
                     if nn::load_request(conn, rid)?.state == efa_domain::reuse::RequestState::Withdrawn.as_str() {
@@ -228,22 +236,26 @@ pub async fn step(state: &AppState, p: &Principal, ctx: &Ctx, raw: &str, step: A
                     enforce(as_customer, "sign this agreement")?;
                 }
                 if next.provider_signed_at.is_some() && next.customer_signed_at.is_some() {
-                    next.state = "active".into();
+                    to = next_agreement_state(to, AgreementAction::Activate)?;
                 }
-                ("agreement.sign", ("signature".into(), format!("Signed by {} ({})", actor.subject, actor.org_id)))
+                ("agreement.sign", ("signature".into(), format!("Signed by {} ({})", actor.subject, actor.org_id)), to)
             }
             AgreementStep::Terminate(notice) => {
                 if as_provider != efa_domain::Decision::Allow {
                     enforce(as_customer, "terminate this agreement")?;
                 }
-                if !matches!(a.state.as_str(), "active" | "live") {
-                    return Err(ApiError::Conflict(format!("agreement {} is {}; only active or live agreements can be terminated", a.number, a.state)));
+                let to = next_agreement_state(state, AgreementAction::Terminate)?;
+                // Notice is given today or for a later day, never backdated (days in Berlin).
+                let notice = notice.unwrap_or(today);
+                if notice < today {
+                    return Err(ApiError::Unprocessable(vec![efa_domain::listing::FieldError {
+                        field: "notice_date".into(),
+                        message: format!("must be today ({today}) or later; notice cannot be given for a past day"),
+                    }]));
                 }
-                let notice = notice.unwrap_or_else(|| t.date());
                 let end = termination_end(a.start_date, a.minimum_term_months as u32, notice, a.notice_months as u32);
                 next.end_date = Some(end);
-                next.state = "terminated".into();
-                ("agreement.terminate", ("termination".into(), format!("Terminated by {} with notice on {notice}; ends {end}", actor.subject)))
+                ("agreement.terminate", ("termination".into(), format!("Terminated by {} with notice on {notice}; ends {end}", actor.subject)), to)
             }
             AgreementStep::Onboard(s) => {
                 let decision = match s.party() {
@@ -251,36 +263,65 @@ pub async fn step(state: &AppState, p: &Principal, ctx: &Ctx, raw: &str, step: A
                     Party::Provider => as_provider,
                 };
                 enforce(decision, "do this onboarding step")?;
-                if a.state != "active" {
-                    return Err(ApiError::Conflict(format!("agreement {} is {}; onboarding runs while it is active", a.number, a.state)));
-                }
+                let mut to = next_agreement_state(state, AgreementAction::Onboard)?;
                 if !store::mark_step(conn, &OnboardingRow { agreement_id: a.id.clone(), step: s.as_str().into(), done_by: actor.subject.clone(), done_at: t })? {
                     return Err(ApiError::Conflict(format!("step {s} is already done")));
                 }
                 let done: Vec<OnboardingStep> = store::steps(conn, &a.id)?.iter().filter_map(|r| OnboardingStep::parse(&r.step).ok()).collect();
                 if onboarding_complete(&done) {
-                    next.state = "live".into();
-                    next.live_since = Some(t.date());
+                    to = next_agreement_state(to, AgreementAction::GoLive)?;
+                    next.live_since = Some(today);
                 }
-                ("agreement.onboarding", ("onboarding".into(), format!("{s} done by {}{}", actor.subject, if next.state == "live" { "; the service is live" } else { "" })))
+                let live = if to == AgreementState::Live { "; the service is live" } else { "" };
+                ("agreement.onboarding", ("onboarding".into(), format!("{s} done by {}{live}", actor.subject)), to)
             }
         };
+        next.state = to.as_str().to_owned();
         next.updated_at = t;
         if !store::update_agreement(conn, &next, a.revision)? {
             return Err(ApiError::Conflict("the agreement changed meanwhile; read it again".into()));
         }
         nn::document(conn, &a.id, &doc.0, &doc.1, doc.1.clone(), &actor.subject, t)?;
-        if let Some(rid) = &a.request_id {
-            nn::sync_request(conn, rid)?;
-        }
         let after = serde_json::json!({"state": next.state, "end_date": next.end_date, "live_since": next.live_since});
-        let note = AuditNote { action, resource_type: "agreement", resource_id: a.number.clone(), owner_org_id: Some(a.customer_org_id.clone()), before: Some(before), after: Some(after) };
+        let audience = events::agreement_audience(&facts);
+        let mut emitted = vec![Emit::new(
+            match step {
+                AgreementStep::Sign => EventType::AgreementSigned,
+                AgreementStep::Terminate(_) => EventType::AgreementTerminated,
+                AgreementStep::Onboard(_) => EventType::AgreementOnboardingStep,
+            },
+            "agreement",
+            &a.number,
+            audience.clone(),
+            match step {
+                AgreementStep::Onboard(s) => serde_json::json!({"state": to, "step": s, "end_date": next.end_date, "live_since": next.live_since}),
+                _ => serde_json::json!({"state": to, "end_date": next.end_date, "live_since": next.live_since}),
+            },
+        )];
+        // Both signatures make it active; the last onboarding step makes it live.
+        if to != state && matches!(to, AgreementState::Active | AgreementState::Live) {
+            let kind = if to == AgreementState::Active { EventType::AgreementActive } else { EventType::AgreementLive };
+            emitted.push(Emit::new(kind, "agreement", &a.number, audience, serde_json::json!({"state": to, "live_since": next.live_since})));
+        }
+        // The request follows its agreements.
+        if let Some(rid) = &a.request_id {
+            if let Some((moved, r)) = nn::sync_request(conn, rid)? {
+                let kind = match moved {
+                    efa_domain::reuse::RequestState::Active => EventType::RequestActive,
+                    efa_domain::reuse::RequestState::Live => EventType::RequestLive,
+                    _ => EventType::RequestTerminated,
+                };
+                let audience = events::request_audience(&nn::request_facts(conn, &r)?);
+                emitted.push(Emit::new(kind, "reuse_request", rid, audience, serde_json::json!({"state": moved, "revision": r.revision + 1})));
+            }
+        }
+        let note = AuditNote { action, resource_type: "agreement", resource_id: a.number.clone(), owner_org_id: Some(a.customer_org_id.clone()), before: Some(before), after: Some(after), events: emitted };
         let fresh = load(conn, &number)?;
         Ok((detail(conn, fresh)?, note))
     })
     .await?;
     // Going live and ending change what is covered where.
-    if matches!(d.agreement.state.as_str(), "live" | "terminated") {
+    if matches!(d.agreement.state, AgreementState::Live | AgreementState::Terminated) {
         state.rebuild_after_write(false).await;
     }
     Ok(d)

@@ -1,14 +1,17 @@
 //! Framework agreements (Rahmenverträge) with accession (Beitritt), as in Schleswig-Holstein's
 //! OZG-Shop; and the cost estimate a Gemeinde or Kreis sees before ordering.
 
-use super::agreements::{detail, load};
+use super::agreements::{detail, load, state_of};
 use super::{fingerprint, invalid, parse_uuid, utc};
 use crate::costs::{self, CostEstimate};
 use crate::error::ApiError;
 use crate::nachnutzung::{self as nn, now, AgreementDraft};
 use crate::state::AppState;
+use crate::events::Emit;
 use crate::write::{create, enforce, write_only, AuditNote, Created, Creation, Ctx};
+use efa_domain::events::{self, EventType};
 use efa_domain::{decide, Action, Ags, KreisCode, LandCode, Principal, Role};
+use efa_domain::reuse::{next_agreement_state, AgreementAction, AgreementState};
 use efa_store::reuse::{self as store, FrameworkRow};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -89,7 +92,9 @@ pub async fn offer(state: &AppState, p: &Principal, ctx: &Ctx, input: NewFramewo
         store::insert_framework(conn, &f)?;
         let id = f.id.clone();
         let body = serde_json::to_value(FrameworkAgreement::from(f)).map_err(|e| ApiError::Internal(e.into()))?;
-        let note = AuditNote { action: "framework.offer", resource_type: "framework_agreement", resource_id: id.clone(), owner_org_id: Some(provider), before: None, after: Some(body.clone()) };
+        // The provider and the coordinators who are to approve it.
+        let emit = Emit::new(EventType::FrameworkOffered, "framework_agreement", &id, vec![events::org(&provider), events::land(land.as_str())], serde_json::json!({"state": "offered", "land": land.as_str(), "online_service_id": body["online_service_id"]}));
+        let note = AuditNote { action: "framework.offer", resource_type: "framework_agreement", resource_id: id.clone(), owner_org_id: Some(provider), before: None, after: Some(body.clone()), events: vec![emit] };
         Ok((Created { body, location: format!("/api/v1/framework-agreements/{id}") }, note))
     })
     .await?;
@@ -115,7 +120,9 @@ pub async fn approve(state: &AppState, p: &Principal, ctx: &Ctx, raw_id: &str) -
             return Err(ApiError::Conflict(format!("the framework agreement is {}, not offered", f.state)));
         }
         let after = store::find_framework(conn, &id)?.ok_or_else(|| ApiError::not_found("gone"))?;
-        let note = AuditNote { action: "framework.approve", resource_type: "framework_agreement", resource_id: id, owner_org_id: Some(f.provider_org_id.clone()), before: Some(serde_json::json!({"state": f.state})), after: Some(serde_json::json!({"state": after.state})) };
+        // Every Gemeinde of the Land may accede now: everyone hears of it.
+        let emit = Emit::new(EventType::FrameworkApproved, "framework_agreement", &id, vec![events::EVERYONE.to_owned()], serde_json::json!({"state": after.state, "land": after.land_code, "online_service_id": after.online_service_id}));
+        let note = AuditNote { action: "framework.approve", resource_type: "framework_agreement", resource_id: id, owner_org_id: Some(f.provider_org_id.clone()), before: Some(serde_json::json!({"state": f.state})), after: Some(serde_json::json!({"state": after.state})), events: vec![emit] };
         Ok((FrameworkAgreement::from(after), note))
     })
     .await?;
@@ -157,7 +164,7 @@ pub async fn accede(state: &AppState, p: &Principal, ctx: &Ctx, raw_id: &str, in
         if f.state != "approved" {
             return Err(ApiError::Conflict(format!("the framework agreement is {}; only approved ones can be acceded to", f.state)));
         }
-        let start = input.start_date.unwrap_or_else(|| now().date());
+        let start = input.start_date.unwrap_or_else(efa_domain::calendar::today);
         let mut a = nn::create_agreement(
             conn,
             &c,
@@ -182,17 +189,20 @@ pub async fn accede(state: &AppState, p: &Principal, ctx: &Ctx, raw_id: &str, in
         next.customer_signed_by = Some(actor.subject.clone());
         next.provider_signed_at = f.approved_at.or(Some(t));
         next.provider_signed_by = Some(format!("framework agreement {} version {}", f.id, f.version));
-        next.state = "active".into();
+        next.state = next_agreement_state(state_of(&a)?, AgreementAction::Activate)?.as_str().to_owned();
         next.updated_at = t;
         if !store::update_agreement(conn, &next, a.revision)? {
             return Err(ApiError::Conflict("the agreement changed meanwhile".into()));
         }
         nn::document(conn, &a.id, "accession", "Beitrittserklärung", format!("{} accedes to framework agreement {} version {}", actor.subject, f.id, f.version), &actor.subject, t)?;
         a = load(conn, &a.number)?;
+        let a_row = a.clone();
         let number = a.number.clone();
         let d = detail(conn, a)?;
         let body = serde_json::to_value(&d).map_err(|e| ApiError::Internal(e.into()))?;
-        let note = AuditNote { action: "framework.accede", resource_type: "agreement", resource_id: number.clone(), owner_org_id: Some(municipality.clone()), before: None, after: Some(serde_json::json!({"framework": f.id, "version": f.version, "state": "active"})) };
+        let audience = events::agreement_audience(&nn::agreement_facts(&c, &a_row));
+        let emit = Emit::new(EventType::FrameworkAccession, "agreement", &number, audience, serde_json::json!({"framework_agreement_id": f.id, "framework_version": f.version, "state": AgreementState::Active, "customer_org_id": municipality}));
+        let note = AuditNote { action: "framework.accede", resource_type: "agreement", resource_id: number.clone(), owner_org_id: Some(municipality.clone()), before: None, after: Some(serde_json::json!({"framework": f.id, "version": f.version, "state": AgreementState::Active})), events: vec![emit] };
         Ok((Created { body, location: format!("/api/v1/agreements/{number}") }, note))
     })
     .await
@@ -202,7 +212,7 @@ pub async fn accede(state: &AppState, p: &Principal, ctx: &Ctx, raw_id: &str, in
 /// first and the following year, starting on `start` (default today).
 pub fn estimate(state: &AppState, raw_id: &str, ags: Option<Ags>, kreis: Option<KreisCode>, start: Option<chrono::NaiveDate>) -> Result<CostEstimate, ApiError> {
     let id = parse_uuid("id", raw_id)?;
-    let start = start.unwrap_or_else(|| now().date());
+    let start = start.unwrap_or_else(efa_domain::calendar::today);
     let c = state.catalogue()?;
     let s = c.service(&id).ok_or_else(|| ApiError::not_found(format!("online service {id} does not exist")))?;
     let payer = match (&ags, &kreis) {
@@ -210,5 +220,5 @@ pub fn estimate(state: &AppState, raw_id: &str, ags: Option<Ags>, kreis: Option<
         (None, Some(k)) => costs::Payer::kreis(c.kreis(k.as_str()).ok_or_else(|| ApiError::not_found(format!("Kreis {k} does not exist")))?),
         _ => return Err(ApiError::bad_param("ags", "give exactly one of ags (a Gemeinde) and kreis (a Kreis)")),
     };
-    Ok(costs::estimate(&c, s, payer, start))
+    costs::estimate(&c, &costs::PriceBasis::of(s), payer, start)
 }

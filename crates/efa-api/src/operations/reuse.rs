@@ -7,7 +7,9 @@ use crate::error::ApiError;
 use crate::nachnutzung::{self as nn, now, AgreementDraft};
 use crate::params::Page;
 use crate::state::AppState;
+use crate::events::Emit;
 use crate::write::{create, enforce, write_only, AuditNote, Created, Creation, Ctx};
+use efa_domain::events::{self, EventType};
 use efa_domain::reuse::{RequestAction, RequestState};
 use efa_domain::{decide, Action, Principal, Role};
 use efa_store::reuse::{self as store, ListFilter, MessageRow, ReuseRequestRow};
@@ -79,8 +81,8 @@ const CREATE_SCOPE: &str = "POST /api/v1/reuse-requests";
 
 /// Files a draft reuse request (submit it next).
 pub async fn create_request(state: &AppState, p: &Principal, ctx: &Ctx, input: NewReuseRequest) -> Result<Creation, ApiError> {
-    let c = state.catalogue()?;
     let service_id = uuid::Uuid::parse_str(&input.online_service_id).map(|u| u.to_string()).map_err(|_| invalid("online_service_id", "is not a UUID"))?;
+    let c = state.catalogue_with(&service_id).await?;
     let service = c.service(&service_id).ok_or_else(|| invalid("online_service_id", "is not a published online service"))?;
     let municipalities = if input.municipalities.is_empty() && p.has(Role::MunicipalityUser) { vec![p.org_id.clone()] } else { input.municipalities.clone() };
     if municipalities.is_empty() {
@@ -136,12 +138,15 @@ pub async fn create_request(state: &AppState, p: &Principal, ctx: &Ctx, input: N
             updated_at: t,
         };
         store::insert_request(conn, &row, &municipalities)?;
+        let row_for_facts = row.clone();
         let id = row.id.clone();
         let owner = Some(row.requester_org_id.clone());
         // Everything the response shows was just written here: no read-back.
         let v = view_of(row, sorted, Vec::new())?;
         let body = serde_json::to_value(&v).map_err(|e| ApiError::Internal(e.into()))?;
-        let note = AuditNote { action: "reuse_request.create", resource_type: "reuse_request", resource_id: id.clone(), owner_org_id: owner, before: None, after: Some(body.clone()) };
+        let audience = events::request_audience(&nn::request_facts(conn, &row_for_facts)?);
+        let emit = Emit::new(EventType::RequestCreated, "reuse_request", &id, audience, serde_json::json!({"state": RequestState::Draft, "revision": 1, "online_service_id": row_for_facts.online_service_id}));
+        let note = AuditNote { action: "reuse_request.create", resource_type: "reuse_request", resource_id: id.clone(), owner_org_id: owner, before: None, after: Some(body.clone()), events: vec![emit] };
         Ok((Created { body, location: format!("/api/v1/reuse-requests/{id}") }, note))
     })
     .await
@@ -249,14 +254,15 @@ pub async fn step(state: &AppState, p: &Principal, ctx: &Ctx, raw_id: &str, step
         enforce(decide(Some(&actor), &action), "do this")?;
         let before = serde_json::json!({"state": r.state, "revision": r.revision});
         nn::advance(conn, &r, actions, reason.as_deref())?;
+        let mut made = Vec::new();
         if let Step::Accept = step {
             let parent = match &d.parent_agreement {
                 Some(n) => Some(store::find_agreement(conn, n)?.ok_or_else(|| invalid("parent_agreement", "no such agreement"))?.id),
                 None => None,
             };
-            let start = d.start_date.unwrap_or_else(|| now().date());
+            let start = d.start_date.unwrap_or_else(efa_domain::calendar::today);
             for m in &facts.municipalities {
-                nn::create_agreement(
+                let a = nn::create_agreement(
                     conn,
                     &c,
                     &AgreementDraft {
@@ -272,11 +278,29 @@ pub async fn step(state: &AppState, p: &Principal, ctx: &Ctx, raw_id: &str, step
                         actor: &actor.subject,
                     },
                 )?;
+                made.push(a);
             }
         }
         let after_row = nn::load_request(conn, &id)?;
         let v = view(conn, after_row)?;
+        // A draft withdrawn stays the requester's business; every other step follows submission.
+        let was_draft = r.state == RequestState::Draft.as_str();
+        let audience = events::request_audience(&efa_domain::policy::RequestFacts { is_draft: was_draft && step == Step::Withdraw, ..facts.clone() });
+        let kind = match step {
+            Step::Submit => EventType::RequestSubmitted,
+            Step::Withdraw => EventType::RequestWithdrawn,
+            Step::Approve => EventType::RequestApproved,
+            Step::Reject => EventType::RequestRejected,
+            Step::Accept => EventType::RequestAccepted,
+            Step::Decline => EventType::RequestDeclined,
+        };
+        let mut emitted = vec![Emit::new(kind, "reuse_request", &id, audience, serde_json::json!({"state": v.state, "revision": v.revision, "reason": reason, "agreements": v.agreements}))];
+        for a in &made {
+            let data = serde_json::json!({"state": a.state, "reuse_request_id": id, "customer_org_id": a.customer_org_id, "online_service_id": a.online_service_id});
+            emitted.push(Emit::new(EventType::AgreementCreated, "agreement", &a.number, events::agreement_audience(&nn::agreement_facts(&c, a)), data));
+        }
         let note = AuditNote {
+            events: emitted,
             action: what,
             resource_type: "reuse_request",
             resource_id: id.clone(),
@@ -343,7 +367,8 @@ pub async fn create_message(state: &AppState, p: &Principal, ctx: &Ctx, raw_id: 
         store::add_message(conn, &m)?;
         let v = Message::from(m);
         let body = serde_json::to_value(&v).map_err(|e| ApiError::Internal(e.into()))?;
-        let note = AuditNote { action: "reuse_request.message", resource_type: "reuse_request", resource_id: id.clone(), owner_org_id: Some(r.requester_org_id), before: None, after: Some(body.clone()) };
+        let emit = Emit::new(EventType::MessageWritten, "reuse_request", &id, events::request_audience(&facts), serde_json::json!({"message_id": v.id, "author": v.author, "author_org_id": v.author_org_id}));
+        let note = AuditNote { action: "reuse_request.message", resource_type: "reuse_request", resource_id: id.clone(), owner_org_id: Some(r.requester_org_id), before: None, after: Some(body.clone()), events: vec![emit] };
         Ok((Created { body, location: format!("/api/v1/reuse-requests/{id}/messages") }, note))
     })
     .await

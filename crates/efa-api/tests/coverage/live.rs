@@ -155,7 +155,7 @@ pub fn at(y: i32, m: u32, d: u32) -> NaiveDateTime {
 /// hand-worked fixtures); `through.rs` makes a Kreis agreement through the API.
 pub async fn direct_agreement(w: &World, l: &Listing, customer: &str, signatory: &str, d: Dates) -> String {
     let mut conn = w.db.conn();
-    let year = chrono::Utc::now().year();
+    let year = efa_domain::calendar::today().year();
     let seq = efa_store::reuse::next_contract_seq(&mut conn, year).expect("contract seq");
     let now = chrono::Utc::now().naive_utc();
     let a = AgreementRow {

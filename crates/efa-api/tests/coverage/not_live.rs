@@ -1,6 +1,6 @@
 //! What must not count: an agreement not yet live (pending, active, onboarding unfinished),
 //! a service that is not live (retired, withdrawn, pilot, in development), and an agreement
-//! that was terminated (the coverage is rebuilt at once).
+//! that has ended (a terminated agreement counts until its end date).
 
 use crate::world_test;
 use crate::helpers::ok_json;
@@ -84,7 +84,7 @@ world_test!(a_service_that_is_not_live_does_not_count, |w, app| {
     }
 });
 
-world_test!(a_terminated_agreement_no_longer_counts, |w, app| {
+world_test!(a_terminated_agreement_counts_until_its_end, |w, app| {
     let l = published(app, w, "Wohngeld Chiemgau", "09", &[WOHNGELD], 3, "agreements").await;
     let fw = framework(app, w, &l, "09").await;
     let uebersee = live_by_accession(app, w, &l, &fw, UEBERSEE).await;
@@ -94,17 +94,43 @@ world_test!(a_terminated_agreement_no_longer_counts, |w, app| {
     assert_eq!((k["gemeinden"].as_u64(), k["share_max"].as_f64()), (Some(35), Some(0.0022)));
     assert_eq!(ok_json(app, &format!("/api/v1/coverage/ozg-leistungen/{WOHNGELD}")).await["gemeinden"], 2);
 
-    // Übersee gives notice: terminated, and the coverage is rebuilt at once.
-    let t = post_ok(app, &format!("/api/v1/agreements/{uebersee}/terminate"), &w.kommune(UEBERSEE), Some(&json!({"notice_date": "2026-01-15"}))).await;
+    // Notice cannot be backdated: 422 at the field, nothing changes.
+    let yesterday = (efa_domain::calendar::today() - chrono::Duration::days(1)).to_string();
+    let p = expect(&post(app, &format!("/api/v1/agreements/{uebersee}/terminate"), &w.kommune(UEBERSEE), Some(&json!({"notice_date": yesterday}))).await, 422);
+    assert_eq!(p["errors"][0]["field"], "notice_date", "{p}");
+    assert_eq!(w.agreement_row(&uebersee).state, "live");
+
+    // Übersee gives notice today: terminated, but the service runs until the end date.
+    let t = post_ok(app, &format!("/api/v1/agreements/{uebersee}/terminate"), &w.kommune(UEBERSEE), None).await;
     assert_eq!(t["state"], "terminated");
+    let end: chrono::NaiveDate = t["end_date"].as_str().expect("end date").parse().unwrap();
+    assert!(end > efa_domain::calendar::today(), "{end}");
+    assert_eq!(gemeinde(app, UEBERSEE).await["covered"], 1, "still covered until {end}");
+    assert_eq!(ok_json(app, &format!("/api/v1/coverage/ozg-leistungen/{WOHNGELD}")).await["gemeinden"], 2);
+
+    // The day after its end it no longer counts (the end date moved into the past here;
+    // the server rebuilds coverage when the day changes).
+    {
+        use diesel::prelude::*;
+        use efa_store::schema::agreements as ag;
+        diesel::update(ag::table.filter(ag::number.eq(&uebersee)))
+            .set(ag::end_date.eq(Some(efa_domain::calendar::today() - chrono::Duration::days(1))))
+            .execute(&mut w.db.conn())
+            .expect("move the end date");
+    }
+    w.state.reload_coverage().await.expect("rebuild coverage");
     assert_eq!(gemeinde(app, UEBERSEE).await["covered"], 0);
     assert_eq!(gemeinde(app, CHIEMING).await["covered"], 1);
     // Wohngeld is live in Chieming only now (population 4,976).
     let o = ok_json(app, &format!("/api/v1/coverage/ozg-leistungen/{WOHNGELD}")).await;
     assert_eq!((o["gemeinden"].as_u64(), o["population"].as_i64()), (Some(1), Some(4_976)));
-    // The provider terminates Chieming's: nothing left.
+    // An agreement ending today still counts today.
     post_ok(app, &format!("/api/v1/agreements/{chieming}/terminate"), &w.publisher("09"), None).await;
-    let k = ok_json(app, "/api/v1/coverage/kreise/09189").await;
-    assert_eq!((k["share_max"].as_f64(), k["population_weighted_share"].as_f64()), (Some(0.0), Some(0.0)));
-    assert_eq!(ok_json(app, &format!("/api/v1/coverage/ozg-leistungen/{WOHNGELD}")).await["gemeinden"], 0);
+    {
+        use diesel::prelude::*;
+        use efa_store::schema::agreements as ag;
+        diesel::update(ag::table.filter(ag::number.eq(&chieming))).set(ag::end_date.eq(Some(efa_domain::calendar::today()))).execute(&mut w.db.conn()).unwrap();
+    }
+    w.state.reload_coverage().await.expect("rebuild coverage");
+    assert_eq!(gemeinde(app, CHIEMING).await["covered"], 1, "the last day counts");
 });

@@ -75,7 +75,7 @@ world_test!(an_annual_fee_is_estimated_exactly_and_bad_input_is_refused, |w, app
     expect(&get_as(app, &format!("/api/v1/online-services/{}/cost-estimate?ags={KOELN}", uuid::Uuid::new_v4()), None).await, 404);
     // Without a start: today.
     let e = expect(&get_as(app, &format!("{base}?ags={KOELN}"), None).await, 200);
-    assert_eq!(e["start"], chrono::Utc::now().date_naive().to_string());
+    assert_eq!(e["start"], efa_domain::calendar::today().to_string());
 });
 
 world_test!(a_per_inhabitant_price_multiplies_by_the_population, |w, app| {

@@ -75,7 +75,9 @@ world_test!(racing_retries_with_one_key_create_one_request, |w, app| {
         .collect();
     let responses = join_all(requests).await;
     let codes = statuses(&responses);
-    assert!(codes.iter().all(|&c| c == 201 || c == 409), "{codes:?}: {:?}", responses.iter().map(|r| r.text()).collect::<Vec<_>>());
+    // The retries wait for the first and are answered with its response: no 409 with a
+    // database message, no second request.
+    assert!(codes.iter().all(|&c| c == 201), "{codes:?}: {:?}", responses.iter().map(|r| r.text()).collect::<Vec<_>>());
     let fresh: Vec<_> = responses.iter().filter(|r| r.status.as_u16() == 201 && r.header("idempotency-replayed").is_none()).collect();
     assert_eq!(fresh.len(), 1, "{codes:?}");
     let id = fresh[0].json()["id"].clone();
@@ -104,4 +106,56 @@ world_test!(a_retried_accession_makes_one_agreement, |w, app| {
     // First year from 1 April 2027: 275 of 365 days.
     assert_eq!(a["first_year_fee_cents"].as_i64(), Some(pro_rata(120_000, date(2027, 4, 1))));
     assert_eq!(pro_rata(120_000, date(2027, 4, 1)), 90_411);
+});
+
+world_test!(a_retried_listing_is_created_once, |w, app| {
+    let provider = w.provider();
+    let body = listing_body("Wohngeld digital (Wiederholung)", annual_price());
+    let first = post_keyed(app, "/api/v1/online-services", &provider, "listing-1", &body).await;
+    let created = expect(&first, 201);
+    let listings = w.count_listings();
+    let retry = post_keyed(app, "/api/v1/online-services", &provider, "listing-1", &body).await;
+    assert_eq!((retry.status.as_u16(), retry.header("idempotency-replayed")), (201, Some("true")), "{}", retry.text());
+    assert_eq!(retry.json()["id"], created["id"]);
+    assert_eq!(retry.header("location"), first.header("location"));
+    assert_eq!(w.count_listings(), listings, "no second listing");
+    assert_eq!(w.events_of(created["id"].as_str().unwrap()).len(), 1, "one audit event");
+    // Another body under the same key: 422 at the key.
+    let other = listing_body("Ein anderer Dienst", annual_price());
+    let p = expect(&post_keyed(app, "/api/v1/online-services", &provider, "listing-1", &other).await, 422);
+    assert_eq!(p["errors"][0]["field"], "Idempotency-Key", "{p}");
+    assert_eq!(w.count_listings(), listings);
+});
+
+world_test!(keys_are_fingerprinted_with_sha256_and_kept_a_day, |w, app| {
+    use diesel::prelude::*;
+    use efa_store::schema::idempotency_keys as ik;
+    let service = published_service(app, w).await;
+    let koeln = w.kommune(KOELN);
+    let body = json!({"online_service_id": service, "note": "Erste Anfrage."});
+    expect(&post_keyed(app, URI, &koeln, "day-key", &body).await, 201);
+    let hash: String = ik::table.filter(ik::idem_key.eq("day-key")).select(ik::request_hash).first(&mut w.conn()).expect("key row");
+    assert_eq!(hash.len(), 64, "a SHA-256 in hex: {hash}");
+    assert!(hash.bytes().all(|b| b.is_ascii_hexdigit()), "{hash}");
+
+    // 23 hours later the key still holds: another body is refused.
+    let age = |hours: i64| {
+        diesel::update(ik::table.filter(ik::idem_key.eq("day-key")))
+            .set(ik::created_at.eq(chrono::Utc::now().naive_utc() - chrono::Duration::hours(hours)))
+            .execute(&mut w.conn())
+            .expect("age the key");
+    };
+    age(23);
+    let other = json!({"online_service_id": service, "note": "Zweite Anfrage."});
+    expect(&post_keyed(app, URI, &koeln, "day-key", &other).await, 422);
+    assert_eq!(w.count_requests(), 1);
+    // After 24 hours it is forgotten: the same key makes a new request.
+    age(25);
+    let again = post_keyed(app, URI, &koeln, "day-key", &other).await;
+    let fresh = expect(&again, 201);
+    assert_eq!(again.header("idempotency-replayed"), None);
+    assert_eq!(fresh["note"], "Zweite Anfrage.");
+    assert_eq!(w.count_requests(), 2);
+    let rows: i64 = ik::table.filter(ik::idem_key.eq("day-key")).count().get_result(&mut w.conn()).unwrap();
+    assert_eq!(rows, 1, "the expired key was replaced");
 });

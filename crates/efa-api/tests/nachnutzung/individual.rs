@@ -145,11 +145,11 @@ world_test!(a_municipality_goes_from_request_to_live_and_to_termination, |w, app
     expect(&agreement_step(app, &n, "onboarding/test_case_passed", &koeln, None).await, 403);
     assert_eq!(w.agreement_row(&n).state, "active");
     let live = expect(&agreement_step(app, &n, "onboarding/test_case_passed", &provider, None).await, 200);
-    let today = chrono::Utc::now().date_naive().to_string();
+    let today = efa_domain::calendar::today().to_string();
     assert_eq!((live["state"].as_str(), live["live_since"].as_str()), (Some("live"), Some(today.as_str())));
     assert!(live["onboarding"].as_array().unwrap().iter().all(|s| s["done_by"].is_string()), "{}", live["onboarding"]);
     assert_eq!(live["onboarding"].as_array().unwrap().iter().find(|s| s["step"] == "test_case_passed").unwrap()["done_by"], PROVIDER);
-    assert_eq!(w.agreement_row(&n).live_since, Some(chrono::Utc::now().date_naive()));
+    assert_eq!(w.agreement_row(&n).live_since, Some(efa_domain::calendar::today()));
     assert_eq!(ok(app, &uri, &koeln).await["state"], "live");
     // No withdrawal once active.
     expect(&act(app, &id, "withdraw", &koeln, None).await, 409);

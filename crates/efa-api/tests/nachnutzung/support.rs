@@ -47,7 +47,7 @@ pub fn fitko() -> String {
 
 /// The year contract numbers carry: the year the agreement is made.
 pub fn this_year() -> i32 {
-    chrono::Utc::now().year()
+    efa_domain::calendar::today().year()
 }
 
 pub fn number(seq: i64) -> String {
@@ -123,6 +123,10 @@ impl World {
 
     pub fn count_requests(&self) -> i64 {
         reuse_requests::table.count().get_result(&mut self.conn()).expect("count requests")
+    }
+
+    pub fn count_listings(&self) -> i64 {
+        efa_store::schema::online_services::table.count().get_result(&mut self.conn()).expect("count listings")
     }
 
     pub fn count_agreements(&self) -> i64 {

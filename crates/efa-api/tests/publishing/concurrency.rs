@@ -139,3 +139,65 @@ race_test!(racing_approvals_of_different_listings_all_reach_the_catalogue, |w, a
     want.sort_unstable();
     assert_eq!(shown, want);
 });
+
+/// The read model's rows come from one consistent snapshot of the database: a writer that
+/// commits a Kreis and an organisation together (read far apart by the loader) is seen with
+/// both or with neither, however the commits fall between the loader's statements.
+mod snapshot_is_never_torn {
+    use diesel::prelude::*;
+    use efa_store::schema::{kreise, organisations};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+
+    fn run(backend: efa_store::Backend) {
+        let db = efa_store::test_util::TestDb::seeded(backend);
+        let stop = Arc::new(AtomicBool::new(false));
+        let writer = {
+            let (mut conn, stop) = (db.conn(), stop.clone());
+            std::thread::spawn(move || {
+                let mut i = 0u32;
+                // Kreis codes are five digits; no real one starts with 9.
+                while !stop.load(Ordering::SeqCst) && i < 10_000 {
+                    let code = format!("9{i:04}");
+                    conn.transaction::<_, diesel::result::Error, _>(|c| {
+                        diesel::insert_into(kreise::table)
+                            .values((kreise::code.eq(&code), kreise::name.eq("Testkreis"), kreise::kind.eq("Kreis"), kreise::land_code.eq("05"), kreise::population.eq(1i64), kreise::gemeinden_count.eq(0)))
+                            .execute(c)?;
+                        let now = chrono::Utc::now().naive_utc();
+                        diesel::insert_into(organisations::table)
+                            .values((organisations::id.eq(format!("torn-{code}")), organisations::name.eq(format!("Testorganisation {code}")), organisations::kind.eq("it_dienstleister"), organisations::created_at.eq(now), organisations::updated_at.eq(now)))
+                            .execute(c)?;
+                        Ok(())
+                    })
+                    .expect("writer transaction");
+                    i += 1;
+                }
+                i
+            })
+        };
+        let mut conn = db.conn();
+        let mut torn = Vec::new();
+        for round in 0..15 {
+            let rows = efa_api::catalogue::load_rows(&mut conn).expect("load rows");
+            let kreise: std::collections::HashSet<String> = rows.kreise.iter().filter(|k| k.code.starts_with('9')).map(|k| k.code.clone()).collect();
+            let orgs: std::collections::HashSet<String> = rows.orgs.iter().filter_map(|o| o.id.strip_prefix("torn-")).map(str::to_owned).collect();
+            if kreise != orgs {
+                torn.push(format!("round {round}: {} Kreise, {} organisations", kreise.len(), orgs.len()));
+            }
+        }
+        stop.store(true, Ordering::SeqCst);
+        let written = writer.join().expect("writer");
+        assert!(written > 0, "the writer wrote nothing");
+        assert!(torn.is_empty(), "torn snapshots ({written} pairs written): {torn:?}");
+    }
+
+    #[test]
+    fn sqlite() {
+        run(efa_store::Backend::Sqlite)
+    }
+
+    #[test]
+    fn postgres() {
+        run(efa_store::Backend::Postgres)
+    }
+}

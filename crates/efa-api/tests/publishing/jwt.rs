@@ -77,6 +77,11 @@ mod rsa_and_attacks {
         assert_eq!(r.status.as_u16(), 201, "RS256 token without kid: {}", r.text());
         let r = post_with(app, Some(&format!("Bearer {}", w.nrw_publisher())), "Tokentest EdDSA").await;
         assert_eq!(r.status.as_u16(), 201, "EdDSA token: {}", r.text());
+        // iat is optional (the conventions do not ask for it; identity providers may omit it).
+        let mut without_iat = claims_json();
+        without_iat.as_object_mut().unwrap().remove("iat");
+        let r = post_with(app, Some(&format!("Bearer {}", signed(&without_iat))), "Tokentest ohne iat").await;
+        assert_eq!(r.status.as_u16(), 201, "token without iat: {}", r.text());
         let before = w.counts();
 
         let valid = signed(&claims_json());
@@ -126,6 +131,8 @@ mod rsa_and_attacks {
             ("missing sub claim", format!("Bearer {}", with(&|c| { c.as_object_mut().unwrap().remove("sub"); }))),
             ("missing exp claim", format!("Bearer {}", with(&|c| { c.as_object_mut().unwrap().remove("exp"); }))),
             ("missing nbf claim", format!("Bearer {}", with(&|c| { c.as_object_mut().unwrap().remove("nbf"); }))),
+            ("issued in the future (iat an hour ahead)", format!("Bearer {}", with(&|c| c["iat"] = json!(now + 3600)))),
+            ("iat not a number", format!("Bearer {}", with(&|c| c["iat"] = json!("gestern")))),
             ("missing roles claim", format!("Bearer {}", with(&|c| { c.as_object_mut().unwrap().remove("roles"); }))),
             ("no role at all", format!("Bearer {}", with(&|c| c["roles"] = json!([])))),
             ("unknown role", format!("Bearer {}", w.mint(&unknown_role))),

@@ -62,6 +62,18 @@ world_test!(lists_show_nothing_a_caller_may_not_open, |w, app| {
                 leaks.push(format!("{who}: reads {seen} audit event(s) about {id} of another organisation"));
             }
         }
+        // So is its event feed: no event about another organisation's request or agreement,
+        // and of listings only what is public (published, retired).
+        let (status, feed) = get(app, w, *col, "/api/v1/events?limit=1000").await;
+        assert_eq!(status, 200, "{who}: event feed");
+        for e in feed["events"].as_array().expect("events") {
+            let id = e["resource"]["id"].as_str().unwrap_or_default();
+            let public = matches!(e["type"].as_str(), Some("listing.published" | "listing.retired" | "framework.approved"));
+            let theirs = requests.iter().chain(agreements.iter()).any(|r| r.as_str() == id) || (listings.iter().any(|l| l.as_str() == id) && !public);
+            if theirs && !col.own && col.role != Some(efa_domain::Role::Operator) {
+                leaks.push(format!("{who}: the event feed shows {} about {id} of another organisation", e["type"]));
+            }
+        }
         // Messages of the Abstimmung stay between the parties.
         let (status, msgs) = get(app, w, *col, &format!("/api/v1/reuse-requests/{}/messages", nn.koeln.submitted)).await;
         if status == 200 && !col.own && col.role != Some(efa_domain::Role::Operator) {

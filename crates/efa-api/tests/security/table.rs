@@ -104,6 +104,7 @@ pub fn cases() -> Vec<Case> {
         Case { query: "ags=05315000", ..case("get_cost_estimate", Target::Listing(L::Published), PUBLIC) },
         case("list_framework_agreements", S, PUBLIC),
         case("list_audit_events", S, SIGNED_IN),
+        case("list_events", S, SIGNED_IN),
         // --- coverage: public figures ---
         case("get_gemeinde_coverage", S, PUBLIC),
         case("get_next_for_gemeinde", S, PUBLIC),

@@ -45,18 +45,18 @@ pub struct Conformance {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Prices {
     pub model: PriceModel,
-    #[schema(value_type = Option<i64>, minimum = 0)]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 10000000000.0)]
     pub one_off_anbindung_fee_cents: Option<Cents>,
-    #[schema(value_type = Option<i64>, minimum = 0)]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 10000000000.0)]
     pub annual_fee_cents: Option<Cents>,
     /// Whether the annual fee of the first year is charged pro rata (by days).
     pub pro_rata_first_year: bool,
-    #[schema(value_type = Option<i64>, minimum = 0)]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 10000000000.0)]
     pub per_inhabitant_cents: Option<Cents>,
     /// Shared cost split among participating Länder by the Königsteiner Schlüssel.
-    #[schema(value_type = Option<i64>, minimum = 0)]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 10000000000.0)]
     pub koenigsteiner_total_cents: Option<Cents>,
-    #[schema(value_type = Option<i64>, minimum = 0)]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 10000000000.0)]
     pub per_use_cents: Option<Cents>,
 }
 

@@ -142,10 +142,10 @@ fn cents(m: &Map<String, Value>, path: &str, key: &str, e: &mut Errors) -> Optio
     let field = join(path, key);
     match get(m, key) {
         None => None,
-        Some(Value::Number(n)) => match n.as_i64() {
-            Some(c) if c >= 0 => Cents::new(c).ok(),
+        Some(Value::Number(n)) => match n.as_i64().map(Cents::new) {
+            Some(Ok(c)) => Some(c),
             _ => {
-                e.add(&field, "must be a whole number of cents, at least 0");
+                e.add(&field, format!("must be a whole number of cents from 0 to {} (100 million euros)", Cents::MAX.get()));
                 None
             }
         },

@@ -1,6 +1,81 @@
-//! Licence agreements (Nachnutzungsverträge): numbers, terms in time.
+//! Licence agreements (Nachnutzungsverträge): their state machine, numbers, terms in time.
+//!
+//! ```text
+//! pending ──sign (one side)──▶ pending ──activate (both signed)──▶ active
+//! active ──onboard (a step)──▶ active ──go_live (all steps)──▶ live
+//! active | live ──terminate──▶ terminated
+//! ```
+//! An accession to a framework agreement starts active (signed by the accession itself).
+//! A terminated agreement keeps running until its end date (see [`termination_end`]).
 
 use chrono::{Datelike, Months, NaiveDate};
+
+crate::enums::string_enum!(
+    /// Where a licence agreement stands.
+    AgreementState, "state" {
+        /// Made; awaiting both signatures.
+        Pending = "pending",
+        /// Signed by both sides; onboarding runs.
+        Active = "active",
+        /// Onboarding done: the service runs for the customer.
+        Live = "live",
+        /// Notice given: the agreement ends on its end date.
+        Terminated = "terminated",
+    }
+);
+
+crate::enums::string_enum!(
+    AgreementAction, "action" {
+        Sign = "sign",
+        Activate = "activate",
+        Onboard = "onboard",
+        GoLive = "go_live",
+        Terminate = "terminate",
+    }
+);
+
+impl AgreementState {
+    /// Pending, active or live: at most one such agreement per customer and service.
+    pub fn is_open(self) -> bool {
+        !matches!(self, AgreementState::Terminated)
+    }
+
+    /// The states counted as open, as stored.
+    pub const OPEN: [AgreementState; 3] = [AgreementState::Pending, AgreementState::Active, AgreementState::Live];
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct AgreementTransitionError {
+    pub from: AgreementState,
+    pub action: AgreementAction,
+}
+
+impl std::fmt::Display for AgreementTransitionError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use AgreementAction as A;
+        let from = self.from;
+        match self.action {
+            A::Sign | A::Activate => write!(f, "the agreement is {from}, not awaiting signatures"),
+            A::Onboard | A::GoLive => write!(f, "the agreement is {from}; onboarding runs while it is active"),
+            A::Terminate => write!(f, "the agreement is {from}; only active or live agreements can be terminated"),
+        }
+    }
+}
+
+/// The state after `action`, or why it is not allowed in `from`.
+pub fn next_agreement_state(from: AgreementState, action: AgreementAction) -> Result<AgreementState, AgreementTransitionError> {
+    use AgreementAction as A;
+    use AgreementState as S;
+    let to = match (from, action) {
+        (S::Pending, A::Sign) => S::Pending,
+        (S::Pending, A::Activate) => S::Active,
+        (S::Active, A::Onboard) => S::Active,
+        (S::Active, A::GoLive) => S::Live,
+        (S::Active | S::Live, A::Terminate) => S::Terminated,
+        _ => return Err(AgreementTransitionError { from, action }),
+    };
+    Ok(to)
+}
 
 /// `EFA-2026-000123`: year and a gapless sequence per year.
 pub fn contract_number(year: i32, seq: i64) -> String {
@@ -41,6 +116,37 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    /// The whole table, written out: every state × every action.
+    #[test]
+    fn exhaustive_agreement_table() {
+        use AgreementAction as A;
+        use AgreementState as S;
+        let allowed: &[(S, A, S)] = &[
+            (S::Pending, A::Sign, S::Pending),
+            (S::Pending, A::Activate, S::Active),
+            (S::Active, A::Onboard, S::Active),
+            (S::Active, A::GoLive, S::Live),
+            (S::Active, A::Terminate, S::Terminated),
+            (S::Live, A::Terminate, S::Terminated),
+        ];
+        for &s in S::ALL {
+            for &a in A::ALL {
+                let want = allowed.iter().find(|(f, x, _)| *f == s && *x == a).map(|t| t.2);
+                match (next_agreement_state(s, a), want) {
+                    (Ok(got), Some(w)) => assert_eq!(got, w, "{s} {a}"),
+                    (Err(e), None) => {
+                        assert_eq!((e.from, e.action), (s, a));
+                        assert!(e.to_string().contains(s.as_str()), "{e}");
+                    }
+                    (got, want) => panic!("{s} + {a}: got {got:?}, want {want:?}"),
+                }
+            }
+        }
+        // Terminated is final; open means not terminated.
+        assert!(A::ALL.iter().all(|&a| next_agreement_state(S::Terminated, a).is_err()));
+        assert_eq!(S::ALL.iter().copied().filter(|s| s.is_open()).collect::<Vec<_>>(), S::OPEN);
     }
 
     #[test]

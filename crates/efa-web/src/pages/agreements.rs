@@ -16,18 +16,18 @@ use actix_web::web;
 use askama::Template;
 use efa_api::error::ApiError;
 use efa_api::operations::agreements::{self, AgreementStep, AGREEMENT_STATES};
+use efa_domain::reuse::AgreementState;
 use efa_domain::reuse::{OnboardingStep, Party};
 
 const PER_PAGE: u32 = 20;
 
 /// An agreement's state as people read it.
-pub fn agreement_state_de(state: &str) -> &'static str {
+pub fn agreement_state_de(state: AgreementState) -> &'static str {
     match state {
-        "pending" => "Wartet auf Unterschriften",
-        "active" => "Aktiv",
-        "live" => "Live",
-        "terminated" => "Beendet",
-        _ => "Unbekannt",
+        AgreementState::Pending => "Wartet auf Unterschriften",
+        AgreementState::Active => "Aktiv",
+        AgreementState::Live => "Live",
+        AgreementState::Terminated => "Gekündigt",
     }
 }
 
@@ -103,11 +103,11 @@ pub async fn list(shop: Shop, q: web::Query<ListQuery>) -> Page {
             number: a.number.clone(),
             service: service_name(&c, &a.online_service_id),
             customer: org_name(&c, &a.customer_org_id),
-            state: agreement_state_de(&a.state),
+            state: agreement_state_de(a.state),
             start: date(a.start_date),
         })
         .collect();
-    let options = std::iter::once((String::new(), "Alle Stände".to_owned())).chain(AGREEMENT_STATES.iter().map(|s| (s.to_string(), agreement_state_de(s).to_owned()))).collect();
+    let options = std::iter::once((String::new(), "Alle Stände".to_owned())).chain(AgreementState::ALL.iter().map(|&s| (s.as_str().to_owned(), agreement_state_de(s).to_owned()))).collect();
     let pager = q.pager("/vertraege", page, total);
     let p = AgreementsPage { layout: layout(&shop, "Meine Verträge").await, errors: Errors::default(), rows, total, states: options, status, pager };
     render(&p)
@@ -182,7 +182,7 @@ async fn agreement_page(shop: &Shop, number: &str, problem: Option<String>, stat
     let d = agreements::get(&shop.app, &u.principal, number).await?;
     let (provider_side, customer_side) = agreements::sides(&c, &u.principal, &d.agreement);
     let a = &d.agreement;
-    let pending = a.state == "pending";
+    let pending = a.state == AgreementState::Pending;
     let can_sign = pending && ((provider_side && a.provider_signed_at.is_none()) || (customer_side && a.customer_signed_at.is_none()));
     let onboarding = d
         .onboarding
@@ -197,7 +197,7 @@ async fn agreement_page(shop: &Shop, number: &str, problem: Option<String>, stat
                 name: onboarding_step_de(o.step),
                 party: party_de(o.step.party()),
                 done: o.done_at.map(|t| format!("{}, {}", datetime(t), o.done_by.as_deref().map(|b| who(&c, b)).unwrap_or_default())),
-                open_for_me: mine && o.done_at.is_none() && a.state == "active",
+                open_for_me: mine && o.done_at.is_none() && a.state == AgreementState::Active,
                 action: format!("/vertraege/{}/onboarding/{}", a.number, o.step.as_str()),
                 button_id: format!("erledigt-{}", o.step.as_str()),
             }
@@ -217,8 +217,8 @@ async fn agreement_page(shop: &Shop, number: &str, problem: Option<String>, stat
         layout: layout(shop, format!("Nachnutzungsvertrag {}", a.number)).await,
         problem,
         number: a.number.clone(),
-        state: agreement_state_de(&a.state),
-        state_key: a.state.clone(),
+        state: agreement_state_de(a.state),
+        state_key: a.state.as_str().to_owned(),
         provider: org_name(&c, &a.provider_org_id),
         customer: org_name(&c, &a.customer_org_id),
         signatory: (a.signatory_org_id != a.customer_org_id).then(|| org_name(&c, &a.signatory_org_id)),
@@ -260,10 +260,10 @@ async fn step(shop: Shop, number: &str, body: &[u8], step: AgreementStep) -> Pag
     let _ = forms::parse::<NoFields>(&shop, body)?;
     match agreements::step(&shop.app, &u.principal, &shop.ctx(None), number, step).await {
         Ok(d) => {
-            let text = match (step, d.agreement.state.as_str()) {
-                (AgreementStep::Sign, "active") => "Unterschrieben. Beide Seiten haben unterschrieben: Der Vertrag ist aktiv, das Onboarding beginnt.".to_owned(),
+            let text = match (step, d.agreement.state) {
+                (AgreementStep::Sign, AgreementState::Active) => "Unterschrieben. Beide Seiten haben unterschrieben: Der Vertrag ist aktiv, das Onboarding beginnt.".to_owned(),
                 (AgreementStep::Sign, _) => "Unterschrieben. Der Vertrag wird aktiv, sobald die andere Seite unterschrieben hat.".to_owned(),
-                (_, "live") => "Erledigt. Alle Schritte sind erledigt: Der Onlinedienst ist live.".to_owned(),
+                (_, AgreementState::Live) => "Erledigt. Alle Schritte sind erledigt: Der Onlinedienst ist live.".to_owned(),
                 (AgreementStep::Onboard(s), _) => format!("Erledigt: {}.", onboarding_step_de(s)),
                 (AgreementStep::Terminate(_), _) => "Gekündigt.".to_owned(),
             };

@@ -123,9 +123,9 @@ pub fn date(d: chrono::NaiveDate) -> String {
     d.format("%d.%m.%Y").to_string()
 }
 
-/// A UTC time in Berlin's calendar terms is not needed here: timestamps show as UTC dates.
+/// A moment as the clock in Germany showed it: 01.07.2027, 14:05 Uhr.
 pub fn datetime(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%d.%m.%Y, %H:%M UTC").to_string()
+    efa_domain::calendar::wall_time(t).format("%d.%m.%Y, %H:%M Uhr").to_string()
 }
 
 /// The shop handler's usual return.

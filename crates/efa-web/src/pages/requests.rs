@@ -123,7 +123,7 @@ pub async fn list(shop: Shop, q: web::Query<ListQuery>) -> Page {
             service: service_name(&c, &r.online_service_id),
             gemeinden: r.municipalities.iter().map(|m| org_name(&c, m)).collect::<Vec<_>>().join(", "),
             state: state_of(r),
-            date: date(r.created_at.date_naive()),
+            date: date(efa_domain::calendar::date_at(r.created_at)),
         })
         .collect();
     let options = std::iter::once((String::new(), "Alle Stände".to_owned())).chain(RequestState::ALL.iter().map(|s| (s.as_str().to_owned(), request_state_de(*s).to_owned()))).collect();

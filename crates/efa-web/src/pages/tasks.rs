@@ -51,7 +51,7 @@ pub async fn tasks(shop: Shop) -> Page {
     let page = TasksPage {
         layout: layout(&shop, "Meine Aufgaben").await,
         to_sign: sign.iter().map(|a| ToSign { number: a.number.clone(), service: service_name(&c, &a.online_service_id), customer: org_name(&c, &a.customer_org_id) }).collect(),
-        drafts: drafts.iter().map(|r| Draft { id: r.id.clone(), service: service_name(&c, &r.online_service_id), created: date(r.created_at.date()) }).collect(),
+        drafts: drafts.iter().map(|r| Draft { id: r.id.clone(), service: service_name(&c, &r.online_service_id), created: date(efa_domain::calendar::date_of_utc(r.created_at)) }).collect(),
         to_accept: counts.to_accept,
         to_approve: counts.to_approve,
         provider: u.has(Role::ProviderPublisher),

@@ -143,7 +143,7 @@ pub async fn gemeinde(shop: Shop, path: web::Path<String>, q: web::Query<Gemeind
     }
     let c = &ix.catalogue;
     let themenfelder = charts::by_themenfeld(c, &report);
-    let next = reports::next(&ix, &ags, chrono::Utc::now().date_naive())?;
+    let next = reports::next(&ix, &ags, efa_domain::calendar::today())?;
     let orderable: Vec<NextRow> = next.items.iter().filter_map(next_row).collect();
     let g = c.gemeinde(ags.as_str()).ok_or(WebError::NotFound)?;
     let report = report.only(only);
@@ -195,6 +195,6 @@ pub async fn gemeinde(shop: Shop, path: web::Path<String>, q: web::Query<Gemeind
 pub async fn next_csv(shop: Shop, path: web::Path<String>) -> Page {
     let ags = parse_ags(&path)?;
     let ix = shop.app.coverage()?;
-    let next = reports::next(&ix, &ags, chrono::Utc::now().date_naive())?;
+    let next = reports::next(&ix, &ags, efa_domain::calendar::today())?;
     csv_download(&next.table(), &format!("naechste-bestellungen-{ags}.csv"))
 }

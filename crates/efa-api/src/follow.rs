@@ -1,0 +1,122 @@
+//! Many instances on one PostgreSQL: each follows the outbox and refreshes what it holds in
+//! memory (the catalogue snapshot, the coverage index) when another instance wrote. It is woken
+//! by `LISTEN efa_events` (every event-writing transaction notifies on commit) and looks at least
+//! every half second in case a notification was lost (a dropped connection).
+
+use crate::state::AppState;
+use std::time::{Duration, Instant};
+
+/// What other instances changed since the last look.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Changes {
+    pub listings: bool,
+    pub agreements: bool,
+    pub any: bool,
+}
+
+/// What a batch of events asks of this instance: listings and frameworks change the catalogue
+/// (and the shop's cached pages), agreements the coverage. Its own events it has applied already.
+pub fn changes_of(rows: &[efa_store::events::EventRow], me: &str) -> Changes {
+    let mut c = Changes { any: !rows.is_empty(), ..Changes::default() };
+    for r in rows.iter().filter(|r| r.origin != me) {
+        match r.resource_type.as_str() {
+            "online_service" | "framework_agreement" => c.listings = true,
+            "agreement" => c.agreements = true,
+            _ => {}
+        }
+    }
+    c
+}
+
+/// Starts following the outbox on PostgreSQL (SQLite is single-process: nothing to follow).
+/// `from` is the head of the outbox read before the read model was loaded.
+pub fn spawn(state: AppState, url: String, from: i64) {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Changes>();
+    let me = state.instance.to_string();
+    std::thread::Builder::new()
+        .name("efa-follow".into())
+        .spawn(move || follow(&url, &me, from, &tx))
+        .expect("start the outbox follower thread");
+    actix_web::rt::spawn(async move {
+        while let Some(mut c) = rx.recv().await {
+            // Coalesce what queued up while the last rebuild ran.
+            while let Ok(more) = rx.try_recv() {
+                c.listings |= more.listings;
+                c.agreements |= more.agreements;
+                c.any |= more.any;
+            }
+            if c.listings {
+                state.rebuild_after_write(true).await;
+            }
+            if c.agreements {
+                state.rebuild_after_write(false).await;
+            }
+            if c.any {
+                state.events_wake.notify_waiters();
+            }
+        }
+    });
+}
+
+fn follow(url: &str, me: &str, mut seen: i64, tx: &tokio::sync::mpsc::UnboundedSender<Changes>) {
+    const POLL: Duration = Duration::from_millis(500);
+    const TICK: Duration = Duration::from_millis(20);
+    let mut conn: Option<efa_store::DbConn> = None;
+    let mut last_look = Instant::now() - POLL;
+    loop {
+        let c = match conn.as_mut() {
+            Some(c) => c,
+            None => match listen(url) {
+                Ok(c) => conn.insert(c),
+                Err(e) => {
+                    tracing::warn!(error = %e, "outbox follower cannot reach the database; retrying");
+                    std::thread::sleep(Duration::from_secs(1));
+                    continue;
+                }
+            },
+        };
+        let drained = match c {
+            efa_store::DbConn::Pg(pg) => pg.notifications_iter().try_fold(false, |_, n| n.map(|_| true)),
+            efa_store::DbConn::Sqlite(_) => return,
+        };
+        let notified = match drained {
+            Ok(any) => any,
+            Err(e) => {
+                tracing::warn!(error = %e, "outbox follower lost its connection");
+                conn = None;
+                continue;
+            }
+        };
+        if notified || last_look.elapsed() >= POLL {
+            last_look = Instant::now();
+            match efa_store::events::since(c, seen, 1000) {
+                Ok(rows) => {
+                    if let Some(last) = rows.last() {
+                        seen = last.position;
+                        if tx.send(changes_of(&rows, me)).is_err() {
+                            return;
+                        }
+                        // A full page: there may be more right away.
+                        if rows.len() == 1000 {
+                            last_look = Instant::now() - POLL;
+                        }
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "outbox follower could not read events");
+                    conn = None;
+                }
+            }
+        }
+        std::thread::sleep(TICK);
+    }
+}
+
+fn listen(url: &str) -> anyhow::Result<efa_store::DbConn> {
+    use diesel::RunQueryDsl;
+    let mut c = efa_store::DbConn::open(url)?;
+    if let efa_store::DbConn::Pg(pg) = &mut c {
+        diesel::sql_query("LISTEN efa_events").execute(pg)?;
+    }
+    Ok(c)
+}

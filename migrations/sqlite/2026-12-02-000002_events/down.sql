@@ -1,0 +1,2 @@
+DROP TABLE event_audience;
+DROP TABLE events;
