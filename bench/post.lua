@@ -1,6 +1,6 @@
 -- wrk script for the authenticated writes of `make bench` (one wrk thread: -t1).
 --
---   wrk -t1 -c32 -d10s --latency -s bench/post.lua URL -- LIST MODE EXPECT [RESULT]
+--   wrk -t1 -c32 -d10s --latency -s bench/post.lua URL -- LIST MODE EXPECT [METHOD]
 --
 -- LIST   file of lines "PATH<TAB>TOKEN<TAB>BODY" (BODY may be empty: no body is sent)
 -- MODE   cycle: rotate over the lines for the whole run (order placement: many tokens
@@ -8,10 +8,12 @@
 --        once:  send every line at most once and stop when the list is used up (approvals:
 --               each request may be approved only once)
 -- EXPECT the one status that counts as success (201 for a new order, 200 for an approval)
--- RESULT file the summary line is written to (default: stdout only)
+-- METHOD POST (default), or PATCH: BODY is a JSON merge patch, sent as
+--        `application/merge-patch+json` with `If-Match: *` (listing edits: the bench measures
+--        the writes and the rebuilds after them, not the conflicts of racing editors)
 --
--- Every request is a POST with `Authorization: Bearer TOKEN` and, when BODY is not
--- empty, `Content-Type: application/json`. Statuses are counted per code; throughput is
+-- Every request has `Authorization: Bearer TOKEN`; a POST with a BODY has
+-- `Content-Type: application/json`. Statuses are counted per code; throughput is
 -- measured from the first request sent to the last response received with a monotonic
 -- clock (wrk's own Requests/sec divides by the whole -d even when the list ran out).
 -- The summary line written at the end:
@@ -40,7 +42,7 @@ end
 -- ---------------------------------------------------------- thread state --
 
 local lines = {}
-local mode, expect
+local mode, expect, method
 local next_line = 1
 -- Globals, not locals: done() reads them from the main state with thread:get().
 sent = 0
@@ -54,18 +56,24 @@ function init(args)
     local list = args[1]
     mode = args[2] or "cycle"
     expect = tonumber(args[3] or "200")
+    method = args[4] or "POST"
     assert(list, "post.lua: the list file is required")
     assert(mode == "cycle" or mode == "once", "post.lua: MODE is cycle or once")
+    assert(method == "POST" or method == "PATCH", "post.lua: METHOD is POST or PATCH")
     for line in io.lines(list) do
         local path, token, body = line:match("^([^\t]+)\t([^\t]+)\t?(.*)$")
         if path then
             local headers = { ["Authorization"] = "Bearer " .. token }
-            if body ~= "" then
+            if method == "PATCH" then
+                headers["Content-Type"] = "application/merge-patch+json"
+                headers["If-Match"] = "*"
+            elseif body ~= "" then
                 headers["Content-Type"] = "application/json"
-            else
+            end
+            if body == "" then
                 body = nil
             end
-            table.insert(lines, wrk.format("POST", path, headers, body))
+            table.insert(lines, wrk.format(method, path, headers, body))
         end
     end
     assert(#lines > 0, "post.lua: no lines in " .. list)
@@ -108,6 +116,9 @@ function request()
         if mode == "cycle" then
             next_line = 1
         else
+            -- A reconnect sends without asking delay() first, so delay() may not have
+            -- seen the list used up yet: the filler's answer must not count all the same.
+            exhausted = true
             filler = filler or wrk.format("GET", "/healthz?bench-filler")
             return filler
         end
@@ -119,7 +130,7 @@ function request()
 end
 
 function response(status, headers, body)
-    -- A filler's response (should never come) is not counted.
+    -- A filler's response is not counted.
     if exhausted and status == 200 and body == FILLER_BODY then
         return
     end

@@ -4,7 +4,8 @@
 #
 #   data     efa migrate; efa seed (real data, timed); efa seed --synthetic --seed 1 (timed:
 #            2,000 listings, 200,000 reuse requests in all states, agreements, bundlers, users)
-#   start    cold start of `efa serve` to /readyz 200; peak RSS (VmHWM) after all runs
+#   start    cold start of `efa serve` to /readyz 200; peak RSS (VmHWM) after all runs, the
+#            listing edits of (h) last
 #   load     wrk -t1 -c32 -d$BENCH_SECONDS --timeout 30s, one endpoint at a time:
 #            (a) catalogue search with facets: GET /api/v1/online-services?q=wohngeld&status=live
 #                and GET /api/v1/ozg-leistungen?q=wohngeld
@@ -19,6 +20,11 @@
 #                each against the ceiling with a body of the page's size; the start page's
 #                first-visit weight (gzip, with CSS, fonts, scripts), further pages' weight, and
 #                Lighthouse performance/accessibility scores of start, search and service page
+#            (h) listing edits: PATCH /api/v1/online-services/{id} (a JSON merge patch of the
+#                description, If-Match: *) by the provider with the most published listings,
+#                BENCH_EDITS of them, round-robin over its listings, each line sent once;
+#                only 200 counts. Every edit rebuilds the catalogue snapshot (old and new both
+#                alive for a moment): the peak that the RSS reading right after must see
 #
 # It is a printed report, never a test: it exits 0 when a target is missed and non-zero
 # only when something fails to run, or when a write answers anything but its success
@@ -36,6 +42,7 @@
 #                        ?sslmode=disable are kept). A fresh database efa_bench_<pid> is
 #                        created there and dropped at the end.
 #   BENCH_TOKENS         how many Gemeinden place orders in (c) (default 256)
+#   BENCH_EDITS          how many listing edits (h) sends (default 200)
 #   BENCH_BODY_BYTES     body size for --ceiling-only (default 4096)
 #   BENCH_READY_TIMEOUT  seconds to wait for /readyz (default 30)
 #   BENCH_KEEP_TMP=1     keep bench/tmp/run.* (logs, SQLite file, wrk output) after success
@@ -70,6 +77,8 @@ READY_TIMEOUT=${BENCH_READY_TIMEOUT:-30}
 [[ $READY_TIMEOUT =~ ^[1-9][0-9]*$ ]] || die "BENCH_READY_TIMEOUT must be a positive integer, got '$READY_TIMEOUT'"
 N_TOKENS=${BENCH_TOKENS:-256}
 [[ $N_TOKENS =~ ^[1-9][0-9]*$ ]] || die "BENCH_TOKENS must be a positive integer, got '$N_TOKENS'"
+N_EDITS=${BENCH_EDITS:-200}
+[[ $N_EDITS =~ ^[1-9][0-9]*$ ]] || die "BENCH_EDITS must be a positive integer, got '$N_EDITS'"
 read -r -a BACKENDS <<<"${BENCH_BACKENDS:-sqlite postgres}"
 ((${#BACKENDS[@]} > 0)) || die "BENCH_BACKENDS is empty"
 for b in "${BACKENDS[@]}"; do
@@ -465,7 +474,7 @@ fi
 
 # ------------------------------------------------------- per backend run ----
 
-declare -A SEED_MS SYN_MS SYN_REPORT COLD_MS RSS_MB BUSY_BEFORE ORDER_CHECK APPROVE_CHECK
+declare -A SEED_MS SYN_MS SYN_REPORT COLD_MS RSS_MB BUSY_BEFORE ORDER_CHECK APPROVE_CHECK EDIT_CHECK
 
 # efa_in DIR ARGS...: run efa with the bench database, in DIR (the PostgreSQL dev key
 # `efa-dev-key.json` lives in the working directory; for SQLite beside the file, also DIR).
@@ -633,6 +642,30 @@ bench_backend() {
     fi
     APPROVE_CHECK[$backend]="$LAST_OK × 200, $((after - before)) rows approved"
 
+    # ---- (h) listing edits, last before the RSS reading: each rebuilds the catalogue snapshot
+    local provider ptok edits="$W/edits.tsv" n_edited
+    local -a listings
+    provider=$(q "SELECT provider_org_id FROM online_services WHERE listing_state = 'published' GROUP BY provider_org_id ORDER BY count(*) DESC, provider_org_id LIMIT 1")
+    [[ -n $provider ]] || die "no provider with published listings ($backend)"
+    # Not those priced by the Königsteiner Schlüssel: the synthetic ones state no total, and an
+    # edit validates the whole listing (it would be 422).
+    mapfile -t listings < <(q "SELECT id FROM online_services WHERE provider_org_id = '$provider' AND listing_state = 'published' AND price_model <> 'koenigsteiner_share' ORDER BY id")
+    # A listing comes again only after all the others: with more listings than wrk's 32
+    # connections no two edits of one listing are in flight at once (they could be 412).
+    ((${#listings[@]} > 32)) || die "the provider $provider has only ${#listings[@]} published listings, (h) needs more than 32 ($backend)"
+    ptok=$(efa_in "$W" token --org "$provider" --role provider_publisher --ttl 2h) || die "efa token failed for $provider"
+    for ((i = 0; i < N_EDITS; i++)); do
+        printf '/api/v1/online-services/%s\t%s\t{"description":"Antrag vollständig online, Fassung %d des Lasttests."}\n' "${listings[$((i % ${#listings[@]}))]}" "$ptok" "$i"
+    done >"$edits"
+    n_edited=$(( N_EDITS < ${#listings[@]} ? N_EDITS : ${#listings[@]} ))
+    before=$(q "SELECT count(*) FROM audit_events WHERE action = 'listing.update'")
+    run_wrk "$backend" edit "(h) \`PATCH /api/v1/online-services/{id}\` ($N_EDITS edits of $n_edited listings)" "$pid" "$base" "$edits" once 200 PATCH
+    after=$(q "SELECT count(*) FROM audit_events WHERE action = 'listing.update'")
+    if ((after - before < LAST_OK || after - before > LAST_OK + 32)); then
+        die "$backend: $LAST_OK edits answered 200 but $((after - before)) were written"
+    fi
+    EDIT_CHECK[$backend]="$LAST_OK × 200, $((after - before)) edits written"
+
     # ---- peak RSS after all runs
     kill -0 "$pid" 2>/dev/null || die "efa serve died during the benchmark (see $W/efa.log)"
     local hwm
@@ -660,9 +693,10 @@ report() {
     echo "## Throughput and latency"
     echo
     echo "Each backend on a freshly migrated database with the real seed plus \`efa seed --synthetic --seed 1\`;"
-    echo "(a) search, (b) detail, (c) placing an order, (d) an approval, (e) the ceiling, (f) coverage;"
-    echo "the ceiling is measured right after that backend's searches. For (c) and (d) req/s counts"
-    echo "successes only (201 / 200, any other status fails the run), from first request to last"
+    echo "(a) search, (b) detail, (c) placing an order, (d) an approval, (e) the ceiling, (f) coverage,"
+    echo "(g) the shop, (h) listing edits (each rebuilds the catalogue snapshot; last before the RSS"
+    echo "reading); the ceiling is measured right after that backend's searches. For (c), (d) and (h)"
+    echo "req/s counts successes only (201 / 200, any other status fails the run), from first request to last"
     echo "response. *CPUs busy / other load*: cores busy during the run, and how many of them did"
     echo "work other than the server under test, its PostgreSQL backends and wrk (other people's"
     echo "builds and tests on a shared machine) — with a large *other*, the figures are low."
@@ -679,9 +713,10 @@ report() {
     # shellcheck disable=SC2016 # literal markdown backticks
     printf '| synthetic national data (`efa seed --synthetic --seed 1`) |'; for b in "${BACKENDS[@]}"; do printf ' %s s |' "$(secs "${SYN_MS[$b]}")"; done; echo
     printf '| cold start (spawn → /readyz 200) |'; for b in "${BACKENDS[@]}"; do printf ' %s ms |' "${COLD_MS[$b]}"; done; echo
-    printf '| peak RSS of efa serve after all runs (VmHWM) |'; for b in "${BACKENDS[@]}"; do printf ' %s MB |' "${RSS_MB[$b]}"; done; echo
+    printf '| peak RSS of efa serve after all runs, listing edits last (VmHWM) |'; for b in "${BACKENDS[@]}"; do printf ' %s MB |' "${RSS_MB[$b]}"; done; echo
     printf '| orders: answered vs written |'; for b in "${BACKENDS[@]}"; do printf ' %s |' "${ORDER_CHECK[$b]}"; done; echo
     printf '| approvals: answered vs written |'; for b in "${BACKENDS[@]}"; do printf ' %s |' "${APPROVE_CHECK[$b]}"; done; echo
+    printf '| listing edits: answered vs written |'; for b in "${BACKENDS[@]}"; do printf ' %s |' "${EDIT_CHECK[$b]}"; done; echo
     echo
     echo "Synthetic data set: ${SYN_REPORT[${BACKENDS[0]}]}."
     echo

@@ -260,10 +260,10 @@ impl AppState {
                 }
                 .map_err(ApiError::Internal)?;
                 let read_ms = ms(started);
-                let next = catalogue::build(&rows).map_err(ApiError::Internal)?;
+                let previous = handle.current();
+                let next = catalogue::rebuild(&rows, &previous).map_err(ApiError::Internal)?;
                 tracing::debug!(?what, read_ms, built_ms = ms(started), "catalogue rebuilt");
                 *rows_cache.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(rows.without_listings()));
-                let previous = handle.current();
                 published_unchanged = what == Rebuild::Listings && previous.loaded && previous.published_fingerprint == next.published_fingerprint;
                 handle.replace(next);
                 r.tickets.finish_catalogue(&upto);

@@ -1,6 +1,7 @@
 //! Builds a catalogue snapshot from the database rows.
 
 use super::*;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use efa_domain::listing::{ListingContent, ListingState, Reach};
@@ -10,9 +11,13 @@ use efa_store::DbConn;
 
 /// Every row the snapshot is built from.
 pub fn load_rows(conn: &mut DbConn) -> anyhow::Result<Rows> {
+    // From 1: a snapshot that was never built from rows has `fixed_load` 0.
+    static LOADS: AtomicU64 = AtomicU64::new(0);
+    let load = LOADS.fetch_add(1, Ordering::Relaxed) + 1;
     // One snapshot for all tables: the rows link to each other.
     efa_store::tx::read_snapshot(conn, |conn| {
         Ok(Rows {
+            load,
             laender: Arc::new(LandRow::all(conn)?),
             kreise: Arc::new(KreisRow::all(conn)?),
             gemeinden: Arc::new(GemeindeRow::all(conn)?),
@@ -47,6 +52,9 @@ pub fn reload_listings(conn: &mut DbConn, previous: &Rows) -> anyhow::Result<Row
 /// place, catalogue or organisation row.
 #[derive(Clone)]
 pub struct Rows {
+    /// Which `load_rows` call read the rows other than listings (`reload_listings` keeps it):
+    /// snapshots built from rows of one load may share what is built from those.
+    pub load: u64,
     pub laender: Arc<Vec<LandRow>>,
     pub kreise: Arc<Vec<KreisRow>>,
     pub gemeinden: Arc<Vec<GemeindeRow>>,
@@ -79,16 +87,69 @@ fn utc(t: chrono::NaiveDateTime) -> DateTime<Utc> {
 /// Builds the snapshot. Values the database holds were checked on the way in; one that still
 /// fails to parse is an error, not a silent default.
 pub fn build(r: &Rows) -> anyhow::Result<Catalogue> {
-    let mut c = Catalogue { loaded: true, ..Catalogue::default() };
-    c.koenigsteiner_year = r.koenigsteiner.iter().map(|k| k.year).max();
-    c.koenigsteiner = r.koenigsteiner.iter().filter(|k| Some(k.year) == c.koenigsteiner_year).map(|k| (k.land_code.clone(), k.share_e5)).collect();
-    let land_names: HashMap<String, String> = r.laender.iter().map(|l| (l.code.clone(), l.name.clone())).collect();
-    let land_ref = |code: &str| -> anyhow::Result<LandRef> {
-        let name = land_names.get(code).ok_or_else(|| anyhow::anyhow!("unknown Land code {code:?}"))?;
-        Ok(LandRef { code: code.to_owned(), name: name.clone() })
-    };
+    rebuild(r, &Catalogue::default())
+}
 
-    c.laender = r
+/// Builds the snapshot that follows `previous`. After a listing write both come from one load
+/// of the rows other than listings: then the parts made from those alone are `previous`'s,
+/// shared instead of built again, and only what depends on the listings is new.
+pub fn rebuild(r: &Rows, previous: &Catalogue) -> anyhow::Result<Catalogue> {
+    if previous.fixed_load == r.load {
+        let mut c = previous.share_fixed();
+        add_listings(&mut c, r, Some(previous))?;
+        Ok(c)
+    } else {
+        let mut c = build_fixed(r)?;
+        add_listings(&mut c, r, None)?;
+        Ok(c)
+    }
+}
+
+impl Catalogue {
+    /// A snapshot holding the shared parts of this one and nothing that depends on listings.
+    fn share_fixed(&self) -> Catalogue {
+        Catalogue {
+            laender: self.laender.clone(),
+            kreise: self.kreise.clone(),
+            gemeinden: self.gemeinden.clone(),
+            lebenslagen: self.lebenslagen.clone(),
+            ozg: self.ozg.clone(),
+            leika: self.leika.clone(),
+            orgs: self.orgs.clone(),
+            ozg_by_id: self.ozg_by_id.clone(),
+            leika_by_key: self.leika_by_key.clone(),
+            gemeinde_by_ags: self.gemeinde_by_ags.clone(),
+            org_by_id: self.org_by_id.clone(),
+            koenigsteiner: self.koenigsteiner.clone(),
+            koenigsteiner_year: self.koenigsteiner_year,
+            grams: SearchGrams {
+                ozg_name: self.grams.ozg_name.clone(),
+                ozg_leika: self.grams.ozg_leika.clone(),
+                services: Arc::default(),
+                gemeinden: self.grams.gemeinden.clone(),
+                orgs: self.grams.orgs.clone(),
+            },
+            fixed_load: self.fixed_load,
+            ..Catalogue::default()
+        }
+    }
+}
+
+fn land_ref(laender: &[Land], code: &str) -> anyhow::Result<LandRef> {
+    let l = laender.iter().find(|l| l.code == code).ok_or_else(|| anyhow::anyhow!("unknown Land code {code:?}"))?;
+    Ok(LandRef { code: l.code.clone(), name: l.name.clone() })
+}
+
+fn id_ref(names: &HashMap<i32, String>, id: i32) -> anyhow::Result<IdRef> {
+    Ok(IdRef { id, name: names.get(&id).ok_or_else(|| anyhow::anyhow!("unknown id {id}"))?.clone() })
+}
+
+/// What places, catalogue and organisations make: every part of a snapshot in an `Arc`.
+fn build_fixed(r: &Rows) -> anyhow::Result<Catalogue> {
+    let koenigsteiner_year = r.koenigsteiner.iter().map(|k| k.year).max();
+    let koenigsteiner = r.koenigsteiner.iter().filter(|k| Some(k.year) == koenigsteiner_year).map(|k| (k.land_code.clone(), k.share_e5)).collect();
+
+    let laender: Vec<Land> = r
         .laender
         .iter()
         .map(|l| Land {
@@ -102,17 +163,20 @@ pub fn build(r: &Rows) -> anyhow::Result<Catalogue> {
         .collect();
 
     let kreis_names: HashMap<&str, &str> = r.kreise.iter().map(|k| (k.code.as_str(), k.name.as_str())).collect();
+    let mut kreise = Vec::with_capacity(r.kreise.len());
     for k in r.kreise.iter() {
-        c.kreise.push(Kreis {
+        kreise.push(Kreis {
             code: k.code.clone(),
             name: k.name.clone(),
             kind: k.kind.clone(),
-            land: land_ref(&k.land_code)?,
+            land: land_ref(&laender, &k.land_code)?,
             population: k.population,
             gemeinden_count: k.gemeinden_count,
         });
     }
 
+    let mut gemeinden = Vec::with_capacity(r.gemeinden.len());
+    let mut gemeinde_by_ags = HashMap::with_capacity(r.gemeinden.len());
     for g in r.gemeinden.iter().cloned() {
         let kreis = g.kreis_code.as_deref().map(|k| KreisRef { code: k.to_owned(), name: kreis_names.get(k).copied().unwrap_or_default().to_owned() });
         let coordinates = match (g.latitude, g.longitude) {
@@ -120,7 +184,7 @@ pub fn build(r: &Rows) -> anyhow::Result<Catalogue> {
             _ => None,
         };
         let view = Gemeinde {
-            land: land_ref(&g.land_code)?,
+            land: land_ref(&laender, &g.land_code)?,
             kreis,
             coordinates,
             ags: g.ags,
@@ -134,19 +198,17 @@ pub fn build(r: &Rows) -> anyhow::Result<Catalogue> {
             postcode: g.postcode,
             urbanisation: g.urbanisation,
         };
-        c.gemeinde_by_ags.insert(view.ags.clone(), c.gemeinden.len());
-        c.gemeinden.push(GemeindeEntry { folded_name: fold(&view.name), view });
+        gemeinde_by_ags.insert(view.ags.clone(), gemeinden.len());
+        gemeinden.push(GemeindeEntry { folded_name: fold(&view.name), view });
     }
 
-    let tf_name: HashMap<i32, String> = r.themenfelder.iter().map(|t| (t.id, t.name.clone())).collect();
+    let tf_name = themenfeld_names(r);
     let ll_name: HashMap<i32, String> = r.lebenslagen.iter().map(|l| (l.id, l.name.clone())).collect();
-    let id_ref = |names: &HashMap<i32, String>, id: i32| -> anyhow::Result<IdRef> {
-        Ok(IdRef { id, name: names.get(&id).ok_or_else(|| anyhow::anyhow!("unknown id {id}"))?.clone() })
-    };
-
+    let mut ozg = Vec::with_capacity(r.ozg.len());
+    let mut ozg_by_id = HashMap::with_capacity(r.ozg.len());
     for o in r.ozg.iter() {
-        c.ozg_by_id.insert(o.ozg_id, c.ozg.len());
-        c.ozg.push(OzgEntry {
+        ozg_by_id.insert(o.ozg_id, ozg.len());
+        ozg.push(OzgEntry {
             view: OzgLeistung {
                 ozg_id: o.ozg_id,
                 name: o.name.clone(),
@@ -159,22 +221,23 @@ pub fn build(r: &Rows) -> anyhow::Result<Catalogue> {
             folded_name: fold(&o.name),
             folded_leika: String::new(),
             leika: Vec::new(),
-            services: Vec::new(),
         });
     }
 
+    let mut leika = Vec::with_capacity(r.leika.len());
+    let mut leika_by_key = HashMap::new();
     for l in r.leika.iter().cloned() {
-        let ozg = l.ozg_id.and_then(|id| c.ozg_by_id.get(&id).copied());
-        let idx = c.leika.len();
-        if let Some(o) = ozg {
-            c.ozg[o].leika.push(idx);
+        let o = l.ozg_id.and_then(|id| ozg_by_id.get(&id).copied());
+        let idx = leika.len();
+        if let Some(o) = o {
+            ozg[o].leika.push(idx);
         }
         if let Some(key) = &l.leika_key {
-            c.leika_by_key.insert(key.clone(), idx);
+            leika_by_key.insert(key.clone(), idx);
         }
-        c.leika.push(LeikaEntry {
+        leika.push(LeikaEntry {
             folded_name: fold(&l.name),
-            ozg,
+            ozg: o,
             view: Leika {
                 key: l.leika_key,
                 name: l.name,
@@ -187,20 +250,92 @@ pub fn build(r: &Rows) -> anyhow::Result<Catalogue> {
             },
         });
     }
+    for o in &mut ozg {
+        o.folded_leika = o.leika.iter().map(|&l| leika[l].folded_name.as_str()).collect::<Vec<_>>().join("\n");
+        o.view.leika_count = o.leika.len();
+    }
 
+    let mut orgs = Vec::with_capacity(r.orgs.len());
+    let mut org_by_id = HashMap::with_capacity(r.orgs.len());
     for o in r.orgs.iter().cloned() {
         let view = Organisation {
             kind: OrgKind::parse(&o.kind)?,
-            land: o.land_code.as_deref().map(land_ref).transpose()?,
+            land: o.land_code.as_deref().map(|code| land_ref(&laender, code)).transpose()?,
             id: o.id,
             name: o.name,
             ags: o.ags,
             ars: o.ars,
             online_services_count: 0,
         };
-        c.org_by_id.insert(view.id.clone(), c.orgs.len());
-        c.orgs.push(OrgEntry { folded_name: fold(&view.name), view });
+        org_by_id.insert(view.id.clone(), orgs.len());
+        orgs.push(OrgEntry { folded_name: fold(&view.name), view });
     }
+
+    let lebenslagen = r
+        .lebenslagen
+        .iter()
+        .map(|l| -> anyhow::Result<Lebenslage> {
+            Ok(Lebenslage {
+                id: l.id,
+                name: l.name.clone(),
+                themenfeld: id_ref(&tf_name, l.themenfeld_id)?,
+                ozg_leistungen_count: ozg.iter().filter(|o| o.view.lebenslage.id == l.id).count(),
+            })
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let grams = SearchGrams {
+        ozg_name: Arc::new(grams::Grams::build(ozg.iter().map(|o| o.folded_name.as_str()))),
+        ozg_leika: Arc::new(grams::Grams::build(ozg.iter().map(|o| o.folded_leika.as_str()))),
+        services: Arc::default(),
+        gemeinden: Arc::new(grams::Grams::build(gemeinden.iter().map(|g| g.folded_name.as_str()))),
+        orgs: Arc::new(grams::Grams::build(orgs.iter().map(|o| o.folded_name.as_str()))),
+    };
+    Ok(Catalogue {
+        laender: Arc::new(laender),
+        kreise: Arc::new(kreise),
+        gemeinden: Arc::new(gemeinden),
+        lebenslagen: Arc::new(lebenslagen),
+        ozg: Arc::new(ozg),
+        leika: Arc::new(leika),
+        orgs: Arc::new(orgs),
+        ozg_by_id: Arc::new(ozg_by_id),
+        leika_by_key: Arc::new(leika_by_key),
+        gemeinde_by_ags: Arc::new(gemeinde_by_ags),
+        org_by_id: Arc::new(org_by_id),
+        koenigsteiner: Arc::new(koenigsteiner),
+        koenigsteiner_year,
+        grams,
+        fixed_load: r.load,
+        ..Catalogue::default()
+    })
+}
+
+fn themenfeld_names(r: &Rows) -> HashMap<i32, String> {
+    r.themenfelder.iter().map(|t| (t.id, t.name.clone())).collect()
+}
+
+/// A hash of everything a service entry is made of besides the shared parts: the listing's row
+/// (published columns and working copy alike), its OZG-Leistungen and Anbindungen.
+fn inputs_of(row: &OnlineServiceRow, ozg_ids: &[i32], anbindung: &[Anbindung]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    (row, ozg_ids, anbindung).hash(&mut h);
+    h.finish()
+}
+
+/// The entry of `id` in `entries` (indexed by `by_id`) if it was made from the same inputs.
+fn same_entry(by_id: &HashMap<String, usize>, entries: &[Arc<ServiceEntry>], id: &str, inputs: u64) -> Option<Arc<ServiceEntry>> {
+    by_id.get(id).map(|&i| &entries[i]).filter(|e| e.inputs == inputs).cloned()
+}
+
+/// Adds to `c` (its shared parts in place) what depends on the listings: the published
+/// services and working copies, their counts per OZG-Leistung, organisation and Themenfeld.
+/// `earlier` is a snapshot with the same shared parts: an entry of it whose listing did not
+/// change is taken as it is.
+fn add_listings(c: &mut Catalogue, r: &Rows, earlier: Option<&Catalogue>) -> anyhow::Result<()> {
+    let tf_name = themenfeld_names(r);
+    c.ozg_services = vec![Vec::new(); c.ozg.len()];
+    c.org_services_count = vec![0; c.orgs.len()];
 
     let mut links: HashMap<&str, Vec<i32>> = HashMap::new();
     for l in r.links.iter() {
@@ -212,62 +347,38 @@ pub fn build(r: &Rows) -> anyhow::Result<Catalogue> {
     }
 
     for s in r.services.iter() {
+        let mut ozg_ids: Vec<i32> = links.get(s.id.as_str()).cloned().unwrap_or_default();
+        ozg_ids.sort_unstable();
+        let mut anbindung = kinds.get(s.id.as_str()).cloned().unwrap_or_default();
+        anbindung.sort();
+        let inputs = inputs_of(s, &ozg_ids, &anbindung);
         let public = s.published_version.is_some() && s.listing_state != "retired";
         if public {
-            let published: Option<ListingContent> = s.published_content.as_deref().map(serde_json::from_str).transpose()?;
-            let mut ozg_ids: Vec<i32> = links.get(s.id.as_str()).cloned().unwrap_or_default();
-            ozg_ids.sort_unstable();
-            let mut anbindung = kinds.get(s.id.as_str()).cloned().unwrap_or_default();
-            anbindung.sort();
-            let facts = Facts {
-                id: s.id.clone(),
-                name: s.name.clone(),
-                description: s.description.clone(),
-                provider_org_id: s.provider_org_id.clone(),
-                lead_land_code: s.lead_land_code.clone(),
-                efa: s.efa,
-                status: s.status.as_deref().map(ServiceStatus::parse).transpose()?,
-                reifegrad: s.reifegrad.map(|n| Reifegrad::try_from(i64::from(n))).transpose()?.map(Reifegrad::get),
-                anbindung,
-                url: s.url.clone(),
-                price_model: s.price_model.as_deref().map(PriceModel::parse).transpose()?,
-                prices: published_prices(s, published.as_ref()),
-                ozg_ids,
-                listing_state: ListingState::Published,
-                reach: Reach::parse(&s.reach)?,
-                published_version: s.published_version,
-                extras: published,
-                source: s.source.clone(),
-                created_at: utc(s.created_at),
-                updated_at: utc(s.updated_at),
+            let entry = match earlier.and_then(|e| same_entry(&e.service_by_id, &e.services, &s.id, inputs)) {
+                Some(entry) => entry,
+                None => Arc::new(published_entry(c, s, ozg_ids, anbindung, inputs, &tf_name)?),
             };
-            let entry = make_entry(&c, facts, &tf_name)?;
             let idx = c.services.len();
             for &o in &entry.ozg {
-                c.ozg[o].services.push(idx);
+                c.ozg_services[o].push(idx);
             }
-            c.orgs[entry.provider].view.online_services_count += 1;
+            c.org_services_count[entry.provider] += 1;
             c.service_by_id.insert(s.id.clone(), idx);
             c.services.push(entry);
         }
         let state = ListingState::parse(&s.listing_state)?;
         if matches!(state, ListingState::Draft | ListingState::InReview) {
             let Some(json) = s.content.as_deref() else { continue };
-            let content: ListingContent = serde_json::from_str(json)?;
-            let facts = Facts::from_content(s, content, state);
-            let entry = make_entry(&c, facts, &tf_name)?;
+            let entry = match earlier.and_then(|e| same_entry(&e.draft_by_id, &e.drafts, &s.id, inputs)) {
+                Some(entry) => entry,
+                None => {
+                    let content: ListingContent = serde_json::from_str(json)?;
+                    Arc::new(make_entry(c, Facts::from_content(s, content, state), &tf_name, inputs)?)
+                }
+            };
             c.draft_by_id.insert(s.id.clone(), c.drafts.len());
             c.drafts.push(entry);
         }
-    }
-
-    for i in 0..c.ozg.len() {
-        let text = c.ozg[i].leika.iter().map(|&l| c.leika[l].folded_name.as_str()).collect::<Vec<_>>().join("\n");
-        c.ozg[i].folded_leika = text;
-    }
-    for o in &mut c.ozg {
-        o.view.leika_count = o.leika.len();
-        o.view.online_services_count = o.services.len();
     }
 
     c.themenfelder = r
@@ -277,28 +388,56 @@ pub fn build(r: &Rows) -> anyhow::Result<Catalogue> {
             Ok(Themenfeld {
                 id: t.id,
                 name: t.name.clone(),
-                lead_land: t.lead_land_code.as_deref().map(land_ref).transpose()?,
+                lead_land: t.lead_land_code.as_deref().map(|code| land_ref(&c.laender, code)).transpose()?,
                 lead_bundesressort: t.lead_bundesressort.clone(),
                 ozg_leistungen_count: c.ozg.iter().filter(|o| o.view.themenfeld.id == t.id).count(),
                 online_services_count: c.services.iter().filter(|s| s.themenfelder.contains(&t.id)).count(),
             })
         })
         .collect::<anyhow::Result<_>>()?;
-    c.lebenslagen = r
-        .lebenslagen
-        .iter()
-        .map(|l| -> anyhow::Result<Lebenslage> {
-            Ok(Lebenslage {
-                id: l.id,
-                name: l.name.clone(),
-                themenfeld: id_ref(&tf_name, l.themenfeld_id)?,
-                ozg_leistungen_count: c.ozg.iter().filter(|o| o.view.lebenslage.id == l.id).count(),
-            })
-        })
-        .collect::<anyhow::Result<_>>()?;
-    c.grams = SearchGrams::build(&c);
+    // The index over the services' texts stays as it is while they do (edits of working copies).
+    let same_texts = |e: &Catalogue| {
+        e.services.len() == c.services.len()
+            && e.services.iter().zip(&c.services).all(|(a, b)| Arc::ptr_eq(a, b) || (a.folded_name == b.folded_name && a.folded_text == b.folded_text))
+    };
+    c.grams.services = match earlier.filter(|e| same_texts(e)) {
+        Some(e) => e.grams.services.clone(),
+        None => {
+            let texts: Vec<String> = c.services.iter().map(|s| format!("{}\n{}", s.folded_name, s.folded_text)).collect();
+            Arc::new(grams::Grams::build(texts.iter().map(String::as_str)))
+        }
+    };
     c.published_fingerprint = super::published_fingerprint(&c.services);
-    Ok(c)
+    c.loaded = true;
+    Ok(())
+}
+
+/// The entry of a published listing, from its published columns and content.
+fn published_entry(c: &Catalogue, s: &OnlineServiceRow, ozg_ids: Vec<i32>, anbindung: Vec<Anbindung>, inputs: u64, tf_name: &HashMap<i32, String>) -> anyhow::Result<ServiceEntry> {
+    let published: Option<ListingContent> = s.published_content.as_deref().map(serde_json::from_str).transpose()?;
+    let facts = Facts {
+        id: s.id.clone(),
+        name: s.name.clone(),
+        description: s.description.clone(),
+        provider_org_id: s.provider_org_id.clone(),
+        lead_land_code: s.lead_land_code.clone(),
+        efa: s.efa,
+        status: s.status.as_deref().map(ServiceStatus::parse).transpose()?,
+        reifegrad: s.reifegrad.map(|n| Reifegrad::try_from(i64::from(n))).transpose()?.map(Reifegrad::get),
+        anbindung,
+        url: s.url.clone(),
+        price_model: s.price_model.as_deref().map(PriceModel::parse).transpose()?,
+        prices: published_prices(s, published.as_ref()),
+        ozg_ids,
+        listing_state: ListingState::Published,
+        reach: Reach::parse(&s.reach)?,
+        published_version: s.published_version,
+        extras: published,
+        source: s.source.clone(),
+        created_at: utc(s.created_at),
+        updated_at: utc(s.updated_at),
+    };
+    make_entry(c, facts, tf_name, inputs)
 }
 
 /// Everything a service view is made of, whether it comes from the published columns
@@ -374,7 +513,7 @@ pub fn published_prices(s: &OnlineServiceRow, published: Option<&ListingContent>
     }
 }
 
-fn make_entry(c: &Catalogue, f: Facts, tf_name: &HashMap<i32, String>) -> anyhow::Result<ServiceEntry> {
+fn make_entry(c: &Catalogue, f: Facts, tf_name: &HashMap<i32, String>, inputs: u64) -> anyhow::Result<ServiceEntry> {
     let provider = *c.org_by_id.get(&f.provider_org_id).ok_or_else(|| anyhow::anyhow!("service {} has unknown provider", f.id))?;
     let mut ozg: Vec<usize> = f.ozg_ids.iter().filter_map(|id| c.ozg_by_id.get(id).copied()).collect();
     ozg.sort_unstable();
@@ -425,5 +564,5 @@ fn make_entry(c: &Catalogue, f: Facts, tf_name: &HashMap<i32, String>) -> anyhow
         service,
     };
     let item_json = serde_json::value::to_raw_value(&detail.service)?;
-    Ok(ServiceEntry { folded_name: fold(&f.name), folded_text, provider, ozg, themenfelder, detail, item_json })
+    Ok(ServiceEntry { folded_name: fold(&f.name), folded_text, provider, ozg, themenfelder, detail, item_json, inputs })
 }

@@ -12,11 +12,13 @@ use crate::views::*;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-pub use build::{build, load_rows, published_prices, reload_listings, Rows};
+pub use build::{build, load_rows, published_prices, rebuild, reload_listings, Rows};
 
 /// One OZG-Leistung with what search needs beside its view.
 #[derive(Debug, Clone)]
 pub struct OzgEntry {
+    /// Its `online_services_count` is always 0: the entry is shared between snapshots, and
+    /// the count changes with the listings (`Catalogue::ozg_view` fills it in).
     pub view: OzgLeistung,
     pub folded_name: String,
     /// The folded names of all its LeiKa-Leistungen, one per line: one scan rules out most
@@ -24,8 +26,6 @@ pub struct OzgEntry {
     pub folded_leika: String,
     /// Indices into `Catalogue::leika`.
     pub leika: Vec<usize>,
-    /// Indices into `Catalogue::services`.
-    pub services: Vec<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -46,6 +46,9 @@ pub struct ServiceEntry {
     pub provider: usize,
     pub ozg: Vec<usize>,
     pub themenfelder: Vec<i32>,
+    /// A hash of the row and links the entry was made from: a later snapshot takes this
+    /// entry instead of making its own while they are the same.
+    inputs: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -56,32 +59,43 @@ pub struct GemeindeEntry {
 
 #[derive(Debug, Clone)]
 pub struct OrgEntry {
+    /// Its `online_services_count` is always 0: the entry is shared between snapshots, and
+    /// the count changes with the listings (`Catalogue::org_view` fills it in).
     pub view: Organisation,
     pub folded_name: String,
 }
 
+/// A snapshot. The parts in an `Arc` are made from places, catalogue and organisations only:
+/// a rebuild after a listing write shares them with the previous snapshot (see
+/// `build::rebuild`), so that the old and the new snapshot, both alive while readers finish,
+/// hold them once. So are the entries of listings that did not change. What counts or lists
+/// services is per snapshot.
 #[derive(Debug, Default)]
 pub struct Catalogue {
-    pub laender: Vec<Land>,
-    pub kreise: Vec<Kreis>,
-    pub gemeinden: Vec<GemeindeEntry>,
+    pub laender: Arc<Vec<Land>>,
+    pub kreise: Arc<Vec<Kreis>>,
+    pub gemeinden: Arc<Vec<GemeindeEntry>>,
     pub themenfelder: Vec<Themenfeld>,
-    pub lebenslagen: Vec<Lebenslage>,
-    pub ozg: Vec<OzgEntry>,
-    pub leika: Vec<LeikaEntry>,
-    pub orgs: Vec<OrgEntry>,
+    pub lebenslagen: Arc<Vec<Lebenslage>>,
+    pub ozg: Arc<Vec<OzgEntry>>,
+    /// Per OZG-Leistung (index as in `ozg`): indices into `services` of those implementing it.
+    pub ozg_services: Vec<Vec<usize>>,
+    pub leika: Arc<Vec<LeikaEntry>>,
+    pub orgs: Arc<Vec<OrgEntry>>,
+    /// Per organisation (index as in `orgs`): how many published services it provides.
+    pub org_services_count: Vec<usize>,
     /// Published services: what the public catalogue shows.
-    pub services: Vec<ServiceEntry>,
+    pub services: Vec<Arc<ServiceEntry>>,
     /// Working copies in draft or review: shown to their provider and to operators only.
-    pub drafts: Vec<ServiceEntry>,
-    pub ozg_by_id: HashMap<i32, usize>,
-    pub leika_by_key: HashMap<String, usize>,
-    pub gemeinde_by_ags: HashMap<String, usize>,
-    pub org_by_id: HashMap<String, usize>,
+    pub drafts: Vec<Arc<ServiceEntry>>,
+    pub ozg_by_id: Arc<HashMap<i32, usize>>,
+    pub leika_by_key: Arc<HashMap<String, usize>>,
+    pub gemeinde_by_ags: Arc<HashMap<String, usize>>,
+    pub org_by_id: Arc<HashMap<String, usize>>,
     pub service_by_id: HashMap<String, usize>,
     pub draft_by_id: HashMap<String, usize>,
     /// Königsteiner Schlüssel of the latest year in the data: (Land code, share in 0.00001 %).
-    pub koenigsteiner: Vec<(String, i64)>,
+    pub koenigsteiner: Arc<Vec<(String, i64)>>,
     pub koenigsteiner_year: Option<i32>,
     /// False until the first successful load from the database.
     pub loaded: bool,
@@ -89,21 +103,24 @@ pub struct Catalogue {
     /// A hash of everything coverage reads from the published services (their list JSON,
     /// reach and version): equal after a write that only touched working copies.
     pub published_fingerprint: u64,
+    /// Which load of the rows other than listings the shared parts were built from
+    /// (`Rows::load`; 0 before the first).
+    fixed_load: u64,
 }
 
 /// Trigram indexes over the folded texts that search scans.
 #[derive(Debug, Default)]
 pub struct SearchGrams {
-    pub ozg_name: grams::Grams,
-    pub ozg_leika: grams::Grams,
+    pub ozg_name: Arc<grams::Grams>,
+    pub ozg_leika: Arc<grams::Grams>,
     /// Name and text of each published service.
-    pub services: grams::Grams,
-    pub gemeinden: grams::Grams,
-    pub orgs: grams::Grams,
+    pub services: Arc<grams::Grams>,
+    pub gemeinden: Arc<grams::Grams>,
+    pub orgs: Arc<grams::Grams>,
 }
 
 /// FNV-1a over the published services' list JSON, reach and version, in catalogue order.
-fn published_fingerprint(services: &[ServiceEntry]) -> u64 {
+fn published_fingerprint(services: &[Arc<ServiceEntry>]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     let mut eat = |bytes: &[u8]| {
         for &b in bytes {
@@ -118,30 +135,22 @@ fn published_fingerprint(services: &[ServiceEntry]) -> u64 {
     h
 }
 
-impl SearchGrams {
-    fn build(c: &Catalogue) -> SearchGrams {
-        let service_texts: Vec<String> = c.services.iter().map(|s| format!("{}\n{}", s.folded_name, s.folded_text)).collect();
-        SearchGrams {
-            ozg_name: grams::Grams::build(c.ozg.iter().map(|o| o.folded_name.as_str())),
-            ozg_leika: grams::Grams::build(c.ozg.iter().map(|o| o.folded_leika.as_str())),
-            services: grams::Grams::build(service_texts.iter().map(String::as_str)),
-            gemeinden: grams::Grams::build(c.gemeinden.iter().map(|g| g.folded_name.as_str())),
-            orgs: grams::Grams::build(c.orgs.iter().map(|o| o.folded_name.as_str())),
-        }
-    }
-}
-
 impl Catalogue {
     pub fn ozg(&self, id: i32) -> Option<&OzgEntry> {
         self.ozg_by_id.get(&id).map(|&i| &self.ozg[i])
     }
 
+    /// The view of the OZG-Leistung at index `i`, with its count of services.
+    pub fn ozg_view(&self, i: usize) -> OzgLeistung {
+        OzgLeistung { online_services_count: self.ozg_services[i].len(), ..self.ozg[i].view.clone() }
+    }
+
     pub fn service(&self, id: &str) -> Option<&ServiceEntry> {
-        self.service_by_id.get(id).map(|&i| &self.services[i])
+        self.service_by_id.get(id).map(|&i| &*self.services[i])
     }
 
     pub fn draft(&self, id: &str) -> Option<&ServiceEntry> {
-        self.draft_by_id.get(id).map(|&i| &self.drafts[i])
+        self.draft_by_id.get(id).map(|&i| &*self.drafts[i])
     }
 
     /// The entry `viewer_org` sees for a service id: its own working copy where there is one,
@@ -153,6 +162,11 @@ impl Catalogue {
 
     pub fn org(&self, id: &str) -> Option<&OrgEntry> {
         self.org_by_id.get(id).map(|&i| &self.orgs[i])
+    }
+
+    /// The view of the organisation at index `i`, with its count of services.
+    pub fn org_view(&self, i: usize) -> Organisation {
+        Organisation { online_services_count: self.org_services_count[i], ..self.orgs[i].view.clone() }
     }
 
     pub fn gemeinde(&self, ags: &str) -> Option<&GemeindeEntry> {

@@ -59,7 +59,7 @@ pub fn ozg_leistungen(c: &Catalogue, f: &OzgFilter, sort: OzgSort, descending: b
         .filter(|(i, _)| may.may(*i))
         .filter(|(_, o)| f.themenfeld.is_none_or(|t| o.view.themenfeld.id == t))
         .filter(|(_, o)| f.lebenslage.is_none_or(|l| o.view.lebenslage.id == l))
-        .filter(|(_, o)| f.has_online_service.is_none_or(|h| h == !o.services.is_empty()))
+        .filter(|(i, _)| f.has_online_service.is_none_or(|h| h != c.ozg_services[*i].is_empty()))
         .filter_map(|(i, o)| {
             if f.words.is_empty() {
                 Some((i, None))
@@ -194,7 +194,7 @@ fn enum_counter<T: Copy>(all: &[T], name: impl Fn(T) -> &'static str) -> Counter
 /// Published entries the trigram index rules out are skipped; working copies are not indexed.
 fn visible<'a: 'm, 'm>(c: &'a Catalogue, viewer_org: Option<&'a str>, may: &'m Candidates) -> impl Iterator<Item = &'a ServiceEntry> + 'm {
     let own = move |e: &ServiceEntry| viewer_org.is_some_and(|o| e.detail.service.provider.id == o);
-    let published = c.services.iter().enumerate().filter_map(move |(i, e)| match viewer_org {
+    let published = c.services.iter().map(|e| &**e).enumerate().filter_map(move |(i, e)| match viewer_org {
         // The public has no working copies: no lookup per entry.
         None => may.may(i).then_some(e),
         Some(_) => match c.draft(&e.detail.service.id).filter(|d| own(d)) {
@@ -202,7 +202,7 @@ fn visible<'a: 'm, 'm>(c: &'a Catalogue, viewer_org: Option<&'a str>, may: &'m C
             None => may.may(i).then_some(e),
         },
     });
-    let unpublished = c.drafts.iter().filter(move |d| own(d) && c.service(&d.detail.service.id).is_none());
+    let unpublished = c.drafts.iter().map(|d| &**d).filter(move |d| own(d) && c.service(&d.detail.service.id).is_none());
     published.chain(unpublished)
 }
 

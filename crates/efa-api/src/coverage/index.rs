@@ -105,7 +105,7 @@ impl CoverageIndex {
         }
         let mut gemeinde_org = HashMap::new();
         let mut kreis_org = HashMap::new();
-        for o in &c.orgs {
+        for o in c.orgs.iter() {
             if o.view.kind != efa_domain::OrgKind::Kommune {
                 continue;
             }

@@ -285,8 +285,7 @@ pub fn next(ix: &CoverageIndex, ags: &Ags, today: chrono::NaiveDate) -> Result<N
         .filter(|o| !mine.contains_key(o))
         .map(|&o| {
             let ozg = &c.ozg[o];
-            let best = ozg
-                .services
+            let best = c.ozg_services[o]
                 .iter()
                 .map(|&s| &c.services[s])
                 .filter(|s| s.detail.service.status == Some(efa_domain::ServiceStatus::Live))

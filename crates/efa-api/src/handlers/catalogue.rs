@@ -118,18 +118,18 @@ pub async fn list_ozg_leistungen(req: HttpRequest, state: web::Data<AppState>, q
     let items = page
         .slice(&hits)
         .iter()
-        .map(|&(i, matched_on)| OzgLeistung { matched_on, ..c.ozg[i].view.clone() })
+        .map(|&(i, matched_on)| OzgLeistung { matched_on, ..c.ozg_view(i) })
         .collect();
     Ok(json_with_links(&OzgLeistungenResponse { items, meta: PageMeta::new(page, hits.len()) }, page.link_header(&req, hits.len())))
 }
 
 /// One OZG-Leistung with its LeiKa-Leistungen and the published services implementing it.
 pub fn ozg_detail(c: &Catalogue, id: OzgId) -> Result<OzgLeistungDetail, ApiError> {
-    let o = c.ozg(id.get()).ok_or_else(|| ApiError::not_found(format!("OZG-Leistung {id} does not exist")))?;
+    let oi = *c.ozg_by_id.get(&id.get()).ok_or_else(|| ApiError::not_found(format!("OZG-Leistung {id} does not exist")))?;
     Ok(OzgLeistungDetail {
-        leistung: o.view.clone(),
-        leika_leistungen: o.leika.iter().map(|&i| c.leika[i].view.clone()).collect(),
-        online_services: o.services.iter().map(|&i| c.services[i].detail.service.clone()).collect(),
+        leistung: c.ozg_view(oi),
+        leika_leistungen: c.ozg[oi].leika.iter().map(|&i| c.leika[i].view.clone()).collect(),
+        online_services: c.ozg_services[oi].iter().map(|&i| c.services[i].detail.service.clone()).collect(),
     })
 }
 
@@ -153,6 +153,6 @@ pub async fn get_leika_leistung(req: HttpRequest, state: web::Data<AppState>, pa
     let key = LeikaKey::parse(&path).map_err(|e| ApiError::bad_param("key", e))?;
     let c = state.catalogue()?;
     let l = c.leika(key.as_str()).ok_or_else(|| ApiError::not_found(format!("LeiKa-Leistung {key} does not exist")))?;
-    let detail = LeikaDetail { leika: l.view.clone(), ozg_leistung: l.ozg.map(|i| c.ozg[i].view.clone()) };
+    let detail = LeikaDetail { leika: l.view.clone(), ozg_leistung: l.ozg.map(|i| c.ozg_view(i)) };
     json_with_etag(&req, &detail)
 }

@@ -49,7 +49,7 @@ pub async fn list_organisations(req: HttpRequest, state: web::Data<AppState>, q:
     let page = Page::parse(&q.page, &q.per_page)?;
     let c = state.catalogue()?;
     let hits = query::organisations(&c, &words, kind, land.as_ref().map(LandCode::as_str));
-    let items = page.slice(&hits).iter().map(|&i| c.orgs[i].view.clone()).collect();
+    let items = page.slice(&hits).iter().map(|&i| c.org_view(i)).collect();
     Ok(json_with_links(&OrganisationsResponse { items, meta: PageMeta::new(page, hits.len()) }, page.link_header(&req, hits.len())))
 }
 
@@ -61,6 +61,6 @@ pub async fn list_organisations(req: HttpRequest, state: web::Data<AppState>, q:
 pub async fn get_organisation(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id = uuid::Uuid::parse_str(&path).map_err(|_| ApiError::bad_param("id", "is not a UUID"))?;
     let c = state.catalogue()?;
-    let o = c.org(&id.to_string()).ok_or_else(|| ApiError::not_found(format!("organisation {id} does not exist")))?;
-    json_with_etag(&req, &o.view)
+    let i = *c.org_by_id.get(&id.to_string()).ok_or_else(|| ApiError::not_found(format!("organisation {id} does not exist")))?;
+    json_with_etag(&req, &c.org_view(i))
 }

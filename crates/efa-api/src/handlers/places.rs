@@ -24,7 +24,7 @@ pub struct LaenderResponse {
 #[get("/laender")]
 pub async fn list_laender(state: web::Data<AppState>, _q: web::Query<params::NoParams>) -> Result<HttpResponse, ApiError> {
     let c = state.catalogue()?;
-    Ok(HttpResponse::Ok().json(LaenderResponse { items: c.laender.clone(), total: c.laender.len() }))
+    Ok(HttpResponse::Ok().json(LaenderResponse { items: c.laender.to_vec(), total: c.laender.len() }))
 }
 
 #[derive(Deserialize, IntoParams)]

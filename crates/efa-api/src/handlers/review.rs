@@ -58,7 +58,7 @@ pub fn possible_duplicates<'a>(c: &'a Catalogue, subject: &ServiceEntry) -> Vec<
     let id = &subject.detail.service.id;
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
-    for other in c.drafts.iter().chain(c.services.iter()) {
+    for other in c.drafts.iter().chain(c.services.iter()).map(|e| &**e) {
         let oid = &other.detail.service.id;
         if oid == id || !seen.insert(oid.clone()) {
             continue;

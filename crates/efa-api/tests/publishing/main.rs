@@ -1,5 +1,6 @@
 //! Publishing integration tests (issue 4): accounts, roles, the listing lifecycle, review,
-//! validation, JWT verification over HTTP, the audit log and concurrent edits.
+//! validation, JWT verification over HTTP, the audit log, concurrent edits and the read model
+//! a listing write leaves behind.
 //!
 //! The whole app runs in-process over a fresh seeded database per test; every test runs on
 //! SQLite and on PostgreSQL (127.0.0.1:5432, or `EFA_TEST_PG_URL`). Tokens are minted with a
@@ -16,5 +17,6 @@ mod concurrency;
 mod jwt;
 mod lifecycle;
 mod policy;
+mod read_model;
 mod review;
 mod validation;

@@ -75,6 +75,14 @@ pub async fn start_with(
     (World { db, key }, app)
 }
 
+/// As [`start`], with the app's state too: for tests that look at the read model itself.
+pub async fn start_with_state(backend: Backend) -> (World, efa_api::AppState, impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error>) {
+    let key = DevKey::generate().expect("dev key");
+    let db = TestDb::seeded(backend);
+    let (state, app) = helpers::keyed_app(&db, &key, None, 4).await;
+    (World { db, key }, state, app)
+}
+
 /// How many rows the tables a write touches hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Counts {

@@ -16,7 +16,7 @@ pub struct OrganisationRow {
     pub updated_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Queryable, Selectable, Insertable)]
 #[diesel(table_name = online_services, treat_none_as_default_value = false)]
 pub struct OnlineServiceRow {
     pub id: String,

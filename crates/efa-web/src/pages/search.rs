@@ -237,7 +237,7 @@ pub async fn leistungen(shop: Shop) -> Page {
                 themenfeld: o.themenfeld.name.clone(),
                 lebenslage: o.lebenslage.name.clone(),
                 leika_count: o.leika_count,
-                services: o.online_services_count,
+                services: c.ozg_services[i].len(),
                 via_leika: matched == Some(efa_api::views::MatchedOn::Leika),
             }
         })
