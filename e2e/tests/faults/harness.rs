@@ -98,6 +98,11 @@ pub struct Server {
 impl Server {
     /// Starts `efa serve` on `url` (by default the database's own) and waits for `/readyz` 200.
     pub fn start(db: &Db, url: Option<&str>) -> Server {
+        Server::start_with(db, url, &[])
+    }
+
+    /// As [`Server::start`], with more environment for `efa serve`.
+    pub fn start_with(db: &Db, url: Option<&str>, env: &[(&str, &str)]) -> Server {
         let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
         let addr: SocketAddr = ([127, 0, 0, 1], port).into();
         let log = db.dir.join(format!("serve-{port}.stderr"));
@@ -108,6 +113,7 @@ impl Server {
             .env("EFA_BIND", addr.to_string())
             .env("EFA_LOG", "warn")
             .env("EFA_WORKERS", "4")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(fs::File::create(&log).expect("log file"))
