@@ -126,6 +126,9 @@ impl Tickets {
     }
 }
 
+/// (number, service, customer, signatory) of the agreements a service runs under.
+type LiveAgreements = Arc<Vec<(String, String, String, String)>>;
+
 /// Turns and tickets of the read-model rebuilds (see `AppState::rebuild`).
 #[derive(Default)]
 struct Rebuilds {
@@ -133,7 +136,7 @@ struct Rebuilds {
     tickets: Tickets,
     /// The live agreements the last coverage index was built from, and the day (in Berlin)
     /// they were read for: a terminated agreement stops counting after its end date.
-    live: std::sync::Mutex<Option<(chrono::NaiveDate, Arc<Vec<(String, String, String, String)>>)>>,
+    live: std::sync::Mutex<Option<(chrono::NaiveDate, LiveAgreements)>>,
 }
 
 impl AppState {

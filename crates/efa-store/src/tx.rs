@@ -16,7 +16,13 @@ where
     } else {
         Manager::begin_transaction(conn)?;
     }
-    match f(conn) {
+    let out = f(conn);
+    end(conn, out)
+}
+
+/// Commits after success, rolls back after an error.
+fn end<T, E: From<diesel::result::Error>>(conn: &mut DbConn, out: Result<T, E>) -> Result<T, E> {
+    match out {
         Ok(value) => {
             Manager::commit_transaction(conn)?;
             Ok(value)
@@ -43,16 +49,7 @@ where
         DbConn::Pg(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?,
         DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN DEFERRED")?,
     }
-    let out = f(conn);
     // Nothing was written: ending the transaction either way releases the snapshot.
-    match out {
-        Ok(value) => {
-            Manager::commit_transaction(conn)?;
-            Ok(value)
-        }
-        Err(e) => {
-            let _ = Manager::rollback_transaction(conn);
-            Err(e)
-        }
-    }
+    let out = f(conn);
+    end(conn, out)
 }
