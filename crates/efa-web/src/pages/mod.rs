@@ -15,6 +15,7 @@ pub mod requests;
 pub mod search;
 pub mod service;
 pub mod tasks;
+pub mod webhooks;
 
 use crate::errors::WebError;
 use crate::session::Shop;
@@ -41,6 +42,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/vertraege/{number}/unterschreiben", web::post().to(agreements::sign))
         .route("/vertraege/{number}/onboarding/{step}", web::post().to(agreements::onboard))
         .route("/aufgaben", web::get().to(tasks::tasks))
+        .route("/webhooks", web::get().to(webhooks::list))
+        .route("/webhooks", web::post().to(webhooks::register))
+        .route("/webhooks/{id}", web::get().to(webhooks::show))
+        .route("/webhooks/{id}/loeschen", web::post().to(webhooks::remove))
+        .route("/webhooks/{id}/aktivieren", web::post().to(webhooks::enable))
         .route("/leistungen", web::get().to(search::leistungen))
         .route("/leistungen/{ozg_id}", web::get().to(ozg::page))
         .route("/vergleich", web::get().to(compare::page))

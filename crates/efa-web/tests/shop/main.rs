@@ -10,3 +10,4 @@ mod foundation;
 mod order;
 mod requests;
 mod agreements;
+mod webhooks;
