@@ -157,6 +157,25 @@ async function journey({ javaScriptEnabled, db }) {
     const detail = await api(w, 'GET', `/api/v1/agreements/${number}`, r.provider);
     assert.ok(detail.onboarding.some((o) => o.step === key && o.done_by), 'the step is done in the database');
 
+    // Köln's systems follow along: a webhook, refused at the field first, then registered.
+    await page.goto(`${w.baseUrl}/webhooks`);
+    await check(page, errors, `Webhooks (${js})`);
+    await page.locator('#f-url').fill('ftp://fachverfahren.koeln.example/efa');
+    await submitAndWait(page, page.getByRole('button', { name: 'Webhook anlegen' }));
+    assert.equal(await page.locator('#f-url').inputValue(), 'ftp://fachverfahren.koeln.example/efa', 'the value is kept');
+    assert.ok(await page.locator('#f-url-fehler').isVisible());
+    // The refused form answers 400 on purpose (the page with the error summary); Chromium
+    // logs every 4xx document as a console error.
+    const refused = errors.errors.filter((e) => /status of 400/.test(e.text) && e.url.endsWith('/webhooks'));
+    assert.equal(refused.length, 1, 'one refused form');
+    errors.errors.splice(errors.errors.indexOf(refused[0]), 1);
+    await check(page, errors, `Webhook mit Fehler (${js})`);
+    await page.locator('#f-url').fill('https://9.9.9.9/efa/koeln');
+    await page.getByLabel('Vertrag zur Unterschrift').check();
+    await submitAndWait(page, page.getByRole('button', { name: 'Webhook anlegen' }));
+    assert.match(await page.locator('main').innerText(), /whsec_/, 'the secret is shown once');
+    await check(page, errors, `Webhook angelegt (${js})`);
+
     // Logout ends the session here and goes on to the provider's logout.
     const visited = [];
     page.on('framenavigated', (f) => { if (f === page.mainFrame()) visited.push(f.url()); });
