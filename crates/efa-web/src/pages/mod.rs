@@ -1,6 +1,7 @@
 //! The shop's pages, one file per area; each handler takes a [`Shop`], calls the catalogue,
 //! the coverage index or an operation, and renders one template.
 
+pub mod account;
 pub mod agreements;
 pub mod cache;
 pub mod catalogue_view;
@@ -41,6 +42,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/vertraege/{number}/unterschreiben", web::post().to(agreements::sign))
         .route("/vertraege/{number}/onboarding/{step}", web::post().to(agreements::onboard))
         .route("/aufgaben", web::get().to(tasks::tasks))
+        .route("/konto", web::get().to(account::page))
+        .route("/konto", web::post().to(account::save))
         .route("/leistungen", web::get().to(search::leistungen))
         .route("/leistungen/{ozg_id}", web::get().to(ozg::page))
         .route("/vergleich", web::get().to(compare::page))
