@@ -23,4 +23,5 @@ mod idempotency;
 mod individual;
 mod integrity;
 mod lists;
+mod mail;
 mod outcomes;
