@@ -66,7 +66,8 @@ pub struct Log;
 
 impl Transport for Log {
     fn send(&self, m: &MailRow) -> Result<(), SendError> {
-        tracing::info!(to = %m.to_address, subject = %m.subject, body = %m.body_text, "e-mail (no SMTP server configured, EFA_SMTP_URL: written to the log)");
+        // The body quoted: one log line per mail.
+        tracing::info!(to = %m.to_address, subject = %m.subject, body = ?m.body_text, "e-mail (no SMTP server configured, EFA_SMTP_URL: written to the log)");
         Ok(())
     }
 }
