@@ -114,6 +114,11 @@ pub fn lock_cursor(conn: &mut DbConn) -> QueryResult<Option<i64>> {
     }
 }
 
+/// The cursor as it stands, without taking it: a cheap look whether there is anything new.
+pub fn cursor(conn: &mut DbConn) -> QueryResult<i64> {
+    mc::table.find(1).select(mc::position).first(conn)
+}
+
 pub fn advance_cursor(conn: &mut DbConn, to: i64) -> QueryResult<()> {
     diesel::update(mc::table.find(1)).set(mc::position.eq(to)).execute(conn).map(|_| ())
 }
@@ -150,6 +155,11 @@ pub fn enqueue(conn: &mut DbConn, mails: &[MailRow]) -> QueryResult<usize> {
         added += crate::per_backend!(conn, |c| diesel::insert_into(mo::table).values(m).on_conflict((mo::event_id, mo::user_id)).do_nothing().execute(c))?;
     }
     Ok(added)
+}
+
+/// Whether a mail is due at `now` (a plain read, before a claim takes the write lock).
+pub fn any_due(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(mo::table.filter(mo::state.eq(PENDING)).filter(mo::next_attempt_at.le(now)).filter(mo::lease_until.is_null().or(mo::lease_until.lt(now))))).get_result(conn)
 }
 
 /// Claims up to `limit` mails due at `now` for sending until `lease_until`, counting the

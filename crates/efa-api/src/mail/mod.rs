@@ -62,6 +62,10 @@ impl Mailer {
     /// nothing new, or another instance is at it).
     pub fn compose(&self) -> anyhow::Result<usize> {
         let mut conn = self.pool.get()?;
+        // Most rounds find nothing new: they take neither SQLite's write lock nor the cursor.
+        if efa_store::events::head(&mut conn)? <= efa_store::mail::cursor(&mut conn)? {
+            return Ok(0);
+        }
         let _turn = self.turn(&conn);
         let now = Utc::now().naive_utc();
         let read = efa_store::tx::write_transaction(&mut conn, |conn| -> anyhow::Result<usize> {
@@ -82,6 +86,9 @@ impl Mailer {
     pub fn deliver(&self) -> anyhow::Result<usize> {
         let mut conn = self.pool.get()?;
         let now = Utc::now().naive_utc();
+        if !efa_store::mail::any_due(&mut conn, now)? {
+            return Ok(0);
+        }
         let claimed = {
             let _turn = self.turn(&conn);
             efa_store::mail::claim_due(&mut conn, now, now + at(LEASE), MAILS_PER_BATCH)?
