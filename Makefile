@@ -14,7 +14,7 @@ DATABASE_URL ?= efa.db
 EFA_BIND ?= 127.0.0.1:8080
 export DATABASE_URL EFA_BIND
 
-.PHONY: help run build test tools assets browser postgres openapi bench fuzz clean
+.PHONY: help run build test tools assets browser smtp postgres openapi bench fuzz clean
 
 help:
 	@echo "make run     migrate, seed the real catalogue into $(DATABASE_URL), serve on http://$(EFA_BIND)"
@@ -52,6 +52,10 @@ browser:
 	  rm -f "$$log"; }
 	@[[ -x $(CHROMIUM) ]] || { echo "ERROR: apt-get installed chromium but $(CHROMIUM) is missing" >&2; exit 1; }
 
+# aiosmtpd (PyPI, pinned) in .venv: the SMTP server the e-mail test starts (e2e/tests/mail.rs).
+smtp:
+	@bash scripts/ensure-aiosmtpd.sh
+
 build: assets
 	$(CARGO) build --release -p efa
 
@@ -77,7 +81,7 @@ postgres:
 	@bash scripts/ensure-postgres.sh
 
 # One build of the workspace's tests, then nextest runs them in parallel, each on its own database.
-test: tools postgres assets browser
+test: tools postgres assets browser smtp
 	$(CARGO) build -p efa
 	$(CARGO) nextest run --workspace --no-fail-fast
 	bash e2e/browser/run.sh

@@ -62,6 +62,13 @@ async function journey({ javaScriptEnabled, db }) {
     assert.match(await page.locator('.flash').innerText(), /Köln/);
     await check(page, errors, `Start angemeldet (${js})`);
 
+    // The account page from the header: the identity provider's address, e-mails wanted.
+    await submitAndWait(page, page.locator('#account-link'));
+    await check(page, errors, `Konto (${js})`);
+    assert.equal(await page.locator('#konto-email').innerText(), 'koeln@example.org');
+    assert.ok(await page.locator('#f-benachrichtigungen').isChecked(), 'e-mails are on until the user turns them off');
+    await page.goto(`${w.baseUrl}/`);
+
     // Search "Wohngeld" from the start page.
     await page.getByLabel('Suchbegriff').fill('Wohngeld');
     await submitAndWait(page, page.getByRole('button', { name: 'Suchen' }));

@@ -11,6 +11,7 @@ pub mod extract;
 pub mod follow;
 pub mod handlers;
 pub mod http;
+pub mod mail;
 pub mod metrics;
 pub mod nachnutzung;
 pub mod operations;

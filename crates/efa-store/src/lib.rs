@@ -5,6 +5,7 @@ pub mod db;
 pub mod events;
 pub mod idempotency;
 pub mod listings;
+pub mod mail;
 pub mod migrations;
 pub mod models;
 pub mod reuse;

@@ -328,6 +328,11 @@ diesel::table! {
         role -> Text,
         display_name -> Text,
         created_at -> Timestamp,
+        email -> Nullable<Text>,
+        roles -> Text,
+        land_code -> Nullable<Text>,
+        mail_opt_out -> Bool,
+        last_login_at -> Nullable<Timestamp>,
     }
 }
 
@@ -453,3 +458,30 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     users,
 );
+
+// E-mail: the mails made from the outbox's events, and how far the events have been read.
+// Queried on their own (no joins).
+diesel::table! {
+    mail_outbox (id) {
+        id -> Text,
+        event_id -> Text,
+        user_id -> Text,
+        to_address -> Text,
+        subject -> Text,
+        body_text -> Text,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        lease_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    mail_cursor (id) {
+        id -> Integer,
+        position -> BigInt,
+    }
+}

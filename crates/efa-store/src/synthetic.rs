@@ -48,6 +48,8 @@ pub struct UserRow {
     pub role: String,
     pub display_name: String,
     pub created_at: NaiveDateTime,
+    pub roles: String,
+    pub land_code: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Insertable)]
@@ -139,9 +141,9 @@ pub fn run(conn: &mut DbConn, seed: u64) -> anyhow::Result<SyntheticReport> {
                 "it_dienstleister" | "zweckverband" => "provider_publisher",
                 _ => "operator",
             };
-            user_rows.push(UserRow { id: format!("synthetic-user-{}", o.id), org_id: o.id.clone(), role: role.into(), display_name: format!("Synthetic user of {}", o.name), created_at: base });
+            user_rows.push(UserRow { id: format!("synthetic-user-{}", o.id), org_id: o.id.clone(), role: role.into(), display_name: format!("Synthetic user of {}", o.name), created_at: base, roles: role.into(), land_code: None });
             if o.kind == "land" {
-                user_rows.push(UserRow { id: format!("synthetic-coordinator-{}", o.id), org_id: o.id.clone(), role: "land_coordinator".into(), display_name: format!("Synthetic coordinator of {}", o.name), created_at: base });
+                user_rows.push(UserRow { id: format!("synthetic-coordinator-{}", o.id), org_id: o.id.clone(), role: "land_coordinator".into(), display_name: format!("Synthetic coordinator of {}", o.name), created_at: base, roles: "land_coordinator".into(), land_code: o.land_code.clone() });
             }
         }
         insert_chunks!(conn, users::table, user_rows);

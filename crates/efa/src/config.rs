@@ -194,3 +194,25 @@ impl ShopArgs {
         efa_web::WebConfig::new(self.public_url.clone(), bind, oidc, operator)
     }
 }
+
+/// E-mail (`efa serve`): without an SMTP server the mails are written to the log.
+#[derive(Args, Debug, Clone)]
+pub struct MailArgs {
+    /// SMTP server, in lettre's URL form: smtp://host:25 (plain), smtp://user:pass@host:587?tls=required
+    /// (STARTTLS), smtps://user:pass@host:465 (TLS). Without it every mail goes to the log.
+    #[arg(long, env = "EFA_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The mails' sender, e.g. "EfA-Marktplatz <marktplatz@example.de>" (required with an SMTP server).
+    #[arg(long, env = "EFA_MAIL_FROM")]
+    pub mail_from: Option<String>,
+}
+
+impl MailArgs {
+    pub fn transport(&self) -> anyhow::Result<Box<dyn efa_api::mail::send::Transport>> {
+        match (&self.smtp_url, &self.mail_from) {
+            (Some(url), Some(from)) => Ok(Box::new(efa_api::mail::send::Smtp::new(url, from)?)),
+            (Some(_), None) => anyhow::bail!("EFA_SMTP_URL is set but EFA_MAIL_FROM is not: name the mails' sender, e.g. \"EfA-Marktplatz <marktplatz@example.de>\""),
+            (None, _) => Ok(Box::new(efa_api::mail::send::Log)),
+        }
+    }
+}

@@ -30,6 +30,8 @@ enum Command {
         shop: config::ShopArgs,
         #[command(flatten)]
         webhooks: config::WebhookArgs,
+        #[command(flatten)]
+        mail: config::MailArgs,
     },
     /// Apply pending database migrations.
     Migrate,
@@ -78,7 +80,7 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     cli.config.init_tracing();
     match cli.command {
-        Command::Serve { bind, workers, shop, webhooks } => serve(&cli.config, &bind, workers, &shop, &webhooks),
+        Command::Serve { bind, workers, shop, webhooks, mail } => serve(&cli.config, &bind, workers, &shop, &webhooks, &mail),
         Command::Migrate => {
             let mut conn = cli.config.connect()?;
             let applied = efa_store::migrations::run(&mut conn)?;
@@ -145,8 +147,12 @@ fn lock_sqlite(url: &str) -> anyhow::Result<std::fs::File> {
     }
 }
 
-fn serve(config: &Config, bind: &str, workers: Option<usize>, shop: &config::ShopArgs, webhooks: &config::WebhookArgs) -> anyhow::Result<()> {
+fn serve(config: &Config, bind: &str, workers: Option<usize>, shop: &config::ShopArgs, webhooks: &config::WebhookArgs, mail: &config::MailArgs) -> anyhow::Result<()> {
     let web_config = shop.web_config(bind)?;
+    let mail_transport = mail.transport()?;
+    if mail.smtp_url.is_none() {
+        tracing::warn!("no SMTP server configured (EFA_SMTP_URL): e-mails are written to the log");
+    }
     if web_config.dev_login {
         tracing::warn!("no identity provider configured (EFA_OIDC_ISSUER): the shop offers the local development login");
     }
@@ -201,6 +207,8 @@ fn serve(config: &Config, bind: &str, workers: Option<usize>, shop: &config::Sho
         Ok(mut conn) => efa_web::session_key(&mut conn)?,
         Err(e) => anyhow::bail!("the database is needed at start for the shop's session key: {e}"),
     };
+    // Every instance sends mail; the database makes sure each mail goes out once.
+    efa_api::mail::Mailer::new(&state, &web_config.public_url, mail_transport).spawn();
     let frontend = efa_web::frontend(web_config, session_key);
     let workers = workers.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2));
     actix_web::rt::System::new().block_on(async move {

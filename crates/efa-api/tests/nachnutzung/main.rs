@@ -23,5 +23,6 @@ mod idempotency;
 mod individual;
 mod integrity;
 mod lists;
+mod mail;
 mod outcomes;
 mod webhooks;

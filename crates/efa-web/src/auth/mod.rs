@@ -49,6 +49,8 @@ pub struct DevLoginPage {
     pub organisation: String,
     pub role: String,
     pub roles: Vec<(String, String)>,
+    /// Optional: where the e-mail notifications go.
+    pub email: String,
     pub zurueck: String,
 }
 
@@ -74,7 +76,7 @@ pub async fn login_page(shop: Shop, q: web::Query<LoginQuery>) -> Page {
     if !shop.web.config.dev_login {
         return Err(WebError::Unavailable);
     }
-    let page = DevLoginPage { layout: layout(&shop, "Anmelden (Entwicklung)").await, errors: Errors::default(), organisation: String::new(), role: "municipality_user".into(), roles: role_options(), zurueck: back };
+    let page = DevLoginPage { layout: layout(&shop, "Anmelden (Entwicklung)").await, errors: Errors::default(), organisation: String::new(), role: "municipality_user".into(), roles: role_options(), email: String::new(), zurueck: back };
     render(&page)
 }
 
@@ -84,6 +86,8 @@ pub struct DevLoginForm {
     organisation: String,
     #[serde(default)]
     role: String,
+    #[serde(default)]
+    email: String,
     zurueck: Option<String>,
 }
 
@@ -119,6 +123,10 @@ pub async fn dev_login(shop: Shop, body: web::Bytes) -> Page {
     if role.is_none() {
         errors.add("role", "Wählen Sie eine Rolle.");
     }
+    let email = form.email.trim();
+    if !email.is_empty() && !efa_api::mail::send::valid_address(email) {
+        errors.add("email", "Geben Sie eine E-Mail-Adresse wie name@beispiel.de an oder lassen Sie das Feld leer.");
+    }
     let (Some(org), Some(role), true) = (org, role, errors.is_empty()) else {
         let page = DevLoginPage {
             layout: layout(&shop, "Anmelden (Entwicklung)").await.with_errors(true),
@@ -126,6 +134,7 @@ pub async fn dev_login(shop: Shop, body: web::Bytes) -> Page {
             organisation: form.organisation,
             role: form.role,
             roles: role_options(),
+            email: form.email,
             zurueck: safe_return(form.zurueck.as_deref()),
         };
         return render_status(&page, StatusCode::BAD_REQUEST);
@@ -134,11 +143,12 @@ pub async fn dev_login(shop: Shop, body: web::Bytes) -> Page {
     let user = SessionUser {
         principal: Principal { subject: format!("dev:{}:{}", role.as_str(), org.view.id), org_id: org.view.id.clone(), roles: vec![role], land: if role == Role::LandCoordinator { land } else { None } },
         name: format!("Entwicklung ({})", crate::layout::role_de(role)),
-        email: None,
+        email: (!email.is_empty()).then(|| email.to_owned()),
         org_name: org.view.name.clone(),
         dev: true,
         id_token: None,
     };
+    crate::pages::account::remember(&shop, &user).await;
     shop.log_in(user)?;
     shop.flash("success", format!("Angemeldet für {}.", org.view.name));
     Ok(see_other(&safe_return(form.zurueck.as_deref())))
@@ -188,6 +198,7 @@ pub async fn callback(shop: Shop, q: web::Query<Callback>) -> Page {
         dev: false,
         id_token: Some(id.id_token),
     };
+    crate::pages::account::remember(&shop, &user).await;
     shop.log_in(user)?;
     shop.flash("success", format!("Angemeldet für {}.", org.view.name));
     Ok(see_other(&pending.return_to))

@@ -1,6 +1,7 @@
 //! The shop's pages, one file per area; each handler takes a [`Shop`], calls the catalogue,
 //! the coverage index or an operation, and renders one template.
 
+pub mod account;
 pub mod agreements;
 pub mod cache;
 pub mod catalogue_view;
@@ -47,6 +48,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/webhooks/{id}", web::get().to(webhooks::show))
         .route("/webhooks/{id}/loeschen", web::post().to(webhooks::remove))
         .route("/webhooks/{id}/aktivieren", web::post().to(webhooks::enable))
+        .route("/konto", web::get().to(account::page))
+        .route("/konto", web::post().to(account::save))
         .route("/leistungen", web::get().to(search::leistungen))
         .route("/leistungen/{ozg_id}", web::get().to(ozg::page))
         .route("/vergleich", web::get().to(compare::page))

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod account;
 mod catalogue;
 mod coverage;
 mod cache;
