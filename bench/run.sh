@@ -25,6 +25,9 @@
 #                BENCH_EDITS of them, round-robin over its listings, each line sent once;
 #                only 200 counts. Every edit rebuilds the catalogue snapshot (old and new both
 #                alive for a moment): the peak that the RSS reading right after must see
+#            (i) PostgreSQL only, bench/instances.sh: two `efa serve` on the bench database; how
+#                long after a change through A (a message, a listing edit, an agreement going
+#                live) B shows it, p50/p99, idle and while orders are placed on A at full speed
 #
 # It is a printed report, never a test: it exits 0 when a target is missed and non-zero
 # only when something fails to run, or when a write answers anything but its success
@@ -677,7 +680,14 @@ bench_backend() {
         grep -iE 'panick|ERROR' "$W/efa.log" | head -5 >&2
     fi
     stop_pid "$pid"
-    [[ $backend == postgres ]] && drop_pg_db
+    if [[ $backend == postgres ]]; then
+        # ---- (i) many instances on this database
+        log "many instances: cross-instance visibility lag (bench/instances.sh)"
+        INSTANCES_DB_URL=$DB_URL INSTANCES_DIR=$W INSTANCES_EFA=$EFA INSTANCES_LAG="$TARGET_DIR/release/lag" \
+            INSTANCES_OUT="$RUN_DIR/instances.md" BENCH_SECONDS=$SECONDS_PER_RUN bash "$ROOT/bench/instances.sh" \
+            || die "bench/instances.sh failed"
+        drop_pg_db
+    fi
     return 0
 }
 
@@ -722,6 +732,10 @@ report() {
     echo
     echo "Shop first visit (${BACKENDS[0]}, gzip as a browser receives it): $WEIGHT_DETAIL."
     echo
+    if [[ -s $RUN_DIR/instances.md ]]; then
+        cat "$RUN_DIR/instances.md"
+        echo
+    fi
     echo "## Targets"
     echo
     echo "| target | backend | measured | result |"
@@ -749,6 +763,11 @@ report() {
     if uses postgres; then
         i=$(row_of postgres order)
         printf '| order placement ≥ 2,000/s | postgres | %.0f/s | %s |\n' "${R_RPS[$i]}" "$(verdict ge "${R_RPS[$i]}" 2000)"
+        if [[ -s $RUN_DIR/instances.md.target ]]; then
+            cat "$RUN_DIR/instances.md.target"
+        else
+            echo "| cross-instance visibility p99 < 1 s | postgres | not measured | MISS |"
+        fi
     fi
     for b in "${BACKENDS[@]}"; do
         for key in shop_search shop_service; do

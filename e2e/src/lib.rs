@@ -4,6 +4,8 @@
 //! * [`Efa::start`] makes a temp dir, runs `efa migrate` and `efa seed`, spawns
 //!   `efa serve` on a free loopback port and waits for `GET /readyz` to answer 200.
 //!   Dropping the handle kills the server and removes the temp dir.
+//! * [`Efa::serve_again`] spawns another `efa serve` on the same database ([`Serve::spawn`] on
+//!   any `DATABASE_URL`, SQLite or PostgreSQL), to see it refused or to run two instances.
 //! * [`http_get`] is a tiny std-only HTTP/1.1 client (`Connection: close`, body by
 //!   `Content-Length`, chunked encoding or end of stream).
 //!
@@ -435,6 +437,18 @@ impl Efa {
         target.to_string()
     }
 
+    /// The `DATABASE_URL` this server runs on (the SQLite file in its temp dir).
+    pub fn database_url(&self) -> String {
+        self.dir.join("efa.db").to_str().expect("temp path is UTF-8").to_string()
+    }
+
+    /// Spawns another `efa serve` on this server's database, in its working directory (so with
+    /// the same development key), on a free port. It is not waited for: see [`Serve::wait_exit`]
+    /// and [`Serve::wait_ready`]. Drop it before this handle (it writes into its temp dir).
+    pub fn serve_again(&self) -> Serve {
+        Serve::spawn(&self.dir, &self.database_url())
+    }
+
     /// Sends SIGTERM and waits up to `timeout` for the process to exit.
     /// Returns the exit status and how long it took; panics on timeout (after killing it).
     pub fn terminate(&mut self, timeout: Duration) -> (ExitStatus, Duration) {
@@ -466,6 +480,93 @@ impl Drop for Efa {
             let _ = child.wait();
         }
         let _ = fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// One more `efa serve` process (see [`Efa::serve_again`]); killed on drop.
+pub struct Serve {
+    child: Option<Child>,
+    addr: SocketAddr,
+    stderr_path: PathBuf,
+}
+
+impl Serve {
+    /// `efa serve` on `database_url` in `dir` on a free loopback port; stdout and stderr go
+    /// to files in `dir`.
+    pub fn spawn(dir: &Path, database_url: &str) -> Serve {
+        let bin = efa_bin();
+        let addr: SocketAddr = ([127, 0, 0, 1], free_port()).into();
+        let stderr_path = dir.join(format!("serve-{}.stderr", addr.port()));
+        let stdout = fs::File::create(dir.join(format!("serve-{}.stdout", addr.port()))).expect("create the stdout file");
+        let stderr = fs::File::create(&stderr_path).expect("create the stderr file");
+        let child = Command::new(&bin)
+            .arg("serve")
+            .current_dir(dir)
+            .env("DATABASE_URL", database_url)
+            .env("EFA_BIND", addr.to_string())
+            .env("EFA_LOG", "warn")
+            .env("EFA_WORKERS", "2")
+            .stdin(Stdio::null())
+            .stdout(stdout)
+            .stderr(stderr)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot spawn {} serve: {e}", bin.display()));
+        Serve { child: Some(child), addr, stderr_path }
+    }
+
+    /// Where it listens (once it is ready).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Everything it wrote to stderr so far.
+    pub fn stderr(&self) -> String {
+        fs::read_to_string(&self.stderr_path).unwrap_or_default()
+    }
+
+    /// Waits up to `timeout` for the process to exit: its status, or `None` while it still runs.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        let started = Instant::now();
+        let child = self.child.as_mut()?;
+        loop {
+            if let Some(status) = child.try_wait().expect("try_wait") {
+                self.child = None;
+                return Some(status);
+            }
+            if started.elapsed() > timeout {
+                return None;
+            }
+            thread::sleep(Duration::from_millis(25));
+        }
+    }
+
+    /// Waits until `GET /readyz` answers 200 (at most [`READY_TIMEOUT`]); the error says why not.
+    pub fn wait_ready(&mut self) -> Result<(), String> {
+        let child = self.child.as_mut().ok_or("the server has exited")?;
+        let dir = self.stderr_path.parent().expect("in a directory").to_path_buf();
+        let started = Instant::now();
+        let mut last = String::from("no answer yet");
+        while started.elapsed() < READY_TIMEOUT {
+            if let Some(status) = child.try_wait().ok().flatten() {
+                return Err(format!("`efa serve` on {} exited with {status} before it was ready\n--- stderr ---\n{}", self.addr, fs::read_to_string(&self.stderr_path).unwrap_or_default()));
+            }
+            match http_get(self.addr, "/readyz", &[]) {
+                Ok(r) if r.status == 200 => return Ok(()),
+                Ok(r) => last = format!("{r:?}"),
+                Err(e) => last = e.to_string(),
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+        Err(format!("`efa serve` on {} (in {}) did not answer 200 on /readyz within {READY_TIMEOUT:?}; last: {last}", self.addr, dir.display()))
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 

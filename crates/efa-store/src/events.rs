@@ -75,12 +75,29 @@ pub fn append(conn: &mut DbConn, events: &[NewEvent]) -> QueryResult<Vec<i64>> {
     Ok(positions)
 }
 
-/// The highest position a reader may pass: on PostgreSQL just below the oldest transaction
-/// still running (its events, and every later one's, will have larger positions); on SQLite
-/// every committed event.
+/// The oldest transaction of this database still running (its 32-bit id from
+/// `pg_stat_activity` widened to 64 bits against the snapshot's `xmax`), or `xmax` when none
+/// runs. Transactions of other databases of the same server write no events here and do not
+/// count (a long `CREATE DATABASE` or seed elsewhere would otherwise hold the feed back).
+const OLDEST_RUNNING: &str = "WITH s AS (SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS xmax) \
+     SELECT LEAST(s.xmax, COALESCE(min(s.xmax - ((s.xmax - a.backend_xid::text::bigint) % 4294967296 + 4294967296) % 4294967296), s.xmax)) AS oldest \
+     FROM s LEFT JOIN pg_stat_activity a ON a.datname = current_database() AND a.backend_xid IS NOT NULL GROUP BY s.xmax";
+
+#[derive(QueryableByName)]
+struct Oldest {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    oldest: i64,
+}
+
+/// The highest position a reader may pass: on PostgreSQL just below the oldest transaction of
+/// this database still running (its events, and every later one's, will have larger
+/// positions); on SQLite every committed event. It must be read in a statement of its own
+/// before the events are: a transaction not running when this one looked has committed (or
+/// rolled back) before the next statement's snapshot, so that statement sees all its events.
+/// The database role must see the other sessions' `backend_xid` (it does for its own role).
 fn horizon(conn: &mut DbConn) -> QueryResult<i64> {
     match conn {
-        DbConn::Pg(c) => diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(&format!("(pg_snapshot_xmin(pg_current_snapshot())::text::bigint << {INDEX_BITS})"))).get_result(c),
+        DbConn::Pg(c) => Ok(diesel::sql_query(OLDEST_RUNNING).get_result::<Oldest>(c)?.oldest << INDEX_BITS),
         DbConn::Sqlite(_) => Ok(i64::MAX),
     }
 }
