@@ -135,7 +135,10 @@ fn resolve_org(config: &Config, key: &str) -> anyhow::Result<String> {
 /// Holds an exclusive lock on `<file>.serve-lock` while the server runs; a second server on
 /// the same SQLite file is refused.
 fn lock_sqlite(url: &str) -> anyhow::Result<std::fs::File> {
-    let path = format!("{}.serve-lock", url.strip_prefix("sqlite://").unwrap_or(url));
+    // The file itself, however it is named (a symlink or another relative path to it).
+    let file = url.strip_prefix("sqlite://").unwrap_or(url);
+    let file = std::fs::canonicalize(file).map_or_else(|_| file.to_owned(), |p| p.display().to_string());
+    let path = format!("{file}.serve-lock");
     let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path).with_context(|| format!("cannot open {path}"))?;
     match file.try_lock() {
         Ok(()) => Ok(file),
