@@ -596,3 +596,28 @@ mod tests {
         assert_eq!(encode("Köln a&b"), "K%C3%B6ln%20a%26b");
     }
 }
+
+/// A string claim of a JWT, read from its payload (base64url JSON) without checking anything:
+/// tests and probes read which organisation `efa token` put in a token.
+pub fn jwt_claim(token: &str, name: &str) -> Option<String> {
+    let payload = token.split('.').nth(1)?;
+    let (mut bits, mut n, mut bytes) = (0u32, 0, Vec::new());
+    for c in payload.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'-' => 62,
+            b'_' => 63,
+            _ => continue,
+        };
+        bits = (bits << 6) | u32::from(v);
+        n += 6;
+        if n >= 8 {
+            n -= 8;
+            bytes.push((bits >> n) as u8);
+        }
+    }
+    let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    v[name].as_str().map(str::to_owned)
+}

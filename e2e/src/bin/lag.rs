@@ -117,26 +117,7 @@ fn parse_args(cmd: &str, mut it: impl Iterator<Item = String>) -> Args {
 
 /// The `org` claim of a JWT.
 fn org_of(token: &str) -> String {
-    let payload = token.split('.').nth(1).unwrap_or_else(|| die("a token is not a JWT"));
-    let (mut bits, mut n, mut bytes) = (0u32, 0, Vec::new());
-    for c in payload.bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'-' => 62,
-            b'_' => 63,
-            _ => continue,
-        };
-        bits = (bits << 6) | u32::from(v);
-        n += 6;
-        if n >= 8 {
-            n -= 8;
-            bytes.push((bits >> n) as u8);
-        }
-    }
-    let v: Value = serde_json::from_slice(&bytes).unwrap_or_else(|_| die("a token's payload is not JSON"));
-    v["org"].as_str().unwrap_or_else(|| die("a token has no org claim")).to_owned()
+    e2e::jwt_claim(token, "org").unwrap_or_else(|| die("a token has no org claim"))
 }
 
 fn setup(args: &Args) {
