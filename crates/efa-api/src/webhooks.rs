@@ -425,7 +425,17 @@ pub fn deliver_due(state: &AppState) -> Result<usize, ApiError> {
     let mut conn = state.pool.get()?;
     let now = chrono::Utc::now().naive_utc();
     let lease_until = now + chrono::Duration::from_std(settings.lease).unwrap_or(chrono::Duration::seconds(60));
-    let claimed = store::claim_due(&mut conn, now, lease_until, 16)?;
+    if !store::any_due(&mut conn, now)? {
+        return Ok(0);
+    }
+    // SQLite's one writer: the dispatcher's writes take their turn with the API's
+    // (`write::write_only`) instead of meeting them in SQLite's busy handler.
+    let sqlite = conn.backend() == efa_store::Backend::Sqlite;
+    let turn = || sqlite.then(|| state.writer.lock().unwrap_or_else(|p| p.into_inner()));
+    let claimed = {
+        let _turn = turn();
+        store::claim_due(&mut conn, now, lease_until, 16)?
+    };
     for d in &claimed {
         let Some(endpoint) = store::find_endpoint(&mut conn, &d.endpoint_id)? else { continue };
         let started = std::time::Instant::now();
@@ -446,6 +456,7 @@ pub fn deliver_due(state: &AppState) -> Result<usize, ApiError> {
             (false, false) => Outcome::Failed,
         };
         let origin = state.instance.to_string();
+        let _turn = turn();
         efa_store::tx::write_transaction::<(), ApiError>(&mut conn, |conn| {
             store::record_attempt(conn, d, &row, outcome)?;
             if matches!(outcome, Outcome::Failed) && endpoint.enabled {

@@ -97,6 +97,15 @@ pub fn insert_deliveries(conn: &mut DbConn, rows: &[DeliveryRow]) -> QueryResult
     crate::per_backend!(conn, |c| diesel::insert_into(wd::table).values(rows).execute(c)).map(|_| ())
 }
 
+/// Whether any delivery is due at `now`: a plain read, so an idle dispatcher round takes no
+/// write lock.
+pub fn any_due(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        wd::table.filter(wd::state.eq("pending")).filter(wd::next_attempt_at.le(now)).filter(wd::lease_until.is_null().or(wd::lease_until.lt(now))),
+    ))
+    .get_result(conn)
+}
+
 /// Takes up to `limit` due deliveries for this instance for `lease` and counts the attempt:
 /// pending, due, and not leased by an instance still within its lease. On PostgreSQL the rows
 /// are locked `FOR UPDATE SKIP LOCKED`, so instances claiming at once take different ones.
