@@ -109,7 +109,7 @@ pub async fn feed(state: &AppState, p: &Principal, after: i64, limit: i64, wait:
         if !rows.is_empty() || now >= deadline {
             let events: Vec<Event> = rows
                 .into_iter()
-                .map(|(r, _)| serde_json::from_str(&r.payload).map(|body| Event { cursor: r.position, body }).map_err(|e| ApiError::Internal(e.into())))
+                .map(|r| serde_json::from_str(&r.payload).map(|body| Event { cursor: r.position, body }).map_err(|e| ApiError::Internal(e.into())))
                 .collect::<Result<_, _>>()?;
             let next_cursor = events.last().map_or(after, |e| e.cursor);
             return Ok(EventsResponse { events, next_cursor });

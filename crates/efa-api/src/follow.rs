@@ -89,7 +89,7 @@ fn follow(url: &str, me: &str, mut seen: i64, tx: &tokio::sync::mpsc::UnboundedS
         };
         if notified || last_look.elapsed() >= POLL {
             last_look = Instant::now();
-            match efa_store::events::since(c, seen, 1000) {
+            match efa_store::events::feed(c, None, seen, 1000) {
                 Ok(rows) => {
                     if let Some(last) = rows.last() {
                         seen = last.position;

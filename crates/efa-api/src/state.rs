@@ -17,8 +17,8 @@ pub struct AppState {
     pub coverage: crate::coverage::CoverageHandle,
     /// The rows of the last full load, reused when only listings changed.
     rows: Arc<std::sync::Mutex<Option<Arc<catalogue::Rows>>>>,
-    /// Turns of SQLite's single writer (see `write::write_only`).
-    pub(crate) writer: Arc<std::sync::Mutex<()>>,
+    /// Turns of SQLite's single writer (see [`WriterTurns`]).
+    pub(crate) writer: WriterTurns,
     rebuilds: Arc<Rebuilds>,
     /// This instance, as events name their origin (a fresh id per process).
     pub instance: Arc<str>,
@@ -26,6 +26,20 @@ pub struct AppState {
     pub events_wake: Arc<tokio::sync::Notify>,
     /// How webhook deliveries go out (production defaults; `serve` configures them).
     pub webhooks: Arc<crate::webhooks::Settings>,
+}
+
+/// SQLite lets one writer in at a time and makes the others retry with growing sleeps
+/// (busy_timeout): under load a writer could wait seconds while others got in. Every writer
+/// of this process (the API's writes, the mailer, the webhook dispatcher) takes a turn here
+/// instead, and each starts as soon as the last is done. PostgreSQL needs no turns.
+#[derive(Clone, Default)]
+pub struct WriterTurns(Arc<std::sync::Mutex<()>>);
+
+impl WriterTurns {
+    /// The turn to write on `conn`: held until dropped; `None` on PostgreSQL.
+    pub fn turn(&self, conn: &efa_store::DbConn) -> Option<std::sync::MutexGuard<'_, ()>> {
+        (conn.backend() == efa_store::Backend::Sqlite).then(|| self.0.lock().unwrap_or_else(|p| p.into_inner()))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,7 +162,7 @@ impl AppState {
             verifier: Arc::new(verifier),
             coverage: crate::coverage::CoverageHandle::default(),
             rows: Arc::default(),
-            writer: Arc::default(),
+            writer: WriterTurns::default(),
             rebuilds: Arc::default(),
             instance: uuid::Uuid::new_v4().to_string().into(),
             events_wake: Arc::default(),

@@ -428,12 +428,9 @@ pub fn deliver_due(state: &AppState) -> Result<usize, ApiError> {
     if !store::any_due(&mut conn, now)? {
         return Ok(0);
     }
-    // SQLite's one writer: the dispatcher's writes take their turn with the API's
-    // (`write::write_only`) instead of meeting them in SQLite's busy handler.
-    let sqlite = conn.backend() == efa_store::Backend::Sqlite;
-    let turn = || sqlite.then(|| state.writer.lock().unwrap_or_else(|p| p.into_inner()));
+    // SQLite's one writer: the dispatcher's writes take their turn with the API's.
     let claimed = {
-        let _turn = turn();
+        let _turn = state.writer.turn(&conn);
         store::claim_due(&mut conn, now, lease_until, 16)?
     };
     for d in &claimed {
@@ -456,7 +453,7 @@ pub fn deliver_due(state: &AppState) -> Result<usize, ApiError> {
             (false, false) => Outcome::Failed,
         };
         let origin = state.instance.to_string();
-        let _turn = turn();
+        let _turn = state.writer.turn(&conn);
         efa_store::tx::write_transaction::<(), ApiError>(&mut conn, |conn| {
             store::record_attempt(conn, d, &row, outcome)?;
             if matches!(outcome, Outcome::Failed) && endpoint.enabled {

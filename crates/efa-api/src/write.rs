@@ -69,10 +69,7 @@ where
     let origin = state.instance.clone();
     let (out, emitted) = state
         .db(move |conn| {
-            // SQLite lets one writer in at a time and makes the others retry with growing
-            // sleeps (busy_timeout): under load a writer could wait seconds while others got
-            // in. Here they queue on a lock instead and each starts as soon as the last is done.
-            let _turn = (conn.backend() == efa_store::Backend::Sqlite).then(|| writer.lock().unwrap_or_else(|p| p.into_inner()));
+            let _turn = writer.turn(conn);
             efa_store::tx::write_transaction::<(T, bool), ApiError>(conn, |conn| {
                 let (out, note) = f(conn)?;
                 let occurred_at = chrono::Utc::now().naive_utc();

@@ -102,25 +102,16 @@ fn horizon(conn: &mut DbConn) -> QueryResult<i64> {
     }
 }
 
-/// Events after `after` that `keys` may see (`None`: all), oldest first, at most `limit`,
-/// with their audiences.
-pub fn feed(conn: &mut DbConn, keys: Option<&[String]>, after: i64, limit: i64) -> QueryResult<Vec<(EventRow, Vec<String>)>> {
+/// Events after `after` that `keys` may see (`None`: every event, as another instance or the
+/// mailer follows them), oldest first, at most `limit`.
+pub fn feed(conn: &mut DbConn, keys: Option<&[String]>, after: i64, limit: i64) -> QueryResult<Vec<EventRow>> {
     let horizon = horizon(conn)?;
     let mut q = ev::table.filter(ev::position.gt(after)).filter(ev::position.lt(horizon)).into_boxed();
     if let Some(keys) = keys {
         let seen = ea::table.filter(ea::audience.eq_any(keys.to_vec())).select(ea::position);
         q = q.filter(ev::position.eq_any(seen));
     }
-    let rows: Vec<EventRow> = q.order(ev::position).limit(limit).select(EventRow::as_select()).load(conn)?;
-    let positions: Vec<i64> = rows.iter().map(|r| r.position).collect();
-    let audiences: Vec<(i64, String)> = ea::table.filter(ea::position.eq_any(positions)).select((ea::position, ea::audience)).order((ea::position, ea::audience)).load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            let a = audiences.iter().filter(|(p, _)| *p == r.position).map(|(_, a)| a.clone()).collect();
-            (r, a)
-        })
-        .collect())
+    q.order(ev::position).limit(limit).select(EventRow::as_select()).load(conn)
 }
 
 /// The newest position a reader may pass now (0 before the first event).
@@ -129,9 +120,3 @@ pub fn head(conn: &mut DbConn) -> QueryResult<i64> {
     Ok(ev::table.filter(ev::position.lt(horizon)).select(diesel::dsl::max(ev::position)).first::<Option<i64>>(conn)?.unwrap_or(0))
 }
 
-/// Every event after `after` (no audience filter), oldest first, at most `limit`: what another
-/// instance follows to refresh what it holds in memory.
-pub fn since(conn: &mut DbConn, after: i64, limit: i64) -> QueryResult<Vec<EventRow>> {
-    let horizon = horizon(conn)?;
-    ev::table.filter(ev::position.gt(after)).filter(ev::position.lt(horizon)).order(ev::position).limit(limit).select(EventRow::as_select()).load(conn)
-}

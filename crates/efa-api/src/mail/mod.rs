@@ -10,11 +10,10 @@
 pub mod compose;
 pub mod send;
 
-use crate::state::AppState;
+use crate::state::{AppState, WriterTurns};
 use chrono::{NaiveDateTime, Utc};
-use efa_store::{Backend, DbConn, Pool};
+use efa_store::Pool;
 use send::{SendError, Transport};
-use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 /// Events read per transaction.
@@ -38,8 +37,8 @@ pub fn backoff(attempt: i32) -> Duration {
 /// Turns the outbox's events into mails and sends them.
 pub struct Mailer {
     pool: Pool,
-    /// SQLite's single writer: the API's turns (see `write::write_only`).
-    writer: Arc<Mutex<()>>,
+    /// SQLite's single writer: its turns, shared with the API's writes.
+    writer: WriterTurns,
     /// The shop's public address, for the links in the mails.
     shop_url: String,
     transport: Box<dyn Transport>,
@@ -54,10 +53,6 @@ impl Mailer {
         Mailer { pool: state.pool.clone(), writer: state.writer.clone(), shop_url: shop_url.trim_end_matches('/').to_owned(), transport }
     }
 
-    fn turn<'a>(&'a self, conn: &DbConn) -> Option<MutexGuard<'a, ()>> {
-        (conn.backend() == Backend::Sqlite).then(|| self.writer.lock().unwrap_or_else(|p| p.into_inner()))
-    }
-
     /// Turns the next batch of events into mails; the number of events read (0 when there was
     /// nothing new, or another instance is at it).
     pub fn compose(&self) -> anyhow::Result<usize> {
@@ -66,11 +61,11 @@ impl Mailer {
         if efa_store::events::head(&mut conn)? <= efa_store::mail::cursor(&mut conn)? {
             return Ok(0);
         }
-        let _turn = self.turn(&conn);
+        let _turn = self.writer.turn(&conn);
         let now = Utc::now().naive_utc();
         let read = efa_store::tx::write_transaction(&mut conn, |conn| -> anyhow::Result<usize> {
             let Some(from) = efa_store::mail::lock_cursor(conn)? else { return Ok(0) };
-            let events = efa_store::events::since(conn, from, EVENTS_PER_BATCH)?;
+            let events = efa_store::events::feed(conn, None, from, EVENTS_PER_BATCH)?;
             let Some(last) = events.last() else { return Ok(0) };
             for e in &events {
                 let mails = compose::mails_for(conn, e, &self.shop_url, now)?;
@@ -90,12 +85,12 @@ impl Mailer {
             return Ok(0);
         }
         let claimed = {
-            let _turn = self.turn(&conn);
+            let _turn = self.writer.turn(&conn);
             efa_store::mail::claim_due(&mut conn, now, now + at(LEASE), MAILS_PER_BATCH)?
         };
         for m in &claimed {
             let outcome = self.transport.send(m);
-            let _turn = self.turn(&conn);
+            let _turn = self.writer.turn(&conn);
             match outcome {
                 Ok(()) => efa_store::mail::mark_sent(&mut conn, &m.id, Utc::now().naive_utc())?,
                 Err(e) => {
