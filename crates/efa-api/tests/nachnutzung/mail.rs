@@ -13,7 +13,7 @@ use efa_store::mail::{self as store, MailRow};
 use efa_store::seed::seed_id;
 use serde_json::json;
 use std::collections::{BTreeSet, HashMap};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 const SHOP: &str = "https://marktplatz.example.de";
@@ -25,12 +25,33 @@ struct Recorder {
     sent: Arc<Mutex<Vec<(&'static str, String)>>>,
     name: &'static str,
     script: Arc<Mutex<Vec<Result<(), SendError>>>>,
+    /// With two senders: each one's first mail waits (up to 10 s) until the other one holds a
+    /// batch too, so that both have claimed mails at the same time however the threads are
+    /// scheduled.
+    meeting: Arc<(Mutex<BTreeSet<&'static str>>, Condvar)>,
+    meet: bool,
+}
+
+impl Recorder {
+    fn meet_the_other(&self) {
+        let (arrived, turn) = &*self.meeting;
+        let mut arrived = arrived.lock().unwrap();
+        if !arrived.insert(self.name) {
+            return;
+        }
+        turn.notify_all();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while arrived.len() < 2 && Instant::now() < deadline {
+            arrived = turn.wait_timeout(arrived, Duration::from_millis(100)).unwrap().0;
+        }
+    }
 }
 
 impl Transport for Recorder {
     fn send(&self, m: &MailRow) -> Result<(), SendError> {
-        // A moment per mail, so that two senders overlap.
-        std::thread::sleep(Duration::from_millis(2));
+        if self.meet {
+            self.meet_the_other();
+        }
         let mut script = self.script.lock().unwrap();
         let outcome = if script.is_empty() { Ok(()) } else { script.remove(0) };
         if outcome.is_ok() {
@@ -284,7 +305,7 @@ world_test!(two_instances_make_and_send_each_mail_once, |w, app| {
     for n in 0..40 {
         pending(w, &format!("waiting-{n:02}"));
     }
-    let recorder = Recorder::default();
+    let recorder = Recorder { meet: true, ..Recorder::default() };
     let (a, b) = (mailer(w, Recorder { name: "a", ..recorder.clone() }), mailer(w, Recorder { name: "b", ..recorder.clone() }));
     std::thread::scope(|s| {
         for m in [&a, &b] {
