@@ -417,11 +417,13 @@ pub struct Awaiting {
     pub drafts: i64,
     pub to_accept: i64,
     pub to_approve: i64,
+    /// Framework agreements offered for the coordinator's Land, awaiting approval.
+    pub frameworks_to_approve: i64,
 }
 
 impl Awaiting {
     pub fn total(&self) -> i64 {
-        self.to_sign + self.drafts + self.to_accept + self.to_approve
+        self.to_sign + self.drafts + self.to_accept + self.to_approve + self.frameworks_to_approve
     }
 }
 
@@ -430,11 +432,14 @@ pub fn awaiting(conn: &mut DbConn, org: &str, land: Option<&str>) -> QueryResult
     let drafts = own_drafts(org).count().get_result(conn)?;
     let own_services = crate::schema::online_services::table.filter(crate::schema::online_services::provider_org_id.eq(org.to_owned())).select(crate::schema::online_services::id);
     let to_accept = rr::table.filter(rr::state.eq("land_approved")).filter(rr::online_service_id.eq_any(own_services)).count().get_result(conn)?;
-    let to_approve = match land {
-        Some(l) => rr::table.filter(rr::state.eq("submitted")).filter(rr::land_code.eq(l)).count().get_result(conn)?,
-        None => 0,
+    let (to_approve, frameworks_to_approve) = match land {
+        Some(l) => (
+            rr::table.filter(rr::state.eq("submitted")).filter(rr::land_code.eq(l)).count().get_result(conn)?,
+            fw::table.filter(fw::state.eq("offered")).filter(fw::land_code.eq(l)).count().get_result(conn)?,
+        ),
+        None => (0, 0),
     };
-    Ok(Awaiting { to_sign, drafts, to_accept, to_approve })
+    Ok(Awaiting { to_sign, drafts, to_accept, to_approve, frameworks_to_approve })
 }
 
 /// Pending agreements awaiting `org`'s signature, on the customer's side (as signatory) or the

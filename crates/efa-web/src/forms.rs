@@ -67,6 +67,11 @@ pub fn german(message: &str) -> String {
             return format!("Geben Sie 1 bis {} Zeichen ein.", num(n));
         }
     }
+    if let Some((a, b)) = m.strip_prefix("must be ").and_then(|r| r.split_once(" to ")) {
+        if a.chars().all(|c| c.is_ascii_digit()) && b.chars().all(|c| c.is_ascii_digit()) {
+            return format!("Geben Sie eine Zahl von {a} bis {b} ein.");
+        }
+    }
     if let Some(rest) = m.strip_prefix("must be at most ") {
         return format!("Geben Sie höchstens {} Zeichen ein.", num(rest));
     }
@@ -97,6 +102,13 @@ pub fn german(message: &str) -> String {
         return "Der Vorgang ist in seinem jetzigen Zustand dafür nicht bereit.".into();
     }
     "Bitte prüfen Sie diese Angabe.".into()
+}
+
+/// A date as people enter it: `TT.MM.JJJJ` (as Germans write it) or `JJJJ-MM-TT` (what a date
+/// input sends).
+pub fn german_date(raw: &str) -> Option<chrono::NaiveDate> {
+    let s = raw.trim();
+    chrono::NaiveDate::parse_from_str(s, "%d.%m.%Y").or_else(|_| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")).ok().filter(|d| (1900..=2200).contains(&chrono::Datelike::year(d)))
 }
 
 /// A submitted form, checked: it came from our own pages (Origin, else Referer) and carries
@@ -138,6 +150,11 @@ mod tests {
         assert_eq!(german("must be at most 5000 characters"), "Geben Sie höchstens 5000 Zeichen ein.");
         assert_eq!(german("names a Gemeinde already listed"), "Diese Gemeinde ist schon gewählt.");
         assert_eq!(german("something new"), "Bitte prüfen Sie diese Angabe.");
+        assert_eq!(german("must be 0 to 120"), "Geben Sie eine Zahl von 0 bis 120 ein.");
+        assert_eq!(german_date("01.07.2027"), chrono::NaiveDate::from_ymd_opt(2027, 7, 1));
+        assert_eq!(german_date("2027-07-01"), chrono::NaiveDate::from_ymd_opt(2027, 7, 1));
+        assert_eq!(german_date("31.02.2027"), None);
+        assert_eq!(german_date("morgen"), None);
     }
 
     #[test]

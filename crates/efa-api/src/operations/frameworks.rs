@@ -28,6 +28,8 @@ pub struct FrameworkAgreement {
     pub terms_text: String,
     pub terms_version: String,
     pub approved_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Who approved it (the coordinator's subject).
+    pub approved_by: Option<String>,
 }
 
 impl From<FrameworkRow> for FrameworkAgreement {
@@ -42,6 +44,7 @@ impl From<FrameworkRow> for FrameworkAgreement {
             terms_text: f.terms_text,
             terms_version: f.terms_version,
             approved_at: f.approved_at.map(utc),
+            approved_by: f.approved_by,
         }
     }
 }

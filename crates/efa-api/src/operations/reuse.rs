@@ -187,16 +187,7 @@ pub async fn list_requests(state: &AppState, p: &Principal, filter: ListFilter, 
 
 /// One request, if the caller may see it (else 404: existence does not leak).
 pub async fn get_request(state: &AppState, p: &Principal, raw_id: &str) -> Result<ReuseRequest, ApiError> {
-    let id = parse_uuid("id", raw_id)?;
-    let p = p.clone();
-    state
-        .db(move |conn| {
-            let r = nn::load_request(conn, &id)?;
-            let facts = nn::request_facts(conn, &r)?;
-            enforce(decide(Some(&p), &Action::ViewRequest { facts: &facts }), "see this request")?;
-            view(conn, r)
-        })
-        .await
+    Ok(get_request_with_steps(state, p, raw_id).await?.0)
 }
 
 #[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
@@ -225,6 +216,46 @@ pub enum Step {
     Decline,
 }
 
+impl Step {
+    pub const ALL: [Step; 6] = [Step::Submit, Step::Withdraw, Step::Approve, Step::Reject, Step::Accept, Step::Decline];
+
+    /// Who may take the step (the policy's action), what the audit log calls it, and the
+    /// transitions of the state machine it makes.
+    fn rule(self, facts: &efa_domain::policy::RequestFacts) -> (Action<'_>, &'static str, &'static [RequestAction]) {
+        match self {
+            Step::Submit => (Action::ActAsRequester { facts }, "reuse_request.submit", &[RequestAction::Submit]),
+            Step::Withdraw => (Action::ActAsRequester { facts }, "reuse_request.withdraw", &[RequestAction::Withdraw]),
+            Step::Approve => (Action::DecideAsLand { facts }, "reuse_request.land_approve", &[RequestAction::LandApprove]),
+            Step::Reject => (Action::DecideAsLand { facts }, "reuse_request.land_reject", &[RequestAction::LandReject]),
+            Step::Accept => (Action::DecideAsProvider { facts }, "reuse_request.provider_accept", &[RequestAction::ProviderAccept, RequestAction::PrepareAgreement]),
+            Step::Decline => (Action::DecideAsProvider { facts }, "reuse_request.provider_decline", &[RequestAction::ProviderDecline]),
+        }
+    }
+}
+
+/// A request as the caller sees it, with the steps the caller may take on it now — by the
+/// same policy and state machine that [`step`] enforces (a page offers exactly these).
+pub async fn get_request_with_steps(state: &AppState, p: &Principal, raw_id: &str) -> Result<(ReuseRequest, Vec<Step>), ApiError> {
+    let id = parse_uuid("id", raw_id)?;
+    let p = p.clone();
+    state
+        .db(move |conn| {
+            let r = nn::load_request(conn, &id)?;
+            let facts = nn::request_facts(conn, &r)?;
+            enforce(decide(Some(&p), &Action::ViewRequest { facts: &facts }), "see this request")?;
+            let current = RequestState::parse(&r.state).map_err(|e| ApiError::Internal(e.into()))?;
+            let open = Step::ALL
+                .into_iter()
+                .filter(|s| {
+                    let (action, _, actions) = s.rule(&facts);
+                    decide(Some(&p), &action) == efa_domain::Decision::Allow && efa_domain::reuse::next_state(current, actions[0]).is_ok()
+                })
+                .collect();
+            Ok((view(conn, r)?, open))
+        })
+        .await
+}
+
 /// Moves a request one step on, by the party whose step it is.
 pub async fn step(state: &AppState, p: &Principal, ctx: &Ctx, raw_id: &str, step: Step, d: Decision) -> Result<ReuseRequest, ApiError> {
     let id = parse_uuid("id", raw_id)?;
@@ -243,14 +274,7 @@ pub async fn step(state: &AppState, p: &Principal, ctx: &Ctx, raw_id: &str, step
     write_only(state, p, ctx, move |conn| {
         let r = nn::load_request(conn, &id)?;
         let facts = nn::request_facts(conn, &r)?;
-        let (action, what, actions): (Action, &str, &[RequestAction]) = match step {
-            Step::Submit => (Action::ActAsRequester { facts: &facts }, "reuse_request.submit", &[RequestAction::Submit]),
-            Step::Withdraw => (Action::ActAsRequester { facts: &facts }, "reuse_request.withdraw", &[RequestAction::Withdraw]),
-            Step::Approve => (Action::DecideAsLand { facts: &facts }, "reuse_request.land_approve", &[RequestAction::LandApprove]),
-            Step::Reject => (Action::DecideAsLand { facts: &facts }, "reuse_request.land_reject", &[RequestAction::LandReject]),
-            Step::Accept => (Action::DecideAsProvider { facts: &facts }, "reuse_request.provider_accept", &[RequestAction::ProviderAccept, RequestAction::PrepareAgreement]),
-            Step::Decline => (Action::DecideAsProvider { facts: &facts }, "reuse_request.provider_decline", &[RequestAction::ProviderDecline]),
-        };
+        let (action, what, actions) = step.rule(&facts);
         enforce(decide(Some(&actor), &action), "do this")?;
         let before = serde_json::json!({"state": r.state, "revision": r.revision});
         nn::advance(conn, &r, actions, reason.as_deref())?;

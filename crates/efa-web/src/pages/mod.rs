@@ -7,6 +7,7 @@ pub mod cache;
 pub mod catalogue_view;
 pub mod compare;
 pub mod coverage;
+pub mod frameworks;
 pub mod home;
 pub mod legal;
 pub mod order;
@@ -38,11 +39,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/anfragen/{id}/einreichen", web::post().to(requests::submit))
         .route("/anfragen/{id}/zurueckziehen", web::post().to(requests::withdraw))
         .route("/anfragen/{id}/nachrichten", web::post().to(requests::write_message))
+        .route("/anfragen/{id}/genehmigen", web::post().to(requests::approve))
+        .route("/anfragen/{id}/ablehnen", web::post().to(requests::reject))
+        .route("/anfragen/{id}/annehmen", web::post().to(requests::accept))
         .route("/vertraege", web::get().to(agreements::list))
         .route("/vertraege/{number}", web::get().to(agreements::show))
         .route("/vertraege/{number}/unterschreiben", web::post().to(agreements::sign))
         .route("/vertraege/{number}/onboarding/{step}", web::post().to(agreements::onboard))
         .route("/aufgaben", web::get().to(tasks::tasks))
+        .route("/rahmenvertraege", web::get().to(frameworks::list))
+        .route("/rahmenvertraege", web::post().to(frameworks::offer))
+        .route("/rahmenvertraege/{id}/genehmigen", web::post().to(frameworks::approve))
         .route("/webhooks", web::get().to(webhooks::list))
         .route("/webhooks", web::post().to(webhooks::register))
         .route("/webhooks/{id}", web::get().to(webhooks::show))

@@ -15,7 +15,7 @@ use askama::Template;
 use efa_api::catalogue::Catalogue;
 use efa_api::error::ApiError;
 use efa_api::operations::reuse::{self, Decision, NewMessage, ReuseRequest, Step};
-use efa_domain::reuse::{next_state, RequestAction, RequestState};
+use efa_domain::reuse::RequestState;
 use serde::Deserialize;
 
 /// Requests per page.
@@ -175,6 +175,43 @@ pub struct RequestPage {
     pub can_withdraw: bool,
     pub submit_action: String,
     pub withdraw_action: String,
+    /// The Land's coordinator may approve or reject (a submitted request).
+    pub can_approve: bool,
+    pub approve_action: String,
+    /// The provider may accept or decline (a request the Land approved).
+    pub can_accept: bool,
+    /// The terms of use that accepting freezes into the agreements: (version, text).
+    pub terms: Option<(String, String)>,
+    pub decision: DecisionForm,
+}
+
+/// The decision forms' fields (the coordinator's and the provider's), as entered.
+#[derive(Deserialize, Default, Clone)]
+pub struct DecisionForm {
+    #[serde(default)]
+    pub begruendung: String,
+    #[serde(default)]
+    pub beginn: String,
+    #[serde(default = "twelve")]
+    pub mindestlaufzeit: String,
+    #[serde(default = "three")]
+    pub kuendigungsfrist: String,
+    #[serde(default)]
+    pub vorgaenger: String,
+}
+
+fn twelve() -> String {
+    "12".into()
+}
+
+fn three() -> String {
+    "3".into()
+}
+
+impl DecisionForm {
+    fn fresh() -> DecisionForm {
+        DecisionForm { mindestlaufzeit: twelve(), kuendigungsfrist: three(), ..Default::default() }
+    }
 }
 
 /// Who did something: the person (a development login by its role) and the organisation.
@@ -214,7 +251,14 @@ struct Shown {
     errors: Errors,
     problem: Option<String>,
     nachricht: String,
+    decision: DecisionForm,
     status: StatusCode,
+}
+
+impl Shown {
+    fn ok() -> Shown {
+        Shown { errors: Errors::default(), problem: None, nachricht: String::new(), decision: DecisionForm::fresh(), status: StatusCode::OK }
+    }
 }
 
 async fn request_page(shop: &Shop, raw_id: &str, shown: Shown) -> Page {
@@ -222,10 +266,10 @@ async fn request_page(shop: &Shop, raw_id: &str, shown: Shown) -> Page {
     // An address that cannot name a request names none: the 404 page, as for one not visible.
     efa_api::operations::parse_uuid("id", raw_id).map_err(|_| WebError::NotFound)?;
     let c = shop.app.catalogue()?;
-    let r = reuse::get_request(&shop.app, &u.principal, raw_id).await?;
+    let (r, steps) = reuse::get_request_with_steps(&shop.app, &u.principal, raw_id).await?;
+    let may = |s: Step| steps.contains(&s);
     let messages = reuse::messages(&shop.app, &u.principal, &r.id).await?;
     let timeline = timeline(shop, &c, &r).await?;
-    let own = r.requester_org_id == u.principal.org_id;
     let has_errors = !shown.errors.is_empty();
     let page = RequestPage {
         layout: layout(shop, format!("Anfrage: {}", service_name(&c, &r.online_service_id))).await.with_errors(has_errors || shown.problem.is_some()),
@@ -249,33 +293,49 @@ async fn request_page(shop: &Shop, raw_id: &str, shown: Shown) -> Page {
         agreements: r.agreements.clone(),
         messages: messages.into_iter().map(|m| MessageView { author: actor(&c, &m.author, Some(&m.author_org_id)), when: datetime(m.created_at), body: m.body }).collect(),
         nachricht: shown.nachricht,
-        can_submit: own && next_state(r.state, RequestAction::Submit).is_ok(),
-        can_withdraw: own && next_state(r.state, RequestAction::Withdraw).is_ok(),
+        can_submit: may(Step::Submit),
+        can_withdraw: may(Step::Withdraw),
         submit_action: format!("/anfragen/{}/einreichen", r.id),
         withdraw_action: format!("/anfragen/{}/zurueckziehen", r.id),
+        can_approve: may(Step::Approve),
+        approve_action: format!("/anfragen/{}/genehmigen", r.id),
+        can_accept: may(Step::Accept),
+        terms: c.service(&r.online_service_id).and_then(|s| s.detail.terms.as_ref()).map(|t| (t.version.clone(), t.text.clone())),
+        decision: shown.decision,
     };
     render_status(&page, shown.status)
 }
 
 /// `GET /anfragen/{id}`: one request (the 404 page for one the user may not see).
 pub async fn show(shop: Shop, path: web::Path<String>) -> Page {
-    request_page(&shop, &path, Shown { errors: Errors::default(), problem: None, nachricht: String::new(), status: StatusCode::OK }).await
+    request_page(&shop, &path, Shown::ok()).await
 }
 
 #[derive(Deserialize)]
 pub struct NoFields {}
 
 async fn step(shop: Shop, id: &str, body: &[u8], step: Step, done: &str) -> Page {
-    let u = shop.require_user()?.clone();
     let _ = forms::parse::<NoFields>(&shop, body)?;
-    match reuse::step(&shop.app, &u.principal, &shop.ctx(None), id, step, Decision::default()).await {
+    take_step(shop, id, step, Decision::default(), DecisionForm::fresh(), done).await
+}
+
+/// Takes `step` through the operation; a refusal of the state machine shows the request as it
+/// is now (409), a field error shows the form again with the values entered (400).
+async fn take_step(shop: Shop, id: &str, step: Step, d: Decision, entered: DecisionForm, done: &str) -> Page {
+    let u = shop.require_user()?.clone();
+    match reuse::step(&shop.app, &u.principal, &shop.ctx(None), id, step, d).await {
         Ok(r) => {
             shop.flash("success", done);
             Ok(see_other(&format!("/anfragen/{}", r.id)))
         }
         Err(ApiError::Conflict(_)) => {
             let problem = Some("Die Anfrage wurde inzwischen geändert und ist in diesem Stand dafür nicht mehr bereit. Hier sehen Sie den aktuellen Stand.".to_owned());
-            request_page(&shop, id, Shown { errors: Errors::default(), problem, nachricht: String::new(), status: StatusCode::CONFLICT }).await
+            request_page(&shop, id, Shown { problem, status: StatusCode::CONFLICT, ..Shown::ok() }).await
+        }
+        Err(e @ ApiError::Unprocessable(_)) => {
+            let fields = [("reason", "begruendung"), ("start_date", "beginn"), ("minimum_term_months", "mindestlaufzeit"), ("notice_months", "kuendigungsfrist"), ("parent_agreement", "vorgaenger")];
+            let errors = Errors::from_api(e, &fields, "begruendung")?;
+            request_page(&shop, id, Shown { errors, decision: entered, status: StatusCode::BAD_REQUEST, ..Shown::ok() }).await
         }
         Err(e) => Err(e.into()),
     }
@@ -314,8 +374,56 @@ pub async fn write_message(shop: Shop, path: web::Path<String>, body: web::Bytes
                 errors = Errors::default();
                 errors.add("nachricht", "Geben Sie eine Nachricht ein.");
             }
-            request_page(&shop, &path, Shown { errors, problem: None, nachricht: text, status: StatusCode::BAD_REQUEST }).await
+            request_page(&shop, &path, Shown { errors, nachricht: text, status: StatusCode::BAD_REQUEST, ..Shown::ok() }).await
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// `POST /anfragen/{id}/genehmigen`: the Land's coordinator approves the request.
+pub async fn approve(shop: Shop, path: web::Path<String>, body: web::Bytes) -> Page {
+    step(shop, &path, &body, Step::Approve, "Die Anfrage ist genehmigt. Als Nächstes entscheidet der Anbieter.").await
+}
+
+/// `POST /anfragen/{id}/ablehnen`: the coordinator rejects a submitted request, or the provider
+/// declines an approved one — whichever step is the user's now; a reason is required.
+pub async fn reject(shop: Shop, path: web::Path<String>, body: web::Bytes) -> Page {
+    let u = shop.require_user()?.clone();
+    let form = forms::parse::<DecisionForm>(&shop, &body)?.value;
+    let (_, steps) = reuse::get_request_with_steps(&shop.app, &u.principal, &path).await?;
+    let step = if steps.contains(&Step::Decline) { Step::Decline } else { Step::Reject };
+    let d = Decision { reason: Some(form.begruendung.clone()), ..Decision::default() };
+    take_step(shop, &path, step, d, form, "Die Anfrage ist abgelehnt. Die anfragende Organisation erfährt es mit Ihrer Begründung.").await
+}
+
+/// `POST /anfragen/{id}/annehmen`: the provider accepts the approved request: one agreement per
+/// Gemeinde with the terms and fees of the published listing frozen, to be signed by both sides.
+pub async fn accept(shop: Shop, path: web::Path<String>, body: web::Bytes) -> Page {
+    let form = forms::parse::<DecisionForm>(&shop, &body)?.value;
+    let mut errors = Errors::default();
+    let start = match form.beginn.trim() {
+        "" => None,
+        s => match forms::german_date(s) {
+            Some(d) => Some(d),
+            None => {
+                errors.add("beginn", "Geben Sie den Vertragsbeginn als Datum ein, zum Beispiel 01.07.2027.");
+                None
+            }
+        },
+    };
+    let mut months = |field: &str, raw: &str, what: &str| match raw.trim().parse::<i32>() {
+        Ok(n) => Some(n),
+        Err(_) => {
+            errors.add(field, format!("Geben Sie die {what} als ganze Zahl von Monaten ein."));
+            None
+        }
+    };
+    let minimum = months("mindestlaufzeit", &form.mindestlaufzeit, "Mindestlaufzeit");
+    let notice = months("kuendigungsfrist", &form.kuendigungsfrist, "Kündigungsfrist");
+    if !errors.is_empty() {
+        return request_page(&shop, &path, Shown { errors, decision: form, status: StatusCode::BAD_REQUEST, ..Shown::ok() }).await;
+    }
+    let parent = Some(form.vorgaenger.trim().to_owned()).filter(|v| !v.is_empty());
+    let d = Decision { reason: None, start_date: start, minimum_term_months: minimum, notice_months: notice, parent_agreement: parent };
+    take_step(shop, &path, Step::Accept, d, form, "Die Anfrage ist angenommen. Die Nachnutzungsverträge sind vorbereitet und warten auf die Unterschriften.").await
 }

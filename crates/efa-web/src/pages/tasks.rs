@@ -31,6 +31,8 @@ pub struct TasksPage {
     pub to_accept: i64,
     /// Submitted requests of the coordinator's Land awaiting approval.
     pub to_approve: i64,
+    /// Framework agreements offered for the coordinator's Land.
+    pub frameworks_to_approve: i64,
     pub provider: bool,
     pub coordinator: bool,
 }
@@ -54,6 +56,7 @@ pub async fn tasks(shop: Shop) -> Page {
         drafts: drafts.iter().map(|r| Draft { id: r.id.clone(), service: service_name(&c, &r.online_service_id), created: date(efa_domain::calendar::date_of_utc(r.created_at)) }).collect(),
         to_accept: counts.to_accept,
         to_approve: counts.to_approve,
+        frameworks_to_approve: counts.frameworks_to_approve,
         provider: u.has(Role::ProviderPublisher),
         coordinator: u.has(Role::LandCoordinator),
     };

@@ -12,3 +12,4 @@ mod order;
 mod requests;
 mod agreements;
 mod webhooks;
+mod decisions;
