@@ -58,6 +58,11 @@ impl Errors {
     }
 }
 
+/// The options of a filter's select: `all` (the empty value) first, then `items`.
+pub fn options(all: &str, items: impl IntoIterator<Item = (String, String)>) -> Vec<(String, String)> {
+    std::iter::once((String::new(), all.to_owned())).chain(items).collect()
+}
+
 /// The operations speak English to API clients; people read German.
 pub fn german(message: &str) -> String {
     let m = message.trim();

@@ -10,6 +10,8 @@ pub struct UserBox {
     pub org_name: String,
     pub roles: String,
     pub orders: bool,
+    pub bundler: bool,
+    pub operator: bool,
 }
 
 pub struct Layout {
@@ -94,7 +96,7 @@ impl Layout {
 }
 
 fn user_box(u: &SessionUser) -> UserBox {
-    UserBox { name: u.name.clone(), org_name: u.org_name.clone(), roles: u.principal.roles.iter().map(|r| role_de(*r)).collect::<Vec<_>>().join(", "), orders: u.orders() }
+    UserBox { name: u.name.clone(), org_name: u.org_name.clone(), roles: u.principal.roles.iter().map(|r| role_de(*r)).collect::<Vec<_>>().join(", "), orders: u.orders(), bundler: u.has(Role::Bundler), operator: u.has(Role::Operator) }
 }
 
 /// What awaits the user's organisation (the header's count and the "Meine Aufgaben" page).

@@ -11,4 +11,6 @@ mod foundation;
 mod order;
 mod requests;
 mod agreements;
+mod audit;
+mod organisations;
 mod webhooks;
