@@ -20,6 +20,13 @@ pub fn wall_time(t: DateTime<Utc>) -> NaiveDateTime {
     t.with_timezone(&Berlin).naive_local()
 }
 
+/// The instant day `d` begins in Berlin (midnight there; no clock change happens at midnight).
+pub fn start_of_day(d: NaiveDate) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    let midnight = d.and_hms_opt(0, 0, 0).unwrap_or_default();
+    Berlin.from_local_datetime(&midnight).earliest().map(|t| t.with_timezone(&Utc)).unwrap_or_else(|| DateTime::from_naive_utc_and_offset(midnight, Utc))
+}
+
 /// Today in Berlin.
 pub fn today() -> NaiveDate {
     date_at(Utc::now())
@@ -57,5 +64,9 @@ mod tests {
         assert_eq!(date_at(at("2026-10-25T22:59:00Z")), d(2026, 10, 25));
         assert_eq!(date_at(at("2026-10-25T23:00:00Z")), d(2026, 10, 26));
         assert_eq!(wall_time(at("2026-07-01T10:15:00Z")).to_string(), "2026-07-01 12:15:00");
+        // A day begins at 23:00 UTC the day before in winter, 22:00 in summer.
+        assert_eq!(start_of_day(d(2026, 1, 16)), at("2026-01-15T23:00:00Z"));
+        assert_eq!(start_of_day(d(2026, 7, 1)), at("2026-06-30T22:00:00Z"));
+        assert_eq!(start_of_day(d(2026, 3, 30)), at("2026-03-29T22:00:00Z"));
     }
 }

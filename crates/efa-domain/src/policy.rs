@@ -55,6 +55,9 @@ pub enum Action<'a> {
     ViewDuplicates { provider_org: &'a str },
     /// Read audit events of one organisation (`None`: of all organisations).
     ReadAudit { org: Option<&'a str> },
+    /// See who of an organisation logged in (addresses, roles) and all it takes part in:
+    /// operators only; the organisation itself is public.
+    ViewOrganisationStaff { org: &'a str },
     /// Register, read or remove a webhook endpoint of `org`: that organisation's members, and
     /// operators; for anyone else it does not exist.
     ManageWebhook { org: &'a str },
@@ -123,7 +126,7 @@ pub fn decide(p: Option<&Principal>, action: &Action<'_>) -> Decision {
     let Some(p) = p else {
         // Anonymous callers only read the public catalogue, which needs no decision here.
         return match action {
-            ReadAudit { .. } | CreateListing { .. } | CreateRequest { .. } | OfferFramework { .. } | ApproveFramework { .. } | Accede { .. } => Forbidden,
+            ReadAudit { .. } | ViewOrganisationStaff { .. } | CreateListing { .. } | CreateRequest { .. } | OfferFramework { .. } | ApproveFramework { .. } | Accede { .. } => Forbidden,
             _ => NotFound,
         };
     };
@@ -177,6 +180,9 @@ pub fn decide(p: Option<&Principal>, action: &Action<'_>) -> Decision {
             Some(o) if own(p, o) => Allow,
             _ => Forbidden,
         },
+        ViewOrganisationStaff { .. } => {
+            if operator { Allow } else { Forbidden }
+        }
         ManageWebhook { org } => {
             if own(p, org) || operator { Allow } else { NotFound }
         }
@@ -299,6 +305,7 @@ mod tests {
                     (Action::ReadAudit { org: Some(org) }, if mine || op { Allow } else { Forbidden }),
                     (Action::ReadAudit { org: None }, if op { Allow } else { Forbidden }),
                     (Action::ManageWebhook { org }, if mine || op { Allow } else { NotFound }),
+                    (Action::ViewOrganisationStaff { org }, if op { Allow } else { Forbidden }),
                 ];
                 for (action, expected) in cases {
                     assert_eq!(decide(Some(&p), &action), expected, "{role:?} {org} {action:?}");

@@ -29,7 +29,13 @@ pub fn append(conn: &mut DbConn, event: &AuditEventRow) -> QueryResult<()> {
 pub struct AuditQuery {
     pub resource_id: Option<String>,
     pub actor: Option<String>,
+    /// The organisation the actor acted for.
+    pub actor_org: Option<String>,
+    pub action: Option<String>,
+    pub resource_type: Option<String>,
     pub since: Option<NaiveDateTime>,
+    /// Only events before this instant.
+    pub until: Option<NaiveDateTime>,
     /// Only events an organisation may read: it acted, or the resource is its own.
     pub visible_to_org: Option<String>,
     pub offset: i64,
@@ -46,8 +52,20 @@ pub fn list(conn: &mut DbConn, q: &AuditQuery) -> QueryResult<(Vec<AuditEventRow
         if let Some(actor) = &q.actor {
             query = query.filter(a::actor.eq(actor.clone()));
         }
+        if let Some(org) = &q.actor_org {
+            query = query.filter(a::actor_org_id.eq(org.clone()));
+        }
+        if let Some(action) = &q.action {
+            query = query.filter(a::action.eq(action.clone()));
+        }
+        if let Some(t) = &q.resource_type {
+            query = query.filter(a::resource_type.eq(t.clone()));
+        }
         if let Some(since) = q.since {
             query = query.filter(a::occurred_at.ge(since));
+        }
+        if let Some(until) = q.until {
+            query = query.filter(a::occurred_at.lt(until));
         }
         if let Some(org) = &q.visible_to_org {
             query = query.filter(a::actor_org_id.eq(org.clone()).or(a::owner_org_id.eq(org.clone())));

@@ -23,6 +23,8 @@ pub struct UserRecord {
     pub display_name: String,
     pub email: Option<String>,
     pub mail_opt_out: bool,
+    /// The last login (`None` for people entered before logins were recorded).
+    pub last_login_at: Option<NaiveDateTime>,
 }
 
 impl UserRecord {
@@ -97,6 +99,11 @@ pub fn set_opt_out(conn: &mut DbConn, id: &str, opt_out: bool) -> QueryResult<bo
 /// The people of these organisations, in a stable order.
 pub fn users_of(conn: &mut DbConn, orgs: &[&str]) -> QueryResult<Vec<UserRecord>> {
     users::table.filter(users::org_id.eq_any(orgs)).order(users::id).select(UserRecord::as_select()).load(conn)
+}
+
+/// The names of the people `ids` (subjects) as their last login gave them: (id, name).
+pub fn display_names(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<(String, String)>> {
+    users::table.filter(users::id.eq_any(ids)).select((users::id, users::display_name)).load(conn)
 }
 
 /// The people who act for `land` (its coordinators, by their role).

@@ -58,6 +58,11 @@ impl Errors {
     }
 }
 
+/// The options of a filter's select: `all` (the empty value) first, then `items`.
+pub fn options(all: &str, items: impl IntoIterator<Item = (String, String)>) -> Vec<(String, String)> {
+    std::iter::once((String::new(), all.to_owned())).chain(items).collect()
+}
+
 /// The operations speak English to API clients; people read German.
 pub fn german(message: &str) -> String {
     let m = message.trim();
@@ -104,13 +109,6 @@ pub fn german(message: &str) -> String {
     "Bitte prüfen Sie diese Angabe.".into()
 }
 
-/// A date as people enter it: `TT.MM.JJJJ` (as Germans write it) or `JJJJ-MM-TT` (what a date
-/// input sends).
-pub fn german_date(raw: &str) -> Option<chrono::NaiveDate> {
-    let s = raw.trim();
-    chrono::NaiveDate::parse_from_str(s, "%d.%m.%Y").or_else(|_| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")).ok().filter(|d| (1900..=2200).contains(&chrono::Datelike::year(d)))
-}
-
 /// A submitted form, checked: it came from our own pages (Origin, else Referer) and carries
 /// this session's CSRF token. `key` is the form's idempotency key, if it has one.
 pub struct Submitted<T> {
@@ -151,10 +149,6 @@ mod tests {
         assert_eq!(german("names a Gemeinde already listed"), "Diese Gemeinde ist schon gewählt.");
         assert_eq!(german("something new"), "Bitte prüfen Sie diese Angabe.");
         assert_eq!(german("must be 0 to 120"), "Geben Sie eine Zahl von 0 bis 120 ein.");
-        assert_eq!(german_date("01.07.2027"), chrono::NaiveDate::from_ymd_opt(2027, 7, 1));
-        assert_eq!(german_date("2027-07-01"), chrono::NaiveDate::from_ymd_opt(2027, 7, 1));
-        assert_eq!(german_date("31.02.2027"), None);
-        assert_eq!(german_date("morgen"), None);
     }
 
     #[test]

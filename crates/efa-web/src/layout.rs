@@ -12,6 +12,8 @@ pub struct UserBox {
     pub orders: bool,
     /// Decides on others' requests: a provider or a Land's coordinator.
     pub decides: bool,
+    pub bundler: bool,
+    pub operator: bool,
 }
 
 pub struct Layout {
@@ -96,7 +98,15 @@ impl Layout {
 }
 
 fn user_box(u: &SessionUser) -> UserBox {
-    UserBox { name: u.name.clone(), org_name: u.org_name.clone(), roles: u.principal.roles.iter().map(|r| role_de(*r)).collect::<Vec<_>>().join(", "), orders: u.orders(), decides: u.has(Role::ProviderPublisher) || u.has(Role::LandCoordinator) }
+    UserBox {
+        name: u.name.clone(),
+        org_name: u.org_name.clone(),
+        roles: u.principal.roles.iter().map(|r| role_de(*r)).collect::<Vec<_>>().join(", "),
+        orders: u.orders(),
+        decides: u.has(Role::ProviderPublisher) || u.has(Role::LandCoordinator),
+        bundler: u.has(Role::Bundler),
+        operator: u.has(Role::Operator),
+    }
 }
 
 /// What awaits the user's organisation (the header's count and the "Meine Aufgaben" page).

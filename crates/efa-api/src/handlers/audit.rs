@@ -22,9 +22,21 @@ pub struct AuditParams {
     /// Subject of the actor.
     #[param(value_type = Option<String>)]
     pub actor: Option<String>,
+    /// Id of the organisation the actor acted for.
+    #[param(value_type = Option<String>)]
+    pub org: Option<String>,
+    /// The action, e.g. `reuse_request.submit`.
+    #[param(value_type = Option<String>, example = "reuse_request.submit")]
+    pub action: Option<String>,
+    /// The kind of resource: `online_service`, `reuse_request`, `agreement`, `framework_agreement`, `webhook`.
+    #[param(value_type = Option<String>, example = "agreement")]
+    pub resource_type: Option<String>,
     /// Only events at or after this instant (RFC 3339).
     #[param(value_type = Option<String>, format = DateTime, example = "2026-11-25T00:00:00Z")]
     pub since: Option<String>,
+    /// Only events before this instant (RFC 3339).
+    #[param(value_type = Option<String>, format = DateTime, example = "2026-11-26T00:00:00Z")]
+    pub until: Option<String>,
     /// Page number, from 1 (a page past the end is empty).
     #[param(value_type = Option<i64>, minimum = 1, maximum = 4294967295.0)]
     pub page: Option<String>,
@@ -62,11 +74,15 @@ pub struct AuditEventsResponse {
 pub async fn list_audit_events(req: HttpRequest, state: web::Data<AppState>, user: Authenticated, q: web::Query<AuditParams>) -> Result<HttpResponse, ApiError> {
     let p = user.0;
     let page = Page::parse(&q.page, &q.per_page)?;
-    let since = params::opt("since", &q.since, |s| chrono::DateTime::parse_from_rfc3339(s).map(|d| d.naive_utc()).map_err(|_| format!("{s:?} is not an RFC 3339 timestamp")))?;
+    let instant = |name: &str, raw: &Option<String>| params::opt(name, raw, |s| chrono::DateTime::parse_from_rfc3339(s).map(|d| d.naive_utc()).map_err(|_| format!("{s:?} is not an RFC 3339 timestamp")));
     let query = AuditQuery {
         resource_id: params::text("resource", &q.resource)?,
         actor: params::text("actor", &q.actor)?,
-        since,
+        actor_org: params::text("org", &q.org)?,
+        action: params::text("action", &q.action)?,
+        resource_type: params::text("resource_type", &q.resource_type)?,
+        since: instant("since", &q.since)?,
+        until: instant("until", &q.until)?,
         visible_to_org: None,
         offset: i64::from(page.page - 1).saturating_mul(i64::from(page.per_page)),
         limit: i64::from(page.per_page),

@@ -1,7 +1,7 @@
 //! Organisations: Land governments, federal ministries, IT-Dienstleister, Kommunen, bundlers.
 
 use super::{BadRequest, NotFound, Unavailable};
-use crate::catalogue::query::{self, Words};
+use crate::operations;
 use crate::error::ApiError;
 use crate::http::{json_with_etag, json_with_links};
 use crate::params::{self, Page, PageMeta};
@@ -45,12 +45,10 @@ pub struct OrganisationsResponse {
 pub async fn list_organisations(req: HttpRequest, state: web::Data<AppState>, q: web::Query<OrganisationsParams>) -> Result<HttpResponse, ApiError> {
     let kind = params::opt("kind", &q.kind, OrgKind::parse)?;
     let land = params::opt("land", &q.land, LandCode::parse)?;
-    let words = Words::parse(params::text("q", &q.q)?.as_deref().unwrap_or(""));
+    let words = params::text("q", &q.q)?.unwrap_or_default();
     let page = Page::parse(&q.page, &q.per_page)?;
-    let c = state.catalogue()?;
-    let hits = query::organisations(&c, &words, kind, land.as_ref().map(LandCode::as_str));
-    let items = page.slice(&hits).iter().map(|&i| c.org_view(i)).collect();
-    Ok(json_with_links(&OrganisationsResponse { items, meta: PageMeta::new(page, hits.len()) }, page.link_header(&req, hits.len())))
+    let (items, total) = operations::organisations::search(&state, &words, kind, land.as_ref(), page)?;
+    Ok(json_with_links(&OrganisationsResponse { items, meta: PageMeta::new(page, total) }, page.link_header(&req, total)))
 }
 
 /// One organisation.
@@ -59,8 +57,5 @@ pub async fn list_organisations(req: HttpRequest, state: web::Data<AppState>, q:
     responses((status = 200, body = Organisation, headers(("ETag" = String))), (status = 304, description = "Not modified"), BadRequest, NotFound, Unavailable))]
 #[get("/organisations/{id}")]
 pub async fn get_organisation(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let id = uuid::Uuid::parse_str(&path).map_err(|_| ApiError::bad_param("id", "is not a UUID"))?;
-    let c = state.catalogue()?;
-    let i = *c.org_by_id.get(&id.to_string()).ok_or_else(|| ApiError::not_found(format!("organisation {id} does not exist")))?;
-    json_with_etag(&req, &c.org_view(i))
+    json_with_etag(&req, &operations::organisations::get(&state, &path)?)
 }

@@ -70,7 +70,11 @@ pub struct Agreement {
     pub notice_months: i32,
     pub end_date: Option<chrono::NaiveDate>,
     pub provider_signed_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Who signed for the provider (the subject; for an accession, the framework agreement).
+    pub provider_signed_by: Option<String>,
     pub customer_signed_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Who signed for the customer (the subject).
+    pub customer_signed_by: Option<String>,
     pub live_since: Option<chrono::NaiveDate>,
     pub revision: i32,
 }
@@ -106,7 +110,9 @@ impl TryFrom<AgreementRow> for Agreement {
             notice_months: a.notice_months,
             end_date: a.end_date,
             provider_signed_at: a.provider_signed_at.map(utc),
+            provider_signed_by: a.provider_signed_by,
             customer_signed_at: a.customer_signed_at.map(utc),
+            customer_signed_by: a.customer_signed_by,
             live_since: a.live_since,
             revision: a.revision,
         })

@@ -173,3 +173,36 @@ world_test!(nothing_in_the_api_changes_or_deletes_an_event, |w, app| {
     assert_eq!(w.counts(), before);
     assert_eq!(w.events_of(&id), vec![event]);
 });
+
+world_test!(events_filter_by_organisation_action_kind_and_until, |w, app| {
+    let nrw_token = w.nrw_publisher();
+    let by_token = w.by_publisher();
+    let operator = w.operator();
+    let mine = created(app, &nrw_token, &listing(&nrw(), "Filtertest Nordrhein", 10092)).await;
+    let theirs = created(app, &by_token, &listing(&bayern(), "Filtertest Bayern", 10000)).await;
+    act_ok(app, &mine, "submit", &nrw_token).await;
+    act_ok(app, &theirs, "submit", &by_token).await;
+    act_ok(app, &mine, "approve", &operator).await;
+
+    // The organisation the actor acted for: Bayern's two steps, the operator's approval.
+    let by_org = ok_as(app, &format!("/api/v1/audit-events?org={}&per_page=100", bayern()), Some(&operator)).await;
+    assert_eq!(by_org["total"], 2);
+    assert!(items(&by_org).iter().all(|e| e["resource_id"] == theirs.as_str()));
+    let by_fitko = ok_as(app, &format!("/api/v1/audit-events?org={}", fitko()), Some(&operator)).await;
+    assert_eq!(event_ids(&by_fitko).len(), 1);
+    assert_eq!(items(&by_fitko)[0]["action"], "listing.approve");
+    // The action, and the kind of resource.
+    let submits = ok_as(app, "/api/v1/audit-events?action=listing.submit&per_page=100", Some(&operator)).await;
+    assert_eq!(submits["total"], 2);
+    assert!(items(&submits).iter().all(|e| e["action"] == "listing.submit"));
+    assert_eq!(ok_as(app, "/api/v1/audit-events?resource_type=webhook", Some(&operator)).await["total"], 0);
+    let services = ok_as(app, &format!("/api/v1/audit-events?resource_type=online_service&org={}", nrw()), Some(&operator)).await;
+    assert_eq!(services["total"], 2, "NRW created and submitted");
+    // until: before the approval's instant, not at it.
+    let approve_at = items(&by_fitko)[0]["occurred_at"].as_str().unwrap().to_owned();
+    let until = ok_as(app, &format!("/api/v1/audit-events?resource={mine}&until={approve_at}"), Some(&operator)).await;
+    assert_eq!(until["total"], 2, "until is exclusive: {until}");
+    assert_eq!(assert_problem(&get_as(app, "/api/v1/audit-events?until=morgen", Some(&operator)).await, 400)["parameter"], "until");
+    // The filters narrow what an organisation may read, never widen it.
+    assert_eq!(ok_as(app, &format!("/api/v1/audit-events?org={}", bayern()), Some(&nrw_token)).await["total"], 0);
+});

@@ -119,6 +119,14 @@ pub struct Signature {
     pub side: &'static str,
     pub party: String,
     pub when: Option<String>,
+    /// The person who signed.
+    pub by: Option<String>,
+}
+
+/// Who signed a side: a person, or for an accession the framework agreement the provider
+/// agreed to when offering it.
+fn signer(c: &efa_api::catalogue::Catalogue, by: &str) -> String {
+    if by.starts_with("framework agreement ") { "Mit dem Angebot des Rahmenvertrags zugestimmt".to_owned() } else { who(c, by) }
 }
 
 pub struct StepView {
@@ -166,6 +174,8 @@ pub struct AgreementPage {
     pub minimum_term: i32,
     pub notice: i32,
     pub end: Option<String>,
+    /// When and by whom notice was given.
+    pub terminated: Option<String>,
     pub live_since: Option<String>,
     pub signatures: Vec<Signature>,
     pub can_sign: bool,
@@ -237,10 +247,11 @@ async fn agreement_page(shop: &Shop, number: &str, problem: Option<String>, stat
         minimum_term: a.minimum_term_months,
         notice: a.notice_months,
         end: a.end_date.map(date),
+        terminated: d.folder.iter().rev().find(|f| f.kind == "termination").map(|f| format!("{}, {}", datetime(f.created_at), who(&c, &f.created_by))),
         live_since: a.live_since.map(date),
         signatures: vec![
-            Signature { side: "Anbieter", party: org_name(&c, &a.provider_org_id), when: a.provider_signed_at.map(datetime) },
-            Signature { side: "Kommune", party: org_name(&c, &a.signatory_org_id), when: a.customer_signed_at.map(datetime) },
+            Signature { side: "Anbieter", party: org_name(&c, &a.provider_org_id), when: a.provider_signed_at.map(datetime), by: a.provider_signed_by.as_deref().map(|b| signer(&c, b)) },
+            Signature { side: "Kommune", party: org_name(&c, &a.signatory_org_id), when: a.customer_signed_at.map(datetime), by: a.customer_signed_by.as_deref().map(|b| signer(&c, b)) },
         ],
         can_sign,
         sign_action: format!("/vertraege/{}/unterschreiben", a.number),

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod agreements;
+pub mod audit;
 pub mod cache;
 pub mod catalogue_view;
 pub mod compare;
@@ -10,7 +11,9 @@ pub mod coverage;
 pub mod frameworks;
 pub mod home;
 pub mod legal;
+pub mod members;
 pub mod order;
+pub mod organisations;
 pub mod ozg;
 pub mod pager;
 pub mod requests;
@@ -50,6 +53,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/rahmenvertraege", web::get().to(frameworks::list))
         .route("/rahmenvertraege", web::post().to(frameworks::offer))
         .route("/rahmenvertraege/{id}/genehmigen", web::post().to(frameworks::approve))
+        .route("/protokoll", web::get().to(audit::list))
+        .route("/organisationen", web::get().to(organisations::list))
+        .route("/organisationen/{id}", web::get().to(organisations::show))
+        .route("/meine-gemeinden", web::get().to(members::list))
         .route("/webhooks", web::get().to(webhooks::list))
         .route("/webhooks", web::post().to(webhooks::register))
         .route("/webhooks/{id}", web::get().to(webhooks::show))
@@ -139,6 +146,12 @@ pub fn date(d: chrono::NaiveDate) -> String {
     d.format("%d.%m.%Y").to_string()
 }
 
+/// A date as typed: TT.MM.JJJJ (also T.M.JJJJ) or, from `<input type=date>`, JJJJ-MM-TT.
+pub fn parse_date(raw: &str) -> Option<chrono::NaiveDate> {
+    let s = raw.trim();
+    chrono::NaiveDate::parse_from_str(s, "%d.%m.%Y").or_else(|_| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")).ok().filter(|d| (1900..=9999).contains(&chrono::Datelike::year(d)))
+}
+
 /// A moment as the clock in Germany showed it: 01.07.2027, 14:05 Uhr.
 pub fn datetime(t: chrono::DateTime<chrono::Utc>) -> String {
     efa_domain::calendar::wall_time(t).format("%d.%m.%Y, %H:%M Uhr").to_string()
@@ -164,5 +177,16 @@ mod tests {
         assert_eq!(number(11004), "11.004");
         assert_eq!(number(12), "12");
         assert_eq!(urlencode("/a b?x=ü"), "/a%20b%3Fx%3D%C3%BC");
+    }
+
+    #[test]
+    fn dates_as_typed() {
+        let d = |y, m, day| chrono::NaiveDate::from_ymd_opt(y, m, day);
+        assert_eq!(parse_date("01.12.2026"), d(2026, 12, 1));
+        assert_eq!(parse_date(" 1.2.2026 "), d(2026, 2, 1));
+        assert_eq!(parse_date("2026-12-01"), d(2026, 12, 1));
+        for bad in ["31.02.2026", "2026", "12/01/2026", "", "01.12.26"] {
+            assert_eq!(parse_date(bad), None, "{bad}");
+        }
     }
 }

@@ -16,6 +16,11 @@ pub struct Pager {
     pub next: Option<String>,
 }
 
+/// A list's filter as the query of its pager's links: the fields given, percent-encoded.
+pub fn filter_query(fields: &[(&str, &str)]) -> String {
+    fields.iter().filter(|(_, v)| !v.trim().is_empty()).map(|(k, v)| format!("{k}={}", super::urlencode(v.trim()))).collect::<Vec<_>>().join("&")
+}
+
 impl Pager {
     /// Links to the pages of a list at `path` with the filter `query` (without the page),
     /// the page number in parameter `param`, `page` of `last` shown.

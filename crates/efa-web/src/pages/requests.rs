@@ -38,18 +38,20 @@ pub fn request_state_de(s: RequestState) -> &'static str {
     }
 }
 
+/// The recorded steps of a request's timeline, in German.
+pub const REQUEST_ACTIONS: &[(&str, &str)] = &[
+    ("reuse_request.create", "Als Entwurf angelegt"),
+    ("reuse_request.submit", "Eingereicht"),
+    ("reuse_request.land_approve", "Vom Land genehmigt"),
+    ("reuse_request.land_reject", "Vom Land abgelehnt"),
+    ("reuse_request.provider_accept", "Vom Anbieter angenommen, Verträge vorbereitet"),
+    ("reuse_request.provider_decline", "Vom Anbieter abgelehnt"),
+    ("reuse_request.withdraw", "Zurückgezogen"),
+];
+
 /// What a recorded step of a request was, in German (`None`: not a step of the timeline).
 pub fn request_action_de(action: &str) -> Option<&'static str> {
-    Some(match action {
-        "reuse_request.create" => "Als Entwurf angelegt",
-        "reuse_request.submit" => "Eingereicht",
-        "reuse_request.land_approve" => "Vom Land genehmigt",
-        "reuse_request.land_reject" => "Vom Land abgelehnt",
-        "reuse_request.provider_accept" => "Vom Anbieter angenommen, Verträge vorbereitet",
-        "reuse_request.provider_decline" => "Vom Anbieter abgelehnt",
-        "reuse_request.withdraw" => "Zurückgezogen",
-        _ => return None,
-    })
+    REQUEST_ACTIONS.iter().find(|(a, _)| *a == action).map(|(_, de)| *de)
 }
 
 fn state_of(r: &ReuseRequest) -> &'static str {
@@ -215,7 +217,7 @@ impl DecisionForm {
 }
 
 /// Who did something: the person (a development login by its role) and the organisation.
-fn actor(c: &Catalogue, subject: &str, org: Option<&str>) -> String {
+pub fn actor(c: &Catalogue, subject: &str, org: Option<&str>) -> String {
     let person = super::order::who(c, subject);
     match org {
         Some(o) if !person.contains(&org_name(c, o)) => format!("{person}, {}", org_name(c, o)),
@@ -403,7 +405,7 @@ pub async fn accept(shop: Shop, path: web::Path<String>, body: web::Bytes) -> Pa
     let mut errors = Errors::default();
     let start = match form.beginn.trim() {
         "" => None,
-        s => match forms::german_date(s) {
+        s => match super::parse_date(s) {
             Some(d) => Some(d),
             None => {
                 errors.add("beginn", "Geben Sie den Vertragsbeginn als Datum ein, zum Beispiel 01.07.2027.");

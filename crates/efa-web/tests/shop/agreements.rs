@@ -2,7 +2,7 @@
 //! operations; the onboarding checklist ticked on both sides; the header's count and the
 //! task list follow; a stale signature answers 409 with the current state, written once.
 
-use crate::order::{coordinator, kommune, provider, World, KOELN};
+use crate::order::{bundler_org, coordinator, kommune, org, provider, World, BUNDLER_NAME, KOELN};
 use crate::support::location;
 use actix_web::http::StatusCode;
 use efa_api::operations::agreements::{self, AgreementStep};
@@ -107,4 +107,73 @@ crate::order_test!(a_stale_signature_shows_the_current_state_and_writes_nothing,
     assert!(!stale.has("#unterschreiben"), "the current state: signed");
     let d = agreements::get(&w.state, &kommune(KOELN, "x"), &number).await.expect("get");
     assert_eq!(d.folder.iter().filter(|f| f.kind == "signature").count(), 1, "signed once");
+});
+
+/// The bundler's request for Köln, submitted, approved and accepted: its agreement number.
+async fn bundlers_agreement(w: &World) -> String {
+    let bundler = efa_domain::Principal { subject: "bundler-user".into(), org_id: bundler_org(), roles: vec![efa_domain::Role::Bundler], land: None };
+    let input = NewReuseRequest { online_service_id: w.service.clone(), municipalities: vec![org(KOELN)], ..Default::default() };
+    let created = reuse::create_request(&w.state, &bundler, &Ctx::default(), input).await.expect("the bundler files for Köln");
+    let id = created.body().expect("body")["id"].as_str().expect("id").to_owned();
+    reuse::step(&w.state, &bundler, &Ctx::default(), &id, Step::Submit, Decision::default()).await.expect("submit");
+    reuse::step(&w.state, &coordinator(), &Ctx::default(), &id, Step::Approve, Decision::default()).await.expect("approve");
+    let r = reuse::step(&w.state, &provider(), &Ctx::default(), &id, Step::Accept, Decision::default()).await.expect("accept");
+    r.agreements.first().expect("an agreement").clone()
+}
+
+crate::order_test!(a_bundler_sees_and_signs_its_members_agreement, |s, w| {
+    let number = bundlers_agreement(&w).await;
+    let uri = format!("/vertraege/{number}");
+    s.login(BUNDLER_NAME, "bundler").await;
+    let list = s.page("/vertraege").await;
+    assert_eq!(list.attr("[data-testid=vertrag]", "data-number"), number);
+    assert_eq!(list.text("[data-testid=vertrag] td:nth-child(3)"), "Köln, Stadt", "the member is the customer");
+    assert_eq!(count(&list).as_deref(), Some("1 offen"), "awaiting the bundler's signature");
+
+    let a = s.page(&uri).await;
+    assert_eq!(a.text("#kunde"), "Köln, Stadt");
+    assert_eq!(a.text("#unterzeichner"), BUNDLER_NAME);
+    let signed = s.post(&format!("{uri}/unterschreiben"), &a, &[]).await;
+    assert_eq!(location(&signed), uri);
+    let a = s.page(&uri).await;
+    assert!(!a.has("#unterschreiben"));
+    let customer = &a.select("[data-testid=unterschrift]")[1];
+    let text: String = customer.text().collect();
+    assert!(text.contains(BUNDLER_NAME) && text.contains("Bündelnde Organisation"), "who signed: {text}");
+    let d = agreements::get(&w.state, &provider(), &number).await.expect("get");
+    assert_eq!(d.agreement.customer_signed_by.as_deref(), Some(format!("dev:bundler:{}", bundler_org()).as_str()), "signed in the database");
+
+    // Its member Gemeinden, each with its coverage.
+    let members = s.page("/meine-gemeinden").await;
+    let names: Vec<String> = members.select("[data-testid=mitglied] th").iter().map(|t| t.text().collect()).collect();
+    assert_eq!(names, ["Bonn, Stadt", "Köln, Stadt"]);
+    assert_eq!(members.attr(&format!("[data-id='{}'] [data-testid=abdeckung]", org(KOELN)), "href"), format!("/abdeckung/gemeinden/{KOELN}"));
+    assert_eq!(members.attr("nav.site-nav a[href='/meine-gemeinden']", "href"), "/meine-gemeinden");
+
+    // A Gemeinde has no such page.
+    s.login(KOELN, "municipality_user").await;
+    assert_eq!(s.get("/meine-gemeinden").await.status, StatusCode::NOT_FOUND);
+});
+
+crate::order_test!(the_agreement_page_says_who_signed_and_when, |s, w| {
+    let (_, number) = accepted(&w).await;
+    let uri = format!("/vertraege/{number}");
+    agreements::step(&w.state, &provider(), &Ctx::default(), &number, AgreementStep::Sign).await.expect("provider signs");
+    s.login(KOELN, "municipality_user").await;
+    let a = s.page(&uri).await;
+    assert_eq!(a.text("[data-testid=unterschrift] [data-testid=unterschrieben-von]"), "nrw-publisher");
+    let when = a.text("[data-testid=unterschrift] [data-testid=unterschrieben-am]");
+    let signed_at = agreements::get(&w.state, &provider(), &number).await.expect("get").agreement.provider_signed_at.expect("signed");
+    assert_eq!(when, efa_web::pages::datetime(signed_at), "the time in Berlin");
+    assert_eq!(a.select("[data-testid=unterschrieben-von]")[1].text().collect::<String>(), "–", "Köln has not signed yet");
+    s.post(&format!("{uri}/unterschreiben"), &a, &[]).await;
+    let a = s.page(&uri).await;
+    assert_eq!(a.select("[data-testid=unterschrieben-von]")[1].text().collect::<String>(), "Kommune (Köln, Stadt)");
+
+    // Notice given through the operation: when and by whom.
+    agreements::step(&w.state, &provider(), &Ctx::default(), &number, AgreementStep::Terminate(None)).await.expect("terminate");
+    let a = s.page(&uri).await;
+    assert_eq!(a.text("#stand"), "Gekündigt");
+    let t = a.text("#gekuendigt");
+    assert!(t.starts_with(&efa_domain::calendar::today().format("%d.%m.%Y").to_string()) && t.ends_with("nrw-publisher"), "{t}");
 });

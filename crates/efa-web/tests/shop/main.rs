@@ -11,5 +11,7 @@ mod foundation;
 mod order;
 mod requests;
 mod agreements;
+mod audit;
+mod organisations;
 mod webhooks;
 mod decisions;
