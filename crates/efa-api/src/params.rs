@@ -135,6 +135,29 @@ impl Page {
     }
 }
 
+/// The `Link` header of a page read by cursor (`after`): the first page, and the next one
+/// when `next` (the cursor of this page's last row) is given.
+pub fn cursor_link_header(req: &HttpRequest, next: Option<&str>) -> String {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+    let url = |after: Option<&str>| {
+        let mut q: Vec<(String, String)> = pairs.iter().filter(|(k, _)| k != "page" && k != "after").cloned().collect();
+        if let Some(a) = after {
+            q.push(("after".into(), a.to_owned()));
+        }
+        format!("{}?{}", req.path(), serde_urlencoded::to_string(&q).unwrap_or_default())
+    };
+    let mut links = vec![format!("<{}>; rel=\"first\"", url(None))];
+    if let Some(n) = next {
+        links.push(format!("<{}>; rel=\"next\"", url(Some(n))));
+    }
+    links.join(", ")
+}
+
+/// The cursor of the page after `items` (a full page of `per_page`), from its last item.
+pub fn next_cursor<T>(items: &[T], page: Page, cursor: impl Fn(&T) -> String) -> Option<String> {
+    (items.len() == page.per_page as usize).then(|| items.last().map(cursor)).flatten()
+}
+
 /// Paging facts every list response carries beside its items.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PageMeta {
@@ -195,7 +218,8 @@ mod tests {
     }
 }
 
-/// Query of a list of Nachnutzung records: any of `state`, one `online_service`, a page.
+/// Query of a list of Nachnutzung records: any of `state`, one `online_service`, one `kreis`,
+/// an order, a page (by number, or after a cursor).
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -206,6 +230,18 @@ pub struct RecordListParams {
     /// Only records of this online service (UUID).
     #[param(value_type = Option<String>, format = Uuid)]
     pub online_service: Option<String>,
+    /// Only records of this Kreis (five-digit code, e.g. 05154): requests covering one of its
+    /// Gemeinden or the Kreis itself; agreements whose customer is one of them.
+    #[param(value_type = Option<String>, example = "05154", pattern = "^[0-9]{5}$")]
+    pub kreis: Option<String>,
+    /// The order: newest first (the default; `-created_at` for requests, `-number` for
+    /// agreements) or oldest first (`created_at`, `number`).
+    #[param(value_type = Option<String>, example = "created_at")]
+    pub sort: Option<String>,
+    /// Keyset paging: the page after this cursor, the `next` of the page before (faster than
+    /// `page` deep into a list; not together with a `page` beyond 1).
+    #[param(value_type = Option<String>)]
+    pub after: Option<String>,
     /// Page number, from 1 (a page past the end is empty).
     #[param(value_type = Option<i64>, minimum = 1, maximum = 4294967295.0)]
     pub page: Option<String>,
@@ -213,13 +249,48 @@ pub struct RecordListParams {
     pub per_page: Option<String>,
 }
 
+/// Which list a [`RecordListParams`] is for: its sort key and its cursor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordList {
+    /// Reuse requests: by `created_at`, cursor [`efa_store::reuse::request_cursor`].
+    Requests,
+    /// Agreements: by `number`, the cursor a contract number.
+    Agreements,
+}
+
 impl RecordListParams {
     /// The filter and page, each state checked against `states`.
-    pub fn parse(&self, states: &[&str]) -> Result<(efa_store::reuse::ListFilter, Page), ApiError> {
-        let states = list("state", &self.state, |s| {
+    pub fn parse(&self, list: RecordList, states: &[&str]) -> Result<(efa_store::reuse::ListFilter, Page), ApiError> {
+        use efa_store::reuse::Order;
+        let states = self::list("state", &self.state, |s| {
             if states.contains(&s) { Ok(s.to_owned()) } else { Err(format!("{s:?} is not one of {}", states.join(", "))) }
         })?;
         let online_service = opt("online_service", &self.online_service, uuid::Uuid::parse_str)?.map(|u| u.to_string());
-        Ok((efa_store::reuse::ListFilter { states, online_service }, Page::parse(&self.page, &self.per_page)?))
+        let kreis = opt("kreis", &self.kreis, |s| {
+            if s.len() == 5 && s.bytes().all(|b| b.is_ascii_digit()) { Ok(s.to_owned()) } else { Err(format!("{s:?} is not a five-digit Kreis code")) }
+        })?;
+        let key = match list {
+            RecordList::Requests => "created_at",
+            RecordList::Agreements => "number",
+        };
+        let order = match self.sort.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => Order::NewestFirst,
+            Some(_) => match sort(&self.sort, &[(key, ())], ())? {
+                (_, true) => Order::NewestFirst,
+                (_, false) => Order::OldestFirst,
+            },
+        };
+        let after = opt("after", &self.after, |s| {
+            let ok = match list {
+                RecordList::Requests => efa_store::reuse::parse_request_cursor(s).is_some(),
+                RecordList::Agreements => efa_store::reuse::is_agreement_cursor(s),
+            };
+            if ok { Ok(s.to_owned()) } else { Err(format!("{s:?} is not a cursor of this list (the `next` of a page)")) }
+        })?;
+        let page = Page::parse(&self.page, &self.per_page)?;
+        if after.is_some() && page.page > 1 {
+            return Err(ApiError::bad_param("page", "a page number and a cursor (after) together: give one of them"));
+        }
+        Ok((efa_store::reuse::ListFilter { states, online_service, kreis, order, after }, page))
     }
 }

@@ -160,11 +160,27 @@ pub struct Viewer<'a> {
     pub land: Option<&'a str>,
 }
 
-/// Narrowing a list: any of `states`; one online service.
+/// The order of a workspace list: newest first (the default) or oldest first.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Order {
+    #[default]
+    NewestFirst,
+    OldestFirst,
+}
+
+/// Narrowing a list: any of `states`; one online service; one Kreis; in `order`, after a
+/// cursor (keyset paging).
 #[derive(Debug, Clone, Default)]
 pub struct ListFilter {
     pub states: Vec<String>,
     pub online_service: Option<String>,
+    /// A five-digit Kreis code: requests covering a Gemeinde of the Kreis or the Kreis itself;
+    /// agreements whose customer is one of them.
+    pub kreis: Option<String>,
+    pub order: Order,
+    /// Only rows after this one in `order`: the cursor of a page's last row
+    /// ([`request_cursor`] for requests, the contract number for agreements).
+    pub after: Option<String>,
 }
 
 /// One page of a list and how many rows match in all.
@@ -173,42 +189,129 @@ pub struct ListPage<T> {
     pub total: i64,
 }
 
-/// Requests visible to an organisation: it requested them, they are for its services, or it is
-/// one of the municipalities covered; with `land`, also all of that Land (coordinators).
-fn visible_requests<'a>(viewer: Viewer<'_>, filter: &ListFilter) -> rr::BoxedQuery<'a, Backend> {
-    let mut q = rr::table.into_boxed();
-    if let Some(o) = viewer.org {
-        let own_services = crate::schema::online_services::table
-            .filter(crate::schema::online_services::provider_org_id.eq(o.to_owned()))
-            .select(crate::schema::online_services::id);
-        let covered = rm::table.filter(rm::municipality_org_id.eq(o.to_owned())).select(rm::request_id);
-        // A draft is the requester's business: providers see requests for their services once submitted.
-        let provided = rr::online_service_id.eq_any(own_services).and(rr::state.ne("draft"));
-        let base = rr::requester_org_id.eq(o.to_owned()).or(provided).or(rr::id.eq_any(covered));
-        q = match viewer.land {
-            Some(l) => q.filter(base.or(rr::land_code.eq(l.to_owned()).and(rr::state.ne("draft")))),
-            None => q.filter(base),
-        };
+/// The keyset cursor of a request in a list: its creation time (microseconds since the
+/// epoch) and id, `<micros>.<id>`.
+pub fn request_cursor(created_at: NaiveDateTime, id: &str) -> String {
+    format!("{}.{id}", created_at.and_utc().timestamp_micros())
+}
+
+/// A cursor of [`request_cursor`] read back; `None` when it is not one.
+pub fn parse_request_cursor(s: &str) -> Option<(NaiveDateTime, String)> {
+    let (micros, id) = s.split_once('.')?;
+    let at = chrono::DateTime::from_timestamp_micros(micros.parse().ok()?)?.naive_utc();
+    let id = uuid::Uuid::parse_str(id).ok()?;
+    Some((at, id.to_string()))
+}
+
+/// Whether `s` is a contract number, the cursor of the agreements list.
+pub fn is_agreement_cursor(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 40 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+/// The organisations of a Kreis (a five-digit code): its Gemeinden (by AGS) and the Kreis
+/// itself (by ARS), as a subquery of their ids.
+macro_rules! kreis_orgs {
+    ($kreis:expr) => {{
+        use crate::schema::organisations as o;
+        let k: &str = $kreis;
+        o::table.filter(o::ags.ge(format!("{k}000")).and(o::ags.le(format!("{k}999"))).or(o::ars.eq(format!("{k}0000000")))).select(o::id)
+    }};
+}
+
+/// The page of the rows of disjoint parts, each read in `order` up to `offset + limit`.
+fn merged<T, K: Ord>(mut rows: Vec<T>, key: impl Fn(&T) -> K, order: Order, offset: i64, limit: i64) -> Vec<T> {
+    rows.sort_by_cached_key(|r| key(r));
+    if order == Order::NewestFirst {
+        rows.reverse();
     }
+    rows.into_iter().skip(usize::try_from(offset).unwrap_or(usize::MAX)).take(usize::try_from(limit).unwrap_or(0)).collect()
+}
+
+/// The parts of what a viewer sees, disjoint so that their counts add up: the Land's
+/// submitted-or-later requests (coordinators), then its own, then those for its services, then
+/// those covering it, each without the rows of the parts before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    All,
+    Land,
+    Requested,
+    Provided,
+    Covered,
+}
+
+/// The rows of one part of what `viewer` sees, narrowed by `filter` (without its cursor).
+fn request_part<'a>(part: Part, viewer: Viewer<'_>, filter: &ListFilter) -> rr::BoxedQuery<'a, Backend> {
+    use crate::schema::online_services as os;
+    let mut q = rr::table.into_boxed();
+    let org = viewer.org.unwrap_or_default().to_owned();
+    let own_services = || os::table.filter(os::provider_org_id.eq(org.clone())).select(os::id);
+    if part != Part::All && part != Part::Land {
+        if let Some(l) = viewer.land {
+            // Not in the Land part.
+            q = q.filter(rr::land_code.ne(l.to_owned()).or(rr::state.eq("draft")));
+        }
+    }
+    // A draft is the requester's business: providers and coordinators see requests once submitted.
+    q = match part {
+        Part::All => q,
+        Part::Land => q.filter(rr::land_code.eq(viewer.land.unwrap_or_default().to_owned())).filter(rr::state.ne("draft")),
+        Part::Requested => q.filter(rr::requester_org_id.eq(org.clone())),
+        Part::Provided => q.filter(rr::online_service_id.eq_any(own_services())).filter(rr::state.ne("draft")).filter(rr::requester_org_id.ne(org.clone())),
+        Part::Covered => q
+            .filter(rr::id.eq_any(rm::table.filter(rm::municipality_org_id.eq(org.clone())).select(rm::request_id)))
+            .filter(rr::requester_org_id.ne(org.clone()))
+            .filter(rr::online_service_id.ne_all(own_services()).or(rr::state.eq("draft"))),
+    };
     if !filter.states.is_empty() {
         q = q.filter(rr::state.eq_any(filter.states.clone()));
     }
     if let Some(s) = &filter.online_service {
         q = q.filter(rr::online_service_id.eq(s.clone()));
     }
+    if let Some(k) = &filter.kreis {
+        q = q.filter(rr::id.eq_any(rm::table.filter(rm::municipality_org_id.eq_any(kreis_orgs!(k))).select(rm::request_id)));
+    }
     q
 }
 
-/// A page of the requests `viewer` may see, newest first.
+/// The parts of what `viewer` sees: everything for operators.
+fn parts(viewer: Viewer<'_>) -> Vec<Part> {
+    match (viewer.org, viewer.land) {
+        (None, _) => vec![Part::All],
+        (Some(_), Some(_)) => vec![Part::Land, Part::Requested, Part::Provided, Part::Covered],
+        (Some(_), None) => vec![Part::Requested, Part::Provided, Part::Covered],
+    }
+}
+
+/// Requests visible to an organisation: it requested them, they are for its services, or it is
+/// one of the municipalities covered; with `land`, also all of that Land (coordinators).
+/// A page of them in `filter.order`, after `filter.after` (a [`request_cursor`]; an
+/// unreadable one matches nothing), skipping `offset`.
 pub fn list_requests(conn: &mut DbConn, viewer: Viewer<'_>, filter: &ListFilter, offset: i64, limit: i64) -> QueryResult<ListPage<ReuseRequestRow>> {
-    let total = visible_requests(viewer, filter).count().get_result(conn)?;
-    let rows = visible_requests(viewer, filter)
-        .order((rr::created_at.desc(), rr::id.desc()))
-        .offset(offset)
-        .limit(limit)
-        .select(ReuseRequestRow::as_select())
-        .load(conn)?;
-    Ok(ListPage { rows, total })
+    let after = match filter.after.as_deref().map(parse_request_cursor) {
+        Some(None) => return Ok(ListPage { rows: Vec::new(), total: 0 }),
+        Some(Some(c)) => Some(c),
+        None => None,
+    };
+    let mut total = 0;
+    let mut rows = Vec::new();
+    // Each part walks its index in the list's order and reads at most a page; the merge of
+    // the parts is the page.
+    for part in parts(viewer) {
+        total += request_part(part, viewer, filter).count().get_result::<i64>(conn)?;
+        let mut q = request_part(part, viewer, filter);
+        q = match (filter.order, &after) {
+            (Order::NewestFirst, Some((at, id))) => q.filter(rr::created_at.le(*at)).filter(rr::created_at.lt(*at).or(rr::id.lt(id.clone()))),
+            (Order::OldestFirst, Some((at, id))) => q.filter(rr::created_at.ge(*at)).filter(rr::created_at.gt(*at).or(rr::id.gt(id.clone()))),
+            (_, None) => q,
+        };
+        q = match filter.order {
+            Order::NewestFirst => q.order((rr::created_at.desc(), rr::id.desc())),
+            Order::OldestFirst => q.order((rr::created_at.asc(), rr::id.asc())),
+        };
+        rows.extend(q.limit(offset.saturating_add(limit)).select(ReuseRequestRow::as_select()).load(conn)?);
+    }
+    Ok(ListPage { rows: merged(rows, |r| (r.created_at, r.id.clone()), filter.order, offset, limit), total })
 }
 
 /// The municipalities of each of the requests `ids`: (request id, organisation id), in order.
@@ -294,26 +397,60 @@ pub fn agreements_of_request(conn: &mut DbConn, request_id: &str) -> QueryResult
     ag::table.filter(ag::request_id.eq(request_id)).order(ag::number).select(AgreementRow::as_select()).load(conn)
 }
 
-/// Agreements an organisation is party to (provider, customer or signatory); all with `None`.
-fn visible_agreements<'a>(org: Option<&str>, filter: &ListFilter) -> ag::BoxedQuery<'a, Backend> {
+/// The parts of the agreements an organisation is party to, disjoint: as provider, as
+/// customer (not also provider), as signatory only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    All,
+    Provider,
+    Customer,
+    Signatory,
+}
+
+/// The agreements of one side of `org`, narrowed by `filter` (without its cursor).
+fn agreements_side<'a>(side: Side, org: &str, filter: &ListFilter) -> ag::BoxedQuery<'a, Backend> {
+    let o = org.to_owned();
     let mut q = ag::table.into_boxed();
-    if let Some(o) = org {
-        q = q.filter(ag::provider_org_id.eq(o.to_owned()).or(ag::customer_org_id.eq(o.to_owned())).or(ag::signatory_org_id.eq(o.to_owned())));
-    }
+    q = match side {
+        Side::All => q,
+        Side::Provider => q.filter(ag::provider_org_id.eq(o)),
+        Side::Customer => q.filter(ag::customer_org_id.eq(o.clone())).filter(ag::provider_org_id.ne(o)),
+        Side::Signatory => q.filter(ag::signatory_org_id.eq(o.clone())).filter(ag::provider_org_id.ne(o.clone())).filter(ag::customer_org_id.ne(o)),
+    };
     if !filter.states.is_empty() {
         q = q.filter(ag::state.eq_any(filter.states.clone()));
     }
     if let Some(s) = &filter.online_service {
         q = q.filter(ag::online_service_id.eq(s.clone()));
     }
+    if let Some(k) = &filter.kreis {
+        q = q.filter(ag::customer_org_id.eq_any(kreis_orgs!(k)));
+    }
     q
 }
 
-/// A page of the agreements `org` is party to, newest number first.
+/// A page of the agreements `org` is party to (all with `None`), by contract number in
+/// `filter.order` (newest first: highest number first), after `filter.after` (a number).
 pub fn list_agreements(conn: &mut DbConn, org: Option<&str>, filter: &ListFilter, offset: i64, limit: i64) -> QueryResult<ListPage<AgreementRow>> {
-    let total = visible_agreements(org, filter).count().get_result(conn)?;
-    let rows = visible_agreements(org, filter).order(ag::number.desc()).offset(offset).limit(limit).select(AgreementRow::as_select()).load(conn)?;
-    Ok(ListPage { rows, total })
+    let sides = match org {
+        None => vec![Side::All],
+        Some(_) => vec![Side::Provider, Side::Customer, Side::Signatory],
+    };
+    let org = org.unwrap_or_default();
+    let mut total = 0;
+    let mut rows = Vec::new();
+    for side in sides {
+        total += agreements_side(side, org, filter).count().get_result::<i64>(conn)?;
+        let mut q = agreements_side(side, org, filter);
+        q = match (filter.order, filter.after.clone()) {
+            (Order::NewestFirst, Some(n)) => q.filter(ag::number.lt(n)).order(ag::number.desc()),
+            (Order::NewestFirst, None) => q.order(ag::number.desc()),
+            (Order::OldestFirst, Some(n)) => q.filter(ag::number.gt(n)).order(ag::number.asc()),
+            (Order::OldestFirst, None) => q.order(ag::number.asc()),
+        };
+        rows.extend(q.limit(offset.saturating_add(limit)).select(AgreementRow::as_select()).load(conn)?);
+    }
+    Ok(ListPage { rows: merged(rows, |a| a.number.clone(), filter.order, offset, limit), total })
 }
 
 /// Replaces an agreement row if its revision is still the one read.

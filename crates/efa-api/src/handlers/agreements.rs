@@ -5,7 +5,7 @@ use super::{BadRequest, NotFound, Unavailable};
 use crate::error::{ApiError, ProblemDetails};
 use crate::extract::Authenticated;
 use crate::operations::agreements::{self as op, Agreement, AgreementDetail, AgreementStep, Termination, AGREEMENT_STATES};
-use crate::params::{PageMeta, RecordListParams};
+use crate::params::{cursor_link_header, next_cursor, PageMeta, RecordList, RecordListParams};
 use crate::state::AppState;
 use crate::write::Ctx;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
@@ -19,18 +19,24 @@ pub struct AgreementsResponse {
     pub items: Vec<Agreement>,
     #[serde(flatten)]
     pub meta: PageMeta,
+    /// The cursor of the next page (`after=`), when this page is full.
+    pub next: Option<String>,
 }
 
-/// Agreements your organisation is party to (operators: all), newest number first, a page at a time.
+/// Agreements your organisation is party to (operators: all), newest number first
+/// (`sort=number`: oldest first), a page at a time: by `page` or by cursor (`after=` the
+/// `next` of the page before, the last contract number seen).
 #[utoipa::path(tag = "nachnutzung", operation_id = "list_agreements", security(("bearer" = [])), params(RecordListParams),
     responses((status = 200, body = AgreementsResponse, headers(("Link" = String, description = "RFC 8288 first/prev/next/last"))),
         (status = 401, body = ProblemDetails, content_type = "application/problem+json", description = "Missing or invalid token"), BadRequest, Unavailable))]
 #[get("/agreements")]
 pub async fn list_agreements(req: HttpRequest, state: web::Data<AppState>, user: Authenticated, q: web::Query<RecordListParams>) -> Result<HttpResponse, ApiError> {
-    let (filter, page) = q.parse(&AGREEMENT_STATES)?;
+    let (filter, page) = q.parse(RecordList::Agreements, &AGREEMENT_STATES)?;
+    let keyset = filter.after.is_some();
     let (items, total) = op::list(&state, &user.0, filter, page).await?;
-    let link = page.link_header(&req, total);
-    Ok(crate::http::json_with_links(&AgreementsResponse { items, meta: PageMeta::new(page, total) }, link))
+    let next = next_cursor(&items, page, |a| a.number.clone());
+    let link = if keyset { cursor_link_header(&req, next.as_deref()) } else { page.link_header(&req, total) };
+    Ok(crate::http::json_with_links(&AgreementsResponse { items, meta: PageMeta::new(page, total), next }, link))
 }
 
 /// One agreement with its contract folder and onboarding (its parties, the coordinator of the

@@ -5,7 +5,7 @@ use super::{parse_body, BadRequest, NotFound, PayloadTooLarge, Unavailable, Unsu
 use crate::error::{ApiError, ProblemDetails};
 use crate::extract::Authenticated;
 use crate::operations::reuse::{self as op, Decision, Message, NewMessage, NewReuseRequest, ReuseRequest, Step};
-use crate::params::{PageMeta, RecordListParams};
+use crate::params::{cursor_link_header, next_cursor, PageMeta, RecordList, RecordListParams};
 use crate::state::AppState;
 use crate::write::Ctx;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
@@ -34,20 +34,25 @@ pub struct ReuseRequestsResponse {
     pub items: Vec<ReuseRequest>,
     #[serde(flatten)]
     pub meta: PageMeta,
+    /// The cursor of the next page (`after=`), when this page is full.
+    pub next: Option<String>,
 }
 
 /// Requests you are party to; coordinators also see every submitted request of their Land.
-/// Newest first, a page at a time.
+/// Newest first (`sort=created_at`: oldest first), a page at a time: by `page` or, faster deep
+/// into the list, by cursor (`after=` the `next` of the page before).
 #[utoipa::path(tag = "nachnutzung", operation_id = "list_reuse_requests", security(("bearer" = [])), params(RecordListParams),
     responses((status = 200, body = ReuseRequestsResponse, headers(("Link" = String, description = "RFC 8288 first/prev/next/last"))),
         (status = 401, body = ProblemDetails, content_type = "application/problem+json", description = "Missing or invalid token"), BadRequest, Unavailable))]
 #[get("/reuse-requests")]
 pub async fn list_reuse_requests(req: HttpRequest, state: web::Data<AppState>, user: Authenticated, q: web::Query<RecordListParams>) -> Result<HttpResponse, ApiError> {
     let states: Vec<&str> = RequestState::ALL.iter().map(|s| s.as_str()).collect();
-    let (filter, page) = q.parse(&states)?;
+    let (filter, page) = q.parse(RecordList::Requests, &states)?;
+    let keyset = filter.after.is_some();
     let (items, total) = op::list_requests(&state, &user.0, filter, page).await?;
-    let link = page.link_header(&req, total);
-    Ok(crate::http::json_with_links(&ReuseRequestsResponse { items, meta: PageMeta::new(page, total) }, link))
+    let next = next_cursor(&items, page, |r| efa_store::reuse::request_cursor(r.created_at.naive_utc(), &r.id));
+    let link = if keyset { cursor_link_header(&req, next.as_deref()) } else { page.link_header(&req, total) };
+    Ok(crate::http::json_with_links(&ReuseRequestsResponse { items, meta: PageMeta::new(page, total), next }, link))
 }
 
 /// One request, if you may see it (a coordinator of another Land may not: 404).

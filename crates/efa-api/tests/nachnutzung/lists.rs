@@ -79,3 +79,129 @@ world_test!(agreements_come_a_page_at_a_time_narrowed_by_state, |w, app| {
     let p = expect(&get_as(app, "/api/v1/agreements?state=signed", Some(&provider)).await, 400);
     assert_eq!(p["parameter"], "state");
 });
+
+/// Every page of a list walked by cursor (`after=` the `next` of the page before), the ids
+/// in the order they came; also checks that each page read by cursor has a Link header to
+/// the next one (the first page's links are by page number).
+async fn walk<A: crate::helpers::TestApp>(app: &A, uri: &str, token: &str, field: &str) -> Vec<String> {
+    let mut seen = Vec::new();
+    let mut next: Option<String> = None;
+    for _ in 0..50 {
+        let url = match &next {
+            Some(c) => format!("{uri}&after={c}"),
+            None => uri.to_owned(),
+        };
+        let r = get_as(app, &url, Some(token)).await;
+        let body = expect(&r, 200);
+        seen.extend(strs(&body, field).into_iter().map(str::to_owned));
+        next = body["next"].as_str().map(str::to_owned);
+        let l = links(&r);
+        let by_cursor = url != uri;
+        match &next {
+            Some(c) if by_cursor => assert_eq!(param(&l["next"].1, "after"), Some(c.as_str()), "{url}"),
+            Some(_) => assert_eq!(param(&l["next"].1, "page"), Some("2"), "{url}"),
+            None => {
+                assert!(!by_cursor || !l.contains_key("next"), "{url}");
+                return seen;
+            }
+        }
+    }
+    panic!("{uri}: more than 50 pages");
+}
+
+world_test!(the_coordinator_inbox_narrows_by_kreis_and_comes_oldest_first_page_by_page, |w, app| {
+    let service = published_service(app, w).await;
+    let other = publish(app, w, &listing_body("Zweiter Dienst (Eingangskorb)", annual_price())).await;
+    let (koeln, bonn) = (w.kommune(KOELN), w.kommune(BONN));
+    // Köln (Kreis 05315): three submitted, one of them for the other service, and a draft;
+    // Bonn (Kreis 05314): two submitted.
+    let mut koeln_ids = Vec::new();
+    for s in [&service, &other, &service] {
+        let id = filed(app, &koeln, s, &[]).await;
+        act_ok(app, &id, "submit", &koeln, None).await;
+        koeln_ids.push(id);
+    }
+    let draft = filed(app, &koeln, &other, &[]).await;
+    let mut bonn_ids = Vec::new();
+    for _ in 0..2 {
+        let id = filed(app, &bonn, &service, &[]).await;
+        act_ok(app, &id, "submit", &bonn, None).await;
+        bonn_ids.push(id);
+    }
+    let nrw = w.coordinator("05");
+    let newest = ok(app, "/api/v1/reuse-requests?state=submitted", &nrw).await;
+    let newest: Vec<String> = strs(&newest, "id").into_iter().map(str::to_owned).collect();
+    assert_eq!(newest.len(), 5);
+    assert!(!newest.contains(&draft));
+    let mut oldest = newest.clone();
+    oldest.reverse();
+    let asc = ok(app, "/api/v1/reuse-requests?state=submitted&sort=created_at", &nrw).await;
+    assert_eq!(strs(&asc, "id"), oldest);
+    let desc = ok(app, "/api/v1/reuse-requests?state=submitted&sort=-created_at", &nrw).await;
+    assert_eq!(strs(&desc, "id"), newest);
+
+    // By Kreis: Köln's and Bonn's apart, each in the list's order; with service and state.
+    let in_koeln = ok(app, "/api/v1/reuse-requests?kreis=05315&sort=created_at", &nrw).await;
+    assert_eq!(total(&in_koeln), 3);
+    let want: Vec<&String> = oldest.iter().filter(|id| koeln_ids.contains(id)).collect();
+    assert_eq!(strs(&in_koeln, "id"), want);
+    let in_bonn = ok(app, "/api/v1/reuse-requests?kreis=05314", &nrw).await;
+    let mut got: Vec<&str> = strs(&in_bonn, "id");
+    got.sort_unstable();
+    let mut want: Vec<&str> = bonn_ids.iter().map(String::as_str).collect();
+    want.sort_unstable();
+    assert_eq!(got, want);
+    assert_eq!(total(&ok(app, &format!("/api/v1/reuse-requests?kreis=05315&online_service={other}"), &nrw).await), 1);
+    assert_eq!(total(&ok(app, "/api/v1/reuse-requests?kreis=05315&state=land_approved", &nrw).await), 0);
+    // Köln itself sees its draft under its Kreis too; a Kreis elsewhere has nothing.
+    assert_eq!(total(&ok(app, "/api/v1/reuse-requests?kreis=05315", &koeln).await), 4);
+    assert_eq!(total(&ok(app, "/api/v1/reuse-requests?kreis=09162", &nrw).await), 0);
+
+    // Page by page by cursor, both orders: the same rows as one page, none twice; the total
+    // stays the whole list's.
+    assert_eq!(walk(app, "/api/v1/reuse-requests?state=submitted&per_page=2&sort=created_at", &nrw, "id").await, oldest);
+    assert_eq!(walk(app, "/api/v1/reuse-requests?state=submitted&per_page=2", &nrw, "id").await, newest);
+    let second = ok(app, &format!("/api/v1/reuse-requests?state=submitted&per_page=2&after={}", expect(&get_as(app, "/api/v1/reuse-requests?state=submitted&per_page=2", Some(&nrw)).await, 200)["next"].as_str().unwrap()), &nrw).await;
+    assert_eq!((total(&second), strs(&second, "id")), (5, newest[2..4].iter().map(String::as_str).collect()));
+    // page/per_page work as before.
+    let page2 = ok(app, "/api/v1/reuse-requests?state=submitted&per_page=2&page=2&sort=created_at", &nrw).await;
+    assert_eq!(strs(&page2, "id"), oldest[2..4].iter().map(String::as_str).collect::<Vec<_>>());
+
+    for (query, parameter) in [
+        ("kreis=0531", "kreis"),
+        ("kreis=053150", "kreis"),
+        ("kreis=abcde", "kreis"),
+        ("sort=number", "sort"),
+        ("sort=oldest", "sort"),
+        ("after=yesterday", "after"),
+        ("after=1700000000000000.not-a-uuid", "after"),
+        ("after=1700000000000000.9b2f2d9e-58a4-4a5e-9f57-4c1a3c8e4f01&page=2", "page"),
+    ] {
+        let p = expect(&get_as(app, &format!("/api/v1/reuse-requests?{query}"), Some(&nrw)).await, 400);
+        assert_eq!(p["parameter"], parameter, "{query}: {p}");
+    }
+});
+
+world_test!(agreements_come_oldest_number_first_by_cursor_and_by_kreis, |w, app| {
+    let service = published_service(app, w).await;
+    let bundler = w.bundler();
+    let id = filed(app, &bundler, &service, &[org(KOELN), org(BONN)]).await;
+    act_ok(app, &id, "submit", &bundler, None).await;
+    act_ok(app, &id, "approve", &w.coordinator("05"), None).await;
+    let accepted = act_ok(app, &id, "accept", &w.provider(), Some(json!({}))).await;
+    let mut numbers: Vec<String> = accepted["agreements"].as_array().unwrap().iter().map(|n| n.as_str().unwrap().to_owned()).collect();
+    numbers.sort();
+    let provider = w.provider();
+    assert_eq!(walk(app, "/api/v1/agreements?per_page=1&sort=number", &provider, "number").await, numbers);
+    let mut desc = numbers.clone();
+    desc.reverse();
+    assert_eq!(walk(app, "/api/v1/agreements?per_page=1", &provider, "number").await, desc);
+    // The customer in Bonn: one of the two.
+    let bonn = ok(app, "/api/v1/agreements?kreis=05314", &provider).await;
+    assert_eq!(total(&bonn), 1);
+    assert_eq!(bonn["items"][0]["customer_org_id"], org(BONN));
+    for (query, parameter) in [("sort=created_at", "sort"), ("after=EFA_2026", "after"), ("kreis=5314", "kreis")] {
+        let p = expect(&get_as(app, &format!("/api/v1/agreements?{query}"), Some(&provider)).await, 400);
+        assert_eq!(p["parameter"], parameter, "{query}: {p}");
+    }
+});

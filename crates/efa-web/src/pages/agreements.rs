@@ -96,7 +96,7 @@ pub async fn list(shop: Shop, q: web::Query<ListQuery>) -> Page {
         s => return Err(WebError::BadRequest(format!("state {s:?}"))),
     };
     let page = efa_api::params::Page { page: page_number(q.seite.as_deref())?, per_page: PER_PAGE };
-    let (items, total) = agreements::list(&shop.app, &u.principal, efa_store::reuse::ListFilter { states, online_service: None }, page).await?;
+    let (items, total) = agreements::list(&shop.app, &u.principal, efa_store::reuse::ListFilter { states, ..Default::default() }, page).await?;
     let rows = items
         .iter()
         .map(|a| AgreementRowView {

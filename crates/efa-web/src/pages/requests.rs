@@ -117,7 +117,7 @@ pub async fn list(shop: Shop, q: web::Query<ListQuery>) -> Page {
         s => vec![RequestState::parse(s).map_err(|e| WebError::BadRequest(e.to_string()))?.as_str().to_owned()],
     };
     let page = efa_api::params::Page { page: page_number(q.seite.as_deref())?, per_page: PER_PAGE };
-    let (items, total) = reuse::list_requests(&shop.app, &u.principal, efa_store::reuse::ListFilter { states, online_service: None }, page).await?;
+    let (items, total) = reuse::list_requests(&shop.app, &u.principal, efa_store::reuse::ListFilter { states, ..Default::default() }, page).await?;
     let rows = items
         .iter()
         .map(|r| RequestRow {
