@@ -417,11 +417,13 @@ pub struct Awaiting {
     pub drafts: i64,
     pub to_accept: i64,
     pub to_approve: i64,
+    /// Listings in review (operators'; filled by the caller, see `listings::in_review_count`).
+    pub to_review: i64,
 }
 
 impl Awaiting {
     pub fn total(&self) -> i64 {
-        self.to_sign + self.drafts + self.to_accept + self.to_approve
+        self.to_sign + self.drafts + self.to_accept + self.to_approve + self.to_review
     }
 }
 
@@ -434,7 +436,7 @@ pub fn awaiting(conn: &mut DbConn, org: &str, land: Option<&str>) -> QueryResult
         Some(l) => rr::table.filter(rr::state.eq("submitted")).filter(rr::land_code.eq(l)).count().get_result(conn)?,
         None => 0,
     };
-    Ok(Awaiting { to_sign, drafts, to_accept, to_approve })
+    Ok(Awaiting { to_sign, drafts, to_accept, to_approve, to_review: 0 })
 }
 
 /// Pending agreements awaiting `org`'s signature, on the customer's side (as signatory) or the

@@ -10,6 +10,10 @@ pub struct UserBox {
     pub org_name: String,
     pub roles: String,
     pub orders: bool,
+    /// A provider publisher: "Meine Onlinedienste".
+    pub publishes: bool,
+    /// An operator: the review queue.
+    pub reviews: bool,
 }
 
 pub struct Layout {
@@ -94,12 +98,21 @@ impl Layout {
 }
 
 fn user_box(u: &SessionUser) -> UserBox {
-    UserBox { name: u.name.clone(), org_name: u.org_name.clone(), roles: u.principal.roles.iter().map(|r| role_de(*r)).collect::<Vec<_>>().join(", "), orders: u.orders() }
+    UserBox { name: u.name.clone(), org_name: u.org_name.clone(), roles: u.principal.roles.iter().map(|r| role_de(*r)).collect::<Vec<_>>().join(", "), orders: u.orders(), publishes: u.has(Role::ProviderPublisher), reviews: u.has(Role::Operator) }
 }
 
 /// What awaits the user's organisation (the header's count and the "Meine Aufgaben" page).
 pub async fn awaiting(shop: &Shop, u: &SessionUser) -> Result<efa_store::reuse::Awaiting, efa_api::error::ApiError> {
     let org = u.principal.org_id.clone();
     let land = u.has(Role::LandCoordinator).then(|| u.principal.land.as_ref().map(|l| l.to_string())).flatten();
-    shop.app.db(move |conn| Ok(efa_store::reuse::awaiting(conn, &org, land.as_deref())?)).await
+    let operator = u.has(Role::Operator);
+    shop.app
+        .db(move |conn| {
+            let mut a = efa_store::reuse::awaiting(conn, &org, land.as_deref())?;
+            if operator {
+                a.to_review = efa_store::listings::in_review_count(conn)?;
+            }
+            Ok(a)
+        })
+        .await
 }

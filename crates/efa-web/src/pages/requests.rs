@@ -178,7 +178,7 @@ pub struct RequestPage {
 }
 
 /// Who did something: the person (a development login by its role) and the organisation.
-fn actor(c: &Catalogue, subject: &str, org: Option<&str>) -> String {
+pub fn actor(c: &Catalogue, subject: &str, org: Option<&str>) -> String {
     let person = super::order::who(c, subject);
     match org {
         Some(o) if !person.contains(&org_name(c, o)) => format!("{person}, {}", org_name(c, o)),
