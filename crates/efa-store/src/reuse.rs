@@ -325,6 +325,11 @@ pub fn agreement_numbers_of(conn: &mut DbConn, ids: &[String]) -> QueryResult<Ve
     Ok(rows.into_iter().filter_map(|(r, n)| r.map(|r| (r, n))).collect())
 }
 
+/// How many messages each of the requests `ids` has: (request id, count), for those with any.
+pub fn message_counts(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<(String, i64)>> {
+    msg::table.filter(msg::request_id.eq_any(ids)).group_by(msg::request_id).select((msg::request_id, diesel::dsl::count_star())).load(conn)
+}
+
 pub fn add_message(conn: &mut DbConn, m: &MessageRow) -> QueryResult<()> {
     diesel::insert_into(msg::table).values(m).execute(conn).map(|_| ())
 }

@@ -37,11 +37,8 @@ pub struct CostRow {
 /// The cost estimate for the organisation `org_id` (a Gemeinde or a Kreis), starting today;
 /// `None` for an organisation that is neither.
 pub fn cost_row(shop: &Shop, c: &Catalogue, service_id: &str, org_id: &str) -> Result<Option<CostRow>, WebError> {
+    let Some(e) = estimate_for(shop, c, service_id, org_id)? else { return Ok(None) };
     let Some(o) = c.org(org_id) else { return Ok(None) };
-    let Some(payer) = efa_api::costs::Payer::of_org(c, o) else { return Ok(None) };
-    let bad = |e: efa_domain::codes::CodeError| WebError::Internal(anyhow::anyhow!("{e}"));
-    let (ags, kreis) = if o.view.ags.is_some() { (Some(Ags::parse(payer.key).map_err(bad)?), None) } else { (None, Some(KreisCode::parse(payer.key).map_err(bad)?)) };
-    let e = frameworks::estimate(&shop.app, service_id, ags, kreis, None)?;
     Ok(Some(CostRow {
         payer: o.view.name.clone(),
         year: e.first_year.year,
@@ -53,6 +50,16 @@ pub fn cost_row(shop: &Shop, c: &Catalogue, service_id: &str, org_id: &str) -> R
         land_share: e.land_share_cents.map(euro),
         per_use: e.per_use_cents.map(euro),
     }))
+}
+
+/// The cost estimate for `org_id`, starting today: `None` for an organisation that is
+/// neither a Gemeinde nor a Kreis.
+pub fn estimate_for(shop: &Shop, c: &Catalogue, service_id: &str, org_id: &str) -> Result<Option<efa_api::costs::CostEstimate>, WebError> {
+    let Some(o) = c.org(org_id) else { return Ok(None) };
+    let Some(payer) = efa_api::costs::Payer::of_org(c, o) else { return Ok(None) };
+    let bad = |e: efa_domain::codes::CodeError| WebError::Internal(anyhow::anyhow!("{e}"));
+    let (ags, kreis) = if o.view.ags.is_some() { (Some(Ags::parse(payer.key).map_err(bad)?), None) } else { (None, Some(KreisCode::parse(payer.key).map_err(bad)?)) };
+    Ok(Some(frameworks::estimate(&shop.app, service_id, ags, kreis, None)?))
 }
 
 /// The costs for each of `orgs`, in their order.

@@ -3,7 +3,7 @@
 
 use super::pager::Pager;
 use super::order::{cost_rows, org_name, service_name, CostRow, };
-use super::{date, datetime, layout, render, render_status, urlencode, Page};
+use super::{date, datetime, layout, render_status, urlencode, Page};
 use crate::errors::WebError;
 use crate::forms::{self, Errors};
 use crate::layout::Layout;
@@ -60,20 +60,25 @@ fn state_of(r: &ReuseRequest) -> &'static str {
 
 // ---- the list ----
 
-/// The query of my lists (requests, agreements): a state and a page.
-#[derive(Deserialize)]
+/// The query of the lists (requests, agreements): a state, a page; for the requests also a
+/// service (by name), a Kreis and the order.
+#[derive(Deserialize, Default)]
 pub struct ListQuery {
     pub status: Option<String>,
     pub seite: Option<String>,
+    pub dienst: Option<String>,
+    pub kreis: Option<String>,
+    pub reihenfolge: Option<String>,
 }
 
 impl ListQuery {
-    /// The pager of the list at `path` with this query's state over `total` records.
+    /// The pager of the list at `path` with this query's filters over `total` records.
     pub fn pager(&self, path: &str, page: efa_api::params::Page, total: usize) -> Pager {
-        let query = match self.status.as_deref().filter(|s| !s.is_empty()) {
-            Some(s) => format!("status={}", urlencode(s)),
-            None => String::new(),
-        };
+        let query = [("status", &self.status), ("dienst", &self.dienst), ("kreis", &self.kreis), ("reihenfolge", &self.reihenfolge)]
+            .iter()
+            .filter_map(|(k, v)| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(|v| format!("{k}={}", urlencode(v))))
+            .collect::<Vec<_>>()
+            .join("&");
         Pager::new(path, &query, "seite", page.page, page.last(total))
     }
 }
@@ -81,21 +86,35 @@ impl ListQuery {
 pub struct RequestRow {
     pub id: String,
     pub service: String,
+    /// The list filtered to this row's service.
+    pub service_filter: String,
+    /// Who asked: the Gemeinde, the Kreis or the bundler.
+    pub requester: String,
     pub gemeinden: String,
     pub state: &'static str,
     pub date: String,
+    /// What the Gemeinden pay this year (estimate from the listing's prices).
+    pub cost: String,
+    pub messages: i64,
 }
 
 #[derive(Template)]
 #[template(path = "pages/order/requests.html")]
 pub struct RequestsPage {
     pub layout: Layout,
-    /// The filter has no errors (the select macro asks).
     pub errors: Errors,
     pub rows: Vec<RequestRow>,
     pub total: usize,
     pub states: Vec<(String, String)>,
     pub status: String,
+    /// The inbox of a coordinator or provider (filters by service and Kreis, the requester shown).
+    pub inbox: bool,
+    pub heading: &'static str,
+    pub dienst: String,
+    pub kreis: String,
+    pub kreise: Vec<(String, String)>,
+    pub reihenfolge: String,
+    pub orders: Vec<(String, String)>,
     pub pager: Pager,
 }
 
@@ -107,31 +126,118 @@ pub fn page_number(raw: Option<&str>) -> Result<u32, WebError> {
     }
 }
 
-/// `GET /anfragen`: my requests, newest first, filtered by state.
+/// The published service a name typed into the filter means: its exact name, else the one
+/// service whose name contains it (folded); otherwise the message for the field.
+fn service_named(c: &Catalogue, typed: &str) -> Result<String, String> {
+    let want = efa_domain::fold(typed);
+    let folded = |s: &efa_api::catalogue::ServiceEntry| efa_domain::fold(&s.detail.service.name);
+    if let Some(s) = c.services.iter().find(|s| folded(s) == want) {
+        return Ok(s.detail.service.id.clone());
+    }
+    let matching: Vec<&str> = c.services.iter().filter(|s| folded(s).contains(&want)).map(|s| s.detail.service.name.as_str()).take(6).collect();
+    match matching.as_slice() {
+        [] => Err(format!("Kein Onlinedienst heißt „{}“ oder enthält es im Namen.", typed.trim())),
+        [_] => Ok(c.services.iter().find(|s| folded(s).contains(&want)).map(|s| s.detail.service.id.clone()).unwrap_or_default()),
+        many => Err(format!("Mehrere Onlinedienste passen, zum Beispiel {}. Geben Sie den Namen genauer ein.", many.iter().take(5).map(|n| format!("„{n}“")).collect::<Vec<_>>().join(", "))),
+    }
+}
+
+/// `GET /anfragen`: a municipality's own requests, newest first; for a Land's coordinator the
+/// Land's requests and for a provider those for its services — oldest first, filtered by
+/// state, service and Kreis. Bad filters: the page with the message at the field (400).
 pub async fn list(shop: Shop, q: web::Query<ListQuery>) -> Page {
+    use efa_store::reuse::Order;
     let u = shop.require_user()?;
     let c = shop.app.catalogue()?;
+    let inbox = !u.orders() && (u.has(efa_domain::Role::LandCoordinator) || u.has(efa_domain::Role::ProviderPublisher) || u.has(efa_domain::Role::Operator));
+    let mut errors = Errors::default();
     let status = q.status.clone().unwrap_or_default();
     let states = match status.as_str() {
         "" => Vec::new(),
         s => vec![RequestState::parse(s).map_err(|e| WebError::BadRequest(e.to_string()))?.as_str().to_owned()],
     };
+    let dienst = q.dienst.as_deref().unwrap_or("").trim().to_owned();
+    let online_service = match dienst.as_str() {
+        "" => None,
+        d if uuid::Uuid::parse_str(d).is_ok() => Some(d.to_owned()),
+        d => match service_named(&c, d) {
+            Ok(id) => Some(id),
+            Err(m) => {
+                errors.add("dienst", m);
+                None
+            }
+        },
+    };
+    let kreis = q.kreis.as_deref().unwrap_or("").trim().to_owned();
+    if !kreis.is_empty() && c.kreis(&kreis).is_none() {
+        errors.add("kreis", "Wählen Sie einen Kreis aus der Liste.");
+    }
+    let reihenfolge = q.reihenfolge.as_deref().unwrap_or(if inbox { "aelteste" } else { "neueste" }).to_owned();
+    let order = match reihenfolge.as_str() {
+        "aelteste" => Order::OldestFirst,
+        "neueste" => Order::NewestFirst,
+        _ => return Err(WebError::BadRequest(format!("order {reihenfolge:?}"))),
+    };
     let page = efa_api::params::Page { page: page_number(q.seite.as_deref())?, per_page: PER_PAGE };
-    let (items, total) = reuse::list_requests(&shop.app, &u.principal, efa_store::reuse::ListFilter { states, ..Default::default() }, page).await?;
-    let rows = items
-        .iter()
-        .map(|r| RequestRow {
+    let (items, total) = if errors.is_empty() {
+        let filter = efa_store::reuse::ListFilter { states, online_service, kreis: Some(kreis.clone()).filter(|k| !k.is_empty()), order, after: None };
+        reuse::list_requests(&shop.app, &u.principal, filter, page).await?
+    } else {
+        (Vec::new(), 0)
+    };
+    let ids: Vec<String> = items.iter().map(|r| r.id.clone()).collect();
+    let counts: std::collections::HashMap<String, i64> = shop.app.db(move |conn| Ok(efa_store::reuse::message_counts(conn, &ids)?)).await?.into_iter().collect();
+    let mut rows = Vec::with_capacity(items.len());
+    for r in &items {
+        let year_total: i64 = cost_sums(&shop, &c, &r.online_service_id, &r.municipalities)?;
+        rows.push(RequestRow {
             id: r.id.clone(),
             service: service_name(&c, &r.online_service_id),
+            service_filter: format!("/anfragen?dienst={}{}", urlencode(&r.online_service_id), if status.is_empty() { String::new() } else { format!("&status={}", urlencode(&status)) }),
+            requester: org_name(&c, &r.requester_org_id),
             gemeinden: r.municipalities.iter().map(|m| org_name(&c, m)).collect::<Vec<_>>().join(", "),
             state: state_of(r),
             date: date(efa_domain::calendar::date_at(r.created_at)),
-        })
-        .collect();
+            cost: super::euro(year_total),
+            messages: counts.get(&r.id).copied().unwrap_or(0),
+        });
+    }
     let options = std::iter::once((String::new(), "Alle Stände".to_owned())).chain(RequestState::ALL.iter().map(|s| (s.as_str().to_owned(), request_state_de(*s).to_owned()))).collect();
+    // The Kreise of the coordinator's Land; everyone else chooses among all.
+    let land = u.principal.land.as_ref().map(|l| l.to_string());
+    let mut kreise: Vec<(String, String)> = c.kreise.iter().filter(|k| land.as_deref().is_none_or(|l| k.land.code == l)).map(|k| (k.code.clone(), k.name.clone())).collect();
+    kreise.sort_by(|a, b| a.1.cmp(&b.1));
     let pager = q.pager("/anfragen", page, total);
-    let p = RequestsPage { layout: layout(&shop, "Meine Anfragen").await, errors: Errors::default(), rows, total, states: options, status, pager };
-    render(&p)
+    let heading = if inbox { "Anfragen" } else { "Meine Anfragen" };
+    let has_errors = !errors.is_empty();
+    let p = RequestsPage {
+        layout: layout(&shop, heading).await.with_errors(has_errors),
+        errors,
+        rows,
+        total,
+        states: options,
+        status,
+        inbox,
+        heading,
+        dienst,
+        kreis,
+        kreise: std::iter::once((String::new(), "Alle Kreise".to_owned())).chain(kreise).collect(),
+        reihenfolge,
+        orders: vec![("aelteste".into(), "Älteste zuerst".into()), ("neueste".into(), "Neueste zuerst".into())],
+        pager,
+    };
+    render_status(&p, if has_errors { StatusCode::BAD_REQUEST } else { StatusCode::OK })
+}
+
+/// What the Gemeinden of a request pay in the first year together (cents).
+fn cost_sums(shop: &Shop, c: &Catalogue, service: &str, orgs: &[String]) -> Result<i64, WebError> {
+    let mut sum = 0;
+    for o in orgs {
+        if let Some(e) = super::order::estimate_for(shop, c, service, o)? {
+            sum += e.first_year.total_cents;
+        }
+    }
+    Ok(sum)
 }
 
 // ---- one request ----

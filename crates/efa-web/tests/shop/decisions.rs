@@ -164,3 +164,49 @@ crate::order_test!(a_provider_offers_a_framework_and_the_lands_coordinator_appro
     assert!(!page.has("#anbieten-form") && !page.has("#zu-genehmigen"));
     assert_eq!(page.select("[data-testid=rahmenvertrag]").len(), 2);
 });
+
+crate::order_test!(the_coordinators_inbox_is_oldest_first_and_filtered_by_service_kreis_and_state, |s, w| {
+    use crate::order::BONN;
+    let bonn = kommune(BONN, "user-bonn");
+    let created = reuse::create_request(&w.state, &bonn, &Ctx::default(), NewReuseRequest { online_service_id: w.service.clone(), ..Default::default() }).await.expect("Bonn files");
+    let bonn_id = created.body().expect("body")["id"].as_str().expect("id").to_owned();
+    reuse::step(&w.state, &bonn, &Ctx::default(), &bonn_id, Step::Submit, Decision::default()).await.expect("submit");
+    reuse::create_message(&w.state, &bonn, &Ctx::default(), &bonn_id, reuse::NewMessage { body: "Ab wann?".into() }).await.expect("message");
+    let koeln_id = submitted(&w).await;
+
+    s.login("05", "land_coordinator").await;
+    let inbox = s.page("/anfragen").await;
+    assert_eq!(inbox.text("h1"), "Anfragen");
+    let rows = |p: &crate::support::Page| p.select("[data-testid=anfrage]").iter().map(|r| r.value().attr("data-id").unwrap_or_default().to_owned()).collect::<Vec<_>>();
+    assert_eq!(rows(&inbox), vec![bonn_id.clone(), koeln_id.clone()], "oldest first");
+    assert_eq!(inbox.text("[data-testid=anfrage] [data-testid=anfragende]"), "Bonn, Stadt");
+    assert_eq!(inbox.text("[data-testid=anfrage] [data-testid=nachrichten]"), "1");
+    assert!(inbox.text("[data-testid=anfrage] [data-testid=kosten]").ends_with("€"));
+    assert_eq!(inbox.text("#awaiting-count"), "2 offen", "both await the coordinator");
+
+    assert_eq!(rows(&s.page("/anfragen?reihenfolge=neueste").await), vec![koeln_id.clone(), bonn_id.clone()]);
+    assert_eq!(rows(&s.page("/anfragen?kreis=05315").await), vec![koeln_id.clone()], "Köln's Kreis");
+    let by_name = s.page("/anfragen?dienst=wohngeld+digital+nrw&kreis=05314").await;
+    assert_eq!(rows(&by_name), vec![bonn_id.clone()]);
+    assert_eq!(by_name.attr("#f-dienst", "value"), "wohngeld digital nrw", "kept");
+    let by_link = s.page(&inbox.attr("[data-testid=anfrage] th a.kern-body--small", "href")).await;
+    assert_eq!(rows(&by_link).len(), 2, "the row's service filter");
+    assert_eq!(rows(&s.page("/anfragen?status=draft").await).len(), 0);
+
+    let unknown = s.get("/anfragen?dienst=Hundesteuer+Mondbasis&kreis=99999").await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+    assert_eq!(unknown.assert_error_summary(), vec!["dienst", "kreis"]);
+    assert!(unknown.text("#f-dienst-fehler").contains("Hundesteuer Mondbasis"));
+    assert_eq!(unknown.attr("#f-dienst", "value"), "Hundesteuer Mondbasis");
+    assert_eq!(s.get("/anfragen?reihenfolge=zufall").await.status, StatusCode::BAD_REQUEST);
+
+    // The Kreise offered are those of NRW.
+    let kreise: Vec<String> = inbox.select("#f-kreis option").iter().map(|o| o.value().attr("value").unwrap_or_default().to_owned()).collect();
+    assert!(kreise.contains(&"05315".to_owned()) && !kreise.iter().any(|k| k.starts_with("09")), "the Kreise of NRW");
+
+    // Bavaria's coordinator: nothing of NRW.
+    s.login("09", "land_coordinator").await;
+    let other = s.page("/anfragen").await;
+    assert!(other.has("#keine-anfragen"));
+    assert_eq!(other.text("#anzahl"), "0 Anfragen");
+});
