@@ -4,9 +4,9 @@
 //! ([`efa_api::operations::audit::events`] decides). Each row says when (Berlin time), who,
 //! what, about which thing (linked to its page) and the recorded before/after.
 
-use super::order::{org_name, service_name};
+use super::order::{org_name, service_name, People};
 use super::pager::{filter_query, Pager};
-use super::requests::{actor, page_number, REQUEST_ACTIONS};
+use super::requests::{page_number, REQUEST_ACTIONS};
 use super::{datetime, layout, parse_date, render_status, Page};
 use crate::forms::{options, Errors};
 use crate::layout::Layout;
@@ -18,7 +18,6 @@ use efa_api::catalogue::Catalogue;
 use efa_domain::Role;
 use efa_store::audit::{AuditEventRow, AuditQuery};
 use serde::Deserialize;
-use std::collections::HashMap;
 
 /// Events per page.
 const PER_PAGE: u32 = 50;
@@ -130,14 +129,14 @@ pub struct AuditRow {
 
 impl AuditRow {
     /// `names`: the people's names by subject, as their logins recorded them.
-    fn of(c: &Catalogue, names: &HashMap<String, String>, e: AuditEventRow) -> AuditRow {
+    fn of(c: &Catalogue, people: &People, e: AuditEventRow) -> AuditRow {
         let resource = match e.resource_type.as_str() {
             "online_service" => service_name(c, &e.resource_id),
             _ => e.resource_id.clone(),
         };
         AuditRow {
             when: datetime(chrono::DateTime::from_naive_utc_and_offset(e.occurred_at, chrono::Utc)),
-            who: actor(c, names.get(&e.actor).unwrap_or(&e.actor), e.actor_org_id.as_deref()),
+            who: people.actor(c, &e.actor, e.actor_org_id.as_deref()),
             action: action_de(&e.action),
             kind: resource_type_de(&e.resource_type).to_owned(),
             href: resource_href(&e.resource_type, &e.resource_id),
@@ -258,10 +257,8 @@ pub async fn list(shop: Shop, q: web::Query<AuditFilter>) -> Page {
         Ok(query) => {
             let query = AuditQuery { offset: page.offset(), limit: i64::from(page.per_page), ..query };
             let (events, total) = efa_api::operations::audit::events(&shop.app, &u.principal, query).await?;
-            // A development login's subject says who it is; anyone else's name is the login's.
-            let subjects: Vec<String> = events.iter().filter(|e| !e.actor.starts_with("dev:")).map(|e| e.actor.clone()).collect();
-            let names: HashMap<String, String> = shop.app.db(move |conn| Ok(efa_store::mail::display_names(conn, &subjects)?)).await?.into_iter().collect();
-            (Errors::default(), events.into_iter().map(|e| AuditRow::of(&c, &names, e)).collect(), total)
+            let people = People::of(&shop, events.iter().map(|e| e.actor.clone())).await?;
+            (Errors::default(), events.into_iter().map(|e| AuditRow::of(&c, &people, e)).collect(), total)
         }
         Err(errors) => (errors, Vec::new(), 0),
     };

@@ -3,7 +3,7 @@
 //! Land (then every Gemeinde there may accede on the service's page). The rules are the API's
 //! (`efa_api::operations::frameworks`).
 
-use super::order::{org_name, service_name, who};
+use super::order::{org_name, service_name, People};
 use super::requests::NoFields;
 use super::{datetime, layout, render_status, Page};
 use crate::forms::{self, Errors};
@@ -46,9 +46,9 @@ pub struct FrameworkRow {
     pub button_id: String,
 }
 
-fn row(c: &Catalogue, f: FrameworkAgreement, coordinator_of: Option<&str>) -> FrameworkRow {
+fn row(c: &Catalogue, people: &People, f: FrameworkAgreement, coordinator_of: Option<&str>) -> FrameworkRow {
     let approved = f.approved_at.map(|at| match &f.approved_by {
-        Some(by) => format!("{}, {}", datetime(at), who(c, by)),
+        Some(by) => format!("{}, {}", datetime(at), people.who(c, by)),
         None => datetime(at),
     });
     FrameworkRow {
@@ -106,12 +106,13 @@ async fn list_page(shop: &Shop, form: OfferForm, errors: Errors, key: String) ->
     let provider = u.has(Role::ProviderPublisher);
     let land = u.has(Role::LandCoordinator).then(|| u.principal.land.as_ref().map(|l| l.to_string())).flatten();
     let all = op::list(&shop.app, None, None).await?;
+    let people = People::of(shop, all.iter().filter_map(|f| f.approved_by.clone())).await?;
     let org = u.principal.org_id.clone();
     let (mut to_approve, mut rows) = (Vec::new(), Vec::new());
     for f in all {
         let in_my_land = land.as_deref() == Some(f.land.as_str());
         let mine = provider && f.provider_org_id == org;
-        let r = row(&c, f, land.as_deref());
+        let r = row(&c, &people, f, land.as_deref());
         if r.can_approve {
             to_approve.push(r);
         } else if mine || in_my_land || (!provider && land.is_none() && r.state_key == "approved") {

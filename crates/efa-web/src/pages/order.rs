@@ -94,6 +94,36 @@ pub fn who(c: &Catalogue, subject: &str) -> String {
     subject.to_owned()
 }
 
+/// The names of the people behind the subjects a page shows, as their last login to the shop
+/// recorded them (a development login's subject says who it is by itself).
+#[derive(Default)]
+pub struct People(std::collections::HashMap<String, String>);
+
+impl People {
+    /// Looks up `subjects` in one query.
+    pub async fn of(shop: &Shop, subjects: impl IntoIterator<Item = String>) -> Result<People, WebError> {
+        let ids: Vec<String> = subjects.into_iter().filter(|s| !s.starts_with("dev:")).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+        if ids.is_empty() {
+            return Ok(People::default());
+        }
+        Ok(People(shop.app.db(move |conn| Ok(efa_store::mail::display_names(conn, &ids)?)).await?.into_iter().collect()))
+    }
+
+    /// Who `subject` is: the person's name, else [`who`] reads the subject.
+    pub fn who(&self, c: &Catalogue, subject: &str) -> String {
+        self.0.get(subject).cloned().unwrap_or_else(|| who(c, subject))
+    }
+
+    /// Who acted, with the organisation they acted for.
+    pub fn actor(&self, c: &Catalogue, subject: &str, org: Option<&str>) -> String {
+        let person = self.who(c, subject);
+        match org {
+            Some(o) if !person.contains(&org_name(c, o)) => format!("{person}, {}", org_name(c, o)),
+            _ => person,
+        }
+    }
+}
+
 /// The member organisations of a bundler that can order (Gemeinden and Kreise): (id, name), by name.
 pub async fn members(shop: &Shop, c: &Catalogue, u: &SessionUser) -> Result<Vec<(String, String)>, WebError> {
     if !u.has(Role::Bundler) {

@@ -324,26 +324,24 @@ impl DecisionForm {
 
 /// Who did something: the person (a development login by its role) and the organisation.
 pub fn actor(c: &Catalogue, subject: &str, org: Option<&str>) -> String {
-    let person = super::order::who(c, subject);
-    match org {
-        Some(o) if !person.contains(&org_name(c, o)) => format!("{person}, {}", org_name(c, o)),
-        _ => person,
-    }
+    super::order::People::default().actor(c, subject, org)
 }
 
 /// The decisions on a request, oldest first: from the audit log where the user's
 /// organisation may read it, else from the request's own dates.
-async fn timeline(shop: &Shop, c: &Catalogue, r: &ReuseRequest) -> Result<Vec<TimelineEntry>, WebError> {
+/// Also the names of the people in it and of `more` (the authors of the messages).
+async fn timeline(shop: &Shop, c: &Catalogue, r: &ReuseRequest, more: Vec<String>) -> Result<(Vec<TimelineEntry>, super::order::People), WebError> {
     let u = shop.require_user()?;
     let query = efa_store::audit::AuditQuery { resource_id: Some(r.id.clone()), limit: 200, ..Default::default() };
     let (events, _) = efa_api::operations::audit::events(&shop.app, &u.principal, query).await?;
+    let people = super::order::People::of(shop, events.iter().map(|e| e.actor.clone()).chain(more)).await?;
     let mut out: Vec<TimelineEntry> = events
         .iter()
         .rev()
         .filter_map(|e| {
             let what = request_action_de(&e.action)?;
             let reason = e.after.as_deref().and_then(|a| serde_json::from_str::<serde_json::Value>(a).ok()).and_then(|v| v.get("reason").and_then(|r| r.as_str()).map(str::to_owned));
-            Some(TimelineEntry { when: datetime(chrono::DateTime::from_naive_utc_and_offset(e.occurred_at, chrono::Utc)), who: actor(c, &e.actor, e.actor_org_id.as_deref()), what: what.to_owned(), reason })
+            Some(TimelineEntry { when: datetime(chrono::DateTime::from_naive_utc_and_offset(e.occurred_at, chrono::Utc)), who: people.actor(c, &e.actor, e.actor_org_id.as_deref()), what: what.to_owned(), reason })
         })
         .collect();
     if out.is_empty() {
@@ -352,7 +350,7 @@ async fn timeline(shop: &Shop, c: &Catalogue, r: &ReuseRequest) -> Result<Vec<Ti
             out.push(TimelineEntry { when: datetime(r.updated_at), who: String::new(), what: state_of(r).into(), reason: r.decision_reason.clone() });
         }
     }
-    Ok(out)
+    Ok((out, people))
 }
 
 struct Shown {
@@ -377,7 +375,7 @@ async fn request_page(shop: &Shop, raw_id: &str, shown: Shown) -> Page {
     let (r, steps) = reuse::get_request_with_steps(&shop.app, &u.principal, raw_id).await?;
     let may = |s: Step| steps.contains(&s);
     let messages = reuse::messages(&shop.app, &u.principal, &r.id).await?;
-    let timeline = timeline(shop, &c, &r).await?;
+    let (timeline, people) = timeline(shop, &c, &r, messages.iter().map(|m| m.author.clone()).collect()).await?;
     let has_errors = !shown.errors.is_empty();
     let page = RequestPage {
         layout: layout(shop, format!("Anfrage: {}", service_name(&c, &r.online_service_id))).await.with_errors(has_errors || shown.problem.is_some()),
@@ -399,7 +397,7 @@ async fn request_page(shop: &Shop, raw_id: &str, shown: Shown) -> Page {
         timeline,
         costs: cost_rows(shop, &c, &r.online_service_id, &r.municipalities)?,
         agreements: r.agreements.clone(),
-        messages: messages.into_iter().map(|m| MessageView { author: actor(&c, &m.author, Some(&m.author_org_id)), when: datetime(m.created_at), body: m.body }).collect(),
+        messages: messages.into_iter().map(|m| MessageView { author: people.actor(&c, &m.author, Some(&m.author_org_id)), when: datetime(m.created_at), body: m.body }).collect(),
         nachricht: shown.nachricht,
         can_submit: may(Step::Submit),
         can_withdraw: may(Step::Withdraw),

@@ -210,3 +210,19 @@ crate::order_test!(the_coordinators_inbox_is_oldest_first_and_filtered_by_servic
     assert!(other.has("#keine-anfragen"));
     assert_eq!(other.text("#anzahl"), "0 Anfragen");
 });
+
+crate::order_test!(the_timeline_names_the_people_who_decided, |s, w| {
+    let id = submitted(&w).await;
+    // A coordinator who logged in through the identity provider: the subject says nothing.
+    let nils = efa_domain::Principal { subject: "f3c1a9e0-oidc-subject".into(), ..coordinator() };
+    let login = efa_store::mail::Login { id: &nils.subject, org_id: &nils.org_id, roles: &["land_coordinator"], land_code: Some("05"), display_name: "Nils Koordination", email: Some("nils@nrw.example.org"), at: chrono::Utc::now().naive_utc() };
+    efa_store::mail::record_login(&mut w.state.pool.get().expect("conn"), &login).expect("login recorded");
+    reuse::step(&w.state, &nils, &Ctx::default(), &id, Step::Approve, Decision::default()).await.expect("approve");
+    reuse::create_message(&w.state, &nils, &Ctx::default(), &id, reuse::NewMessage { body: "Genehmigt, viel Erfolg.".into() }).await.expect("message");
+    s.login(KOELN, "municipality_user").await;
+    let page = s.page(&format!("/anfragen/{id}")).await;
+    let approved = page.select("[data-testid=verlauf-eintrag]").iter().map(|e| e.text().collect::<String>()).find(|t| t.contains("Vom Land genehmigt")).expect("in the timeline");
+    assert!(approved.contains("Nils Koordination"), "{approved}");
+    assert!(!approved.contains("oidc-subject"), "{approved}");
+    assert!(page.text("[data-testid=nachricht] .meta").starts_with("Nils Koordination"), "{}", page.text("[data-testid=nachricht] .meta"));
+});
