@@ -31,8 +31,11 @@ pub struct TasksPage {
     pub to_accept: i64,
     /// Submitted requests of the coordinator's Land awaiting approval.
     pub to_approve: i64,
+    /// Listings in review awaiting an operator.
+    pub to_review: i64,
     pub provider: bool,
     pub coordinator: bool,
+    pub operator: bool,
 }
 
 /// `GET /aufgaben`.
@@ -41,11 +44,13 @@ pub async fn tasks(shop: Shop) -> Page {
     let c = shop.app.catalogue()?;
     let org = u.principal.org_id.clone();
     let land = u.has(Role::LandCoordinator).then(|| u.principal.land.as_ref().map(|l| l.to_string())).flatten();
-    let (sign, drafts, counts) = shop
+    let operator = u.has(Role::Operator);
+    let (sign, drafts, counts, to_review) = shop
         .app
         .db(move |conn| {
             use efa_store::reuse as store;
-            Ok((store::agreements_to_sign(conn, &org)?, store::drafts_of(conn, &org)?, store::awaiting(conn, &org, land.as_deref())?))
+            let to_review = if operator { efa_store::listings::in_review_count(conn)? } else { 0 };
+            Ok((store::agreements_to_sign(conn, &org)?, store::drafts_of(conn, &org)?, store::awaiting(conn, &org, land.as_deref())?, to_review))
         })
         .await?;
     let page = TasksPage {
@@ -54,8 +59,10 @@ pub async fn tasks(shop: Shop) -> Page {
         drafts: drafts.iter().map(|r| Draft { id: r.id.clone(), service: service_name(&c, &r.online_service_id), created: date(efa_domain::calendar::date_of_utc(r.created_at)) }).collect(),
         to_accept: counts.to_accept,
         to_approve: counts.to_approve,
+        to_review,
         provider: u.has(Role::ProviderPublisher),
         coordinator: u.has(Role::LandCoordinator),
+        operator,
     };
     render(&page)
 }
