@@ -397,24 +397,32 @@ pub fn revision_of(raw: &str) -> Result<Option<i32>, WebError> {
 /// another state: the page again, with the current state and a problem.
 pub const CHANGED_MEANWHILE: &str = "Der Onlinedienst wurde inzwischen geändert oder ist in diesem Stand dafür nicht mehr bereit. Hier sehen Sie den aktuellen Stand.";
 
-/// `POST /angebote/{id}/einreichen`: sends the draft to the operators' review.
-pub async fn submit(shop: Shop, path: web::Path<String>, body: web::Bytes) -> Page {
+/// A provider's state change (submit, retire) from revision `revision` of the form: 303 to
+/// the listing with `done`, or the page again with the current state.
+async fn step(shop: &Shop, id: &str, action: ListingAction, revision: &str, done: &str) -> Page {
     let u = shop.require_user()?.clone();
-    let f = forms::parse::<StepForm>(&shop, &body)?.value;
-    let id = listing_id(&path)?;
-    match op::change_state(&shop.app, &u.principal, &shop.ctx(None), &id, ListingAction::Submit, revision_of(&f.revision)?, None).await {
+    match op::change_state(&shop.app, &u.principal, &shop.ctx(None), id, action, revision_of(revision)?, None).await {
         Ok(_) => {
-            shop.flash("success", "Der Onlinedienst ist zur Prüfung eingereicht. Der Betrieb des Marktplatzes prüft ihn und gibt ihn frei oder gibt ihn mit einer Begründung zurück.");
+            shop.flash("success", done);
             Ok(see_other(&format!("/angebote/{id}")))
         }
-        Err(ApiError::PreconditionFailed | ApiError::Conflict(_)) => show_page(&shop, &id, Errors::default(), Some(CHANGED_MEANWHILE.into()), StatusCode::CONFLICT).await,
+        Err(ApiError::PreconditionFailed | ApiError::Conflict(_)) => show_page(shop, id, Errors::default(), Some(CHANGED_MEANWHILE.into()), StatusCode::CONFLICT).await,
         Err(e) => Err(e.into()),
     }
 }
 
+/// `POST /angebote/{id}/einreichen`: sends the draft to the operators' review.
+pub async fn submit(shop: Shop, path: web::Path<String>, body: web::Bytes) -> Page {
+    shop.require_user()?;
+    let f = forms::parse::<StepForm>(&shop, &body)?.value;
+    let id = listing_id(&path)?;
+    let done = "Der Onlinedienst ist zur Prüfung eingereicht. Der Betrieb des Marktplatzes prüft ihn und gibt ihn frei oder gibt ihn mit einer Begründung zurück.";
+    step(&shop, &id, ListingAction::Submit, &f.revision, done).await
+}
+
 /// `POST /angebote/{id}/stilllegen`: withdraws the listing from the catalogue, once confirmed.
 pub async fn retire(shop: Shop, path: web::Path<String>, body: web::Bytes) -> Page {
-    let u = shop.require_user()?.clone();
+    shop.require_user()?;
     let f = forms::parse::<StepForm>(&shop, &body)?.value;
     let id = listing_id(&path)?;
     if f.stilllegen != "ja" {
@@ -422,12 +430,6 @@ pub async fn retire(shop: Shop, path: web::Path<String>, body: web::Bytes) -> Pa
         errors.add("stilllegen", "Bestätigen Sie, dass Sie den Onlinedienst stilllegen: Setzen Sie das Häkchen.");
         return show_page(&shop, &id, errors, None, StatusCode::BAD_REQUEST).await;
     }
-    match op::change_state(&shop.app, &u.principal, &shop.ctx(None), &id, ListingAction::Retire, revision_of(&f.revision)?, None).await {
-        Ok(_) => {
-            shop.flash("success", "Der Onlinedienst ist stillgelegt. Er erscheint nicht mehr im Katalog; bestehende Verträge bleiben bestehen.");
-            Ok(see_other(&format!("/angebote/{id}")))
-        }
-        Err(ApiError::PreconditionFailed | ApiError::Conflict(_)) => show_page(&shop, &id, Errors::default(), Some(CHANGED_MEANWHILE.into()), StatusCode::CONFLICT).await,
-        Err(e) => Err(e.into()),
-    }
+    let done = "Der Onlinedienst ist stillgelegt. Er erscheint nicht mehr im Katalog; bestehende Verträge bleiben bestehen.";
+    step(&shop, &id, ListingAction::Retire, &f.revision, done).await
 }

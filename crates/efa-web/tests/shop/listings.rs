@@ -316,6 +316,7 @@ crate::listing_test!(the_operators_review_queue_diff_and_decisions, |s, st| {
     assert!(queue.has("#pruefung-link"));
     assert_eq!(queue.text("#anzahl"), "2 Onlinedienste warten auf die Prüfung");
     assert!(queue.text("#awaiting-count").starts_with('2'), "the header counts the queue");
+    assert!(s.page("/aufgaben").await.text("#anzahl-pruefen").starts_with("2 eingereichte Onlinedienste warten"));
     let ids: Vec<&str> = queue.select("[data-testid=pruefung]").iter().filter_map(|r| r.value().attr("data-id")).collect();
     assert_eq!(ids, vec![changed.as_str(), fresh.as_str()], "oldest first");
 
