@@ -49,6 +49,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/vertraege/{number}", web::get().to(agreements::show))
         .route("/vertraege/{number}/unterschreiben", web::post().to(agreements::sign))
         .route("/vertraege/{number}/onboarding/{step}", web::post().to(agreements::onboard))
+        .route("/vertraege/{number}/kuendigen", web::post().to(agreements::terminate))
         .route("/aufgaben", web::get().to(tasks::tasks))
         .route("/rahmenvertraege", web::get().to(frameworks::list))
         .route("/rahmenvertraege", web::post().to(frameworks::offer))
