@@ -93,6 +93,7 @@ pub fn german(message: &str) -> String {
         ("is not a Gemeinde's organisation", "Wählen Sie eine Gemeinde."),
         ("this key was already used for a different request", "Dieses Formular wurde schon für eine andere Eingabe abgeschickt. Laden Sie die Seite neu."),
         ("your side has already signed", "Ihre Seite hat bereits unterschrieben."),
+        ("notice cannot be given for a past day", "Der Tag der Kündigung darf nicht in der Vergangenheit liegen: frühestens heute."),
     ];
     if let Some((_, de)) = known.iter().find(|(en, _)| m.contains(en)) {
         return (*de).into();

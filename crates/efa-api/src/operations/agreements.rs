@@ -158,6 +158,29 @@ pub fn sides(c: &crate::catalogue::Catalogue, p: &Principal, a: &Agreement) -> (
     (allowed(&Action::ActAsProviderParty { facts: &facts }), allowed(&Action::ActAsCustomerParty { facts: &facts }))
 }
 
+/// Who gives notice: either party — the provider's side, else the customer's.
+fn notice_decision(as_provider: efa_domain::Decision, as_customer: efa_domain::Decision) -> efa_domain::Decision {
+    if as_provider == efa_domain::Decision::Allow {
+        as_provider
+    } else {
+        as_customer
+    }
+}
+
+/// Whether the caller may give notice on `a` now: by the same policy and state machine that
+/// [`step`] enforces for [`AgreementStep::Terminate`] (a page offers the form exactly then).
+pub fn may_terminate(c: &crate::catalogue::Catalogue, p: &Principal, a: &Agreement) -> bool {
+    let facts = nn::facts_of(c, &a.provider_org_id, &a.customer_org_id, &a.signatory_org_id);
+    let decision = notice_decision(decide(Some(p), &Action::ActAsProviderParty { facts: &facts }), decide(Some(p), &Action::ActAsCustomerParty { facts: &facts }));
+    decision == efa_domain::Decision::Allow && next_agreement_state(a.state, AgreementAction::Terminate).is_ok()
+}
+
+/// The day an agreement ends when notice is given on `notice` (minimum term and notice period
+/// as the agreement holds them): what [`step`] records.
+pub fn end_on_notice(a: &Agreement, notice: chrono::NaiveDate) -> chrono::NaiveDate {
+    termination_end(a.start_date, a.minimum_term_months as u32, notice, a.notice_months as u32)
+}
+
 pub(crate) fn detail(conn: &mut efa_store::DbConn, a: AgreementRow) -> Result<AgreementDetail, ApiError> {
     let folder = store::documents(conn, &a.id)?
         .into_iter()
@@ -247,9 +270,7 @@ pub async fn step(state: &AppState, p: &Principal, ctx: &Ctx, raw: &str, step: A
                 ("agreement.sign", ("signature".into(), format!("Signed by {} ({})", actor.subject, actor.org_id)), to)
             }
             AgreementStep::Terminate(notice) => {
-                if as_provider != efa_domain::Decision::Allow {
-                    enforce(as_customer, "terminate this agreement")?;
-                }
+                enforce(notice_decision(as_provider, as_customer), "terminate this agreement")?;
                 let to = next_agreement_state(state, AgreementAction::Terminate)?;
                 // Notice is given today or for a later day, never backdated (days in Berlin).
                 let notice = notice.unwrap_or(today);
@@ -259,7 +280,7 @@ pub async fn step(state: &AppState, p: &Principal, ctx: &Ctx, raw: &str, step: A
                         message: format!("must be today ({today}) or later; notice cannot be given for a past day"),
                     }]));
                 }
-                let end = termination_end(a.start_date, a.minimum_term_months as u32, notice, a.notice_months as u32);
+                let end = end_on_notice(&Agreement::try_from(a.clone())?, notice);
                 next.end_date = Some(end);
                 ("agreement.terminate", ("termination".into(), format!("Terminated by {} with notice on {notice}; ends {end}", actor.subject)), to)
             }

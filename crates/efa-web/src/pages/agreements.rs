@@ -1,11 +1,11 @@
 //! "Meine Verträge": the user's agreements, and one agreement as a document — parties,
 //! service, terms, fees, term, signatures, the onboarding checklist and the contract folder —
-//! with the buttons for the user's side: sign, tick an onboarding step.
+//! with the buttons for the user's side: sign, tick an onboarding step, give notice.
 
 use super::pager::Pager;
 use super::order::{org_name, service_name, who, };
 use super::requests::{page_number, request_action_de, ListQuery, NoFields};
-use super::{date, datetime, euro, layout, render, render_status, Page};
+use super::{date, datetime, euro, layout, parse_date, render, render_status, Page};
 use crate::errors::WebError;
 use crate::forms::{self, Errors};
 use crate::layout::Layout;
@@ -18,6 +18,7 @@ use efa_api::error::ApiError;
 use efa_api::operations::agreements::{self, AgreementStep, AGREEMENT_STATES};
 use efa_domain::reuse::AgreementState;
 use efa_domain::reuse::{OnboardingStep, Party};
+use serde::Deserialize;
 
 const PER_PAGE: u32 = 20;
 
@@ -147,10 +148,22 @@ pub struct DocumentView {
     pub body: Option<String>,
 }
 
+/// The termination form's fields, as entered.
+#[derive(Deserialize, Default, Clone)]
+pub struct TerminationForm {
+    /// The day notice is given (TT.MM.JJJJ); empty: today.
+    #[serde(default)]
+    pub kuendigungstag: String,
+    /// The confirmation checkbox ("ja" when ticked).
+    #[serde(default)]
+    pub bestaetigung: String,
+}
+
 #[derive(Template)]
 #[template(path = "pages/order/agreement.html")]
 pub struct AgreementPage {
     pub layout: Layout,
+    pub errors: Errors,
     pub problem: Option<String>,
     pub number: String,
     pub state: &'static str,
@@ -182,9 +195,29 @@ pub struct AgreementPage {
     pub sign_action: String,
     pub onboarding: Vec<StepView>,
     pub folder: Vec<DocumentView>,
+    /// The user's side may give notice now (the operation's rule).
+    pub can_terminate: bool,
+    pub terminate_action: String,
+    /// When the agreement would end with notice given today.
+    pub end_if_today: String,
+    pub termination: TerminationForm,
 }
 
-async fn agreement_page(shop: &Shop, number: &str, problem: Option<String>, status: StatusCode) -> Page {
+/// What the agreement page shows besides the agreement: a problem, a refused form.
+struct Shown {
+    errors: Errors,
+    problem: Option<String>,
+    termination: TerminationForm,
+    status: StatusCode,
+}
+
+impl Shown {
+    fn ok() -> Shown {
+        Shown { errors: Errors::default(), problem: None, termination: TerminationForm::default(), status: StatusCode::OK }
+    }
+}
+
+async fn agreement_page(shop: &Shop, number: &str, shown: Shown) -> Page {
     let u = shop.require_user()?;
     // An address that cannot name an agreement names none: the 404 page, as for one not visible.
     agreements::check_number(number).map_err(|_| WebError::NotFound)?;
@@ -224,8 +257,9 @@ async fn agreement_page(shop: &Shop, number: &str, problem: Option<String>, stat
         })
         .collect();
     let page = AgreementPage {
-        layout: layout(shop, format!("Nachnutzungsvertrag {}", a.number)).await,
-        problem,
+        layout: layout(shop, format!("Nachnutzungsvertrag {}", a.number)).await.with_errors(!shown.errors.is_empty() || shown.problem.is_some()),
+        errors: shown.errors,
+        problem: shown.problem,
         number: a.number.clone(),
         state: agreement_state_de(a.state),
         state_key: a.state.as_str().to_owned(),
@@ -257,18 +291,29 @@ async fn agreement_page(shop: &Shop, number: &str, problem: Option<String>, stat
         sign_action: format!("/vertraege/{}/unterschreiben", a.number),
         onboarding,
         folder,
+        can_terminate: agreements::may_terminate(&c, &u.principal, a),
+        terminate_action: format!("/vertraege/{}/kuendigen", a.number),
+        end_if_today: date(agreements::end_on_notice(a, efa_domain::calendar::today())),
+        termination: shown.termination,
     };
-    render_status(&page, status)
+    render_status(&page, shown.status)
 }
 
 /// `GET /vertraege/{number}`: one agreement (the 404 page for one the user may not see).
 pub async fn show(shop: Shop, path: web::Path<String>) -> Page {
-    agreement_page(&shop, &path, None, StatusCode::OK).await
+    agreement_page(&shop, &path, Shown::ok()).await
 }
 
 async fn step(shop: Shop, number: &str, body: &[u8], step: AgreementStep) -> Page {
-    let u = shop.require_user()?.clone();
     let _ = forms::parse::<NoFields>(&shop, body)?;
+    take_step(shop, number, step, TerminationForm::default()).await
+}
+
+/// Takes `step` through the operation: on success the flash and back to the agreement; a
+/// refusal of the state machine shows the agreement as it is now (409); a field error the
+/// termination form again with what was entered (400).
+async fn take_step(shop: Shop, number: &str, step: AgreementStep, entered: TerminationForm) -> Page {
+    let u = shop.require_user()?.clone();
     match agreements::step(&shop.app, &u.principal, &shop.ctx(None), number, step).await {
         Ok(d) => {
             let text = match (step, d.agreement.state) {
@@ -276,14 +321,18 @@ async fn step(shop: Shop, number: &str, body: &[u8], step: AgreementStep) -> Pag
                 (AgreementStep::Sign, _) => "Unterschrieben. Der Vertrag wird aktiv, sobald die andere Seite unterschrieben hat.".to_owned(),
                 (_, AgreementState::Live) => "Erledigt. Alle Schritte sind erledigt: Der Onlinedienst ist live.".to_owned(),
                 (AgreementStep::Onboard(s), _) => format!("Erledigt: {}.", onboarding_step_de(s)),
-                (AgreementStep::Terminate(_), _) => "Gekündigt.".to_owned(),
+                (AgreementStep::Terminate(_), _) => format!("Gekündigt. Der Vertrag endet am {}.", d.agreement.end_date.map(date).unwrap_or_default()),
             };
             shop.flash("success", text);
             Ok(see_other(&format!("/vertraege/{}", d.agreement.number)))
         }
         Err(ApiError::Conflict(_)) => {
             let text = "Der Vertrag wurde inzwischen geändert – etwa von der anderen Seite oder in einem anderen Fenster. Hier sehen Sie den aktuellen Stand; prüfen Sie, ob noch etwas zu tun ist.";
-            agreement_page(&shop, number, Some(text.into()), StatusCode::CONFLICT).await
+            agreement_page(&shop, number, Shown { problem: Some(text.into()), status: StatusCode::CONFLICT, ..Shown::ok() }).await
+        }
+        Err(e @ ApiError::Unprocessable(_)) => {
+            let errors = Errors::from_api(e, &[("notice_date", "kuendigungstag")], "kuendigungstag")?;
+            agreement_page(&shop, number, Shown { errors, termination: entered, status: StatusCode::BAD_REQUEST, ..Shown::ok() }).await
         }
         Err(e) => Err(e.into()),
     }
@@ -299,4 +348,29 @@ pub async fn onboard(shop: Shop, path: web::Path<(String, String)>, body: web::B
     let (number, raw) = path.into_inner();
     let s = OnboardingStep::parse(&raw).map_err(|_| WebError::NotFound)?;
     step(shop, &number, &body, AgreementStep::Onboard(s)).await
+}
+
+/// `POST /vertraege/{number}/kuendigen`: gives notice on the user's side — on the day entered
+/// (empty: today, never a past day), confirmed by ticking the box; the end follows from the
+/// notice period and the minimum term.
+pub async fn terminate(shop: Shop, path: web::Path<String>, body: web::Bytes) -> Page {
+    let form = forms::parse::<TerminationForm>(&shop, &body)?.value;
+    let mut errors = Errors::default();
+    let notice = match form.kuendigungstag.trim() {
+        "" => None,
+        s => match parse_date(s) {
+            Some(d) => Some(d),
+            None => {
+                errors.add("kuendigungstag", "Geben Sie den Tag der Kündigung als Datum ein, zum Beispiel 01.07.2027.");
+                None
+            }
+        },
+    };
+    if form.bestaetigung != "ja" {
+        errors.add("bestaetigung", "Bestätigen Sie, dass Sie den Vertrag kündigen.");
+    }
+    if !errors.is_empty() {
+        return agreement_page(&shop, &path, Shown { errors, termination: form, status: StatusCode::BAD_REQUEST, ..Shown::ok() }).await;
+    }
+    take_step(shop, &path, AgreementStep::Terminate(notice), form).await
 }

@@ -64,6 +64,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/pruefung/{id}", web::get().to(review::show))
         .route("/pruefung/{id}/freigeben", web::post().to(review::approve))
         .route("/pruefung/{id}/ablehnen", web::post().to(review::reject))
+        .route("/vertraege/{number}/kuendigen", web::post().to(agreements::terminate))
         .route("/aufgaben", web::get().to(tasks::tasks))
         .route("/rahmenvertraege", web::get().to(frameworks::list))
         .route("/rahmenvertraege", web::post().to(frameworks::offer))

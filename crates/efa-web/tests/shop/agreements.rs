@@ -8,7 +8,7 @@ use actix_web::http::StatusCode;
 use efa_api::operations::agreements::{self, AgreementStep};
 use efa_api::operations::reuse::{self, Decision, NewReuseRequest, Step};
 use efa_api::write::Ctx;
-use efa_domain::reuse::OnboardingStep;
+use efa_domain::reuse::{AgreementState, OnboardingStep};
 
 /// Köln's request, submitted, approved by NRW and accepted by the provider: its agreement number.
 async fn accepted(w: &World) -> (String, String) {
@@ -176,4 +176,125 @@ crate::order_test!(the_agreement_page_says_who_signed_and_when, |s, w| {
     assert_eq!(a.text("#stand"), "Gekündigt");
     let t = a.text("#gekuendigt");
     assert!(t.starts_with(&efa_domain::calendar::today().format("%d.%m.%Y").to_string()) && t.ends_with("nrw-publisher"), "{t}");
+});
+
+/// The last day of the month of `d`.
+fn month_end(d: chrono::NaiveDate) -> chrono::NaiveDate {
+    use chrono::Datelike;
+    let next = if d.month() == 12 { chrono::NaiveDate::from_ymd_opt(d.year() + 1, 1, 1) } else { chrono::NaiveDate::from_ymd_opt(d.year(), d.month() + 1, 1) };
+    next.and_then(|n| n.pred_opt()).expect("a day")
+}
+
+fn german_date(d: chrono::NaiveDate) -> String {
+    d.format("%d.%m.%Y").to_string()
+}
+
+async fn agreement_state(w: &World, number: &str) -> efa_api::operations::agreements::Agreement {
+    agreements::get(&w.state, &provider(), number).await.expect("get").agreement
+}
+
+crate::order_test!(koeln_gives_notice_in_the_shop_with_errors_at_the_fields, |s, w| {
+    let (_, number) = accepted(&w).await;
+    let uri = format!("/vertraege/{number}");
+    s.login(KOELN, "municipality_user").await;
+    // Awaiting signatures: the state machine lets nothing end yet, so no form.
+    let a = s.page(&uri).await;
+    assert!(!a.has("#kuendigen-form"), "no notice before the agreement is active");
+    let refused = s.post(&format!("{uri}/kuendigen"), &a, &[("kuendigungstag", ""), ("bestaetigung", "ja")]).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert!(refused.text("#problem").contains("inzwischen geändert"));
+    assert_eq!(agreement_state(&w, &number).await.state, AgreementState::Pending, "nothing written");
+
+    s.post(&format!("{uri}/unterschreiben"), &a, &[]).await;
+    agreements::step(&w.state, &provider(), &Ctx::default(), &number, AgreementStep::Sign).await.expect("provider signs");
+    let a = s.page(&uri).await;
+    assert_eq!(a.text("#stand"), "Aktiv");
+    assert_eq!(a.text("#kuendigung"), "Vertrag kündigen");
+    // Start today, 12 months minimum, 3 months' notice: the minimum term decides the end.
+    let today = efa_domain::calendar::today();
+    let expected_end = month_end(today.checked_add_months(chrono::Months::new(12)).and_then(|d| d.pred_opt()).expect("a day"));
+    assert_eq!(a.text("#ende-bei-kuendigung"), german_date(expected_end));
+    assert!(a.text("#kuendigung-hinweis").contains("3 Monate") && a.text("#kuendigung-hinweis").contains("12 Monate"));
+
+    // Not a date, not confirmed: both at their fields, the value kept, nothing written.
+    let bad = s.post(&format!("{uri}/kuendigen"), &a, &[("kuendigungstag", "31.02.2027")]).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert_eq!(bad.assert_error_summary(), vec!["kuendigungstag", "bestaetigung"]);
+    assert_eq!(bad.attr("#f-kuendigungstag", "value"), "31.02.2027", "kept");
+    assert_eq!(bad.text("#f-bestaetigung-fehler"), "Bestätigen Sie, dass Sie den Vertrag kündigen.");
+    assert!(!bad.has("#f-bestaetigung[checked]"));
+    // A past day: the operation refuses it, said at the field; the tick kept.
+    let yesterday = german_date(today.pred_opt().expect("yesterday"));
+    let past = s.post(&format!("{uri}/kuendigen"), &a, &[("kuendigungstag", &yesterday), ("bestaetigung", "ja")]).await;
+    assert_eq!(past.status, StatusCode::BAD_REQUEST);
+    assert_eq!(past.assert_error_summary(), vec!["kuendigungstag"]);
+    assert_eq!(past.text("#f-kuendigungstag-fehler"), "Der Tag der Kündigung darf nicht in der Vergangenheit liegen: frühestens heute.");
+    assert_eq!(past.attr("#f-kuendigungstag", "value"), yesterday, "kept");
+    assert!(past.has("#f-bestaetigung[checked]"), "the tick kept");
+    let stored = agreement_state(&w, &number).await;
+    assert_eq!((stored.state, stored.end_date), (AgreementState::Active, None), "nothing written");
+
+    // NRW's coordinator sees the agreement but is no party: no form, and the post refused.
+    s.login("05", "land_coordinator").await;
+    let seen = s.page(&uri).await;
+    assert!(!seen.has("#kuendigen-form"));
+    assert_eq!(s.post(&format!("{uri}/kuendigen"), &seen, &[("kuendigungstag", ""), ("bestaetigung", "ja")]).await.status, StatusCode::FORBIDDEN);
+    // Bavaria's finds nothing.
+    s.login("09", "land_coordinator").await;
+    assert_eq!(s.get(&uri).await.status, StatusCode::NOT_FOUND);
+    let home = s.page("/").await;
+    assert_eq!(s.post(&format!("{uri}/kuendigen"), &home, &[("kuendigungstag", ""), ("bestaetigung", "ja")]).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(agreement_state(&w, &number).await.state, AgreementState::Active);
+
+    // Köln gives notice today, confirmed.
+    s.login(KOELN, "municipality_user").await;
+    let a = s.page(&uri).await;
+    let done = s.post(&format!("{uri}/kuendigen"), &a, &[("kuendigungstag", ""), ("bestaetigung", "ja")]).await;
+    assert_eq!(location(&done), uri);
+    let a = s.page(&uri).await;
+    assert_eq!(a.text(".flash"), format!("Gekündigt. Der Vertrag endet am {}.", german_date(expected_end)));
+    assert_eq!(a.text("#stand"), "Gekündigt");
+    assert_eq!(a.text("#ende"), german_date(expected_end));
+    let t = a.text("#gekuendigt");
+    assert!(t.starts_with(&german_date(today)) && t.contains("Uhr") && t.contains("Köln, Stadt"), "who and when: {t}");
+    assert!(!a.has("#kuendigen-form"), "ended: nothing more to give notice on");
+    let stored = agreement_state(&w, &number).await;
+    assert_eq!((stored.state, stored.end_date), (AgreementState::Terminated, Some(expected_end)), "in the database");
+    // Sent again (a second tab): the current state, written once.
+    let again = s.post(&format!("{uri}/kuendigen"), &a, &[("kuendigungstag", ""), ("bestaetigung", "ja")]).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    let d = agreements::get(&w.state, &provider(), &number).await.expect("get");
+    assert_eq!(d.folder.iter().filter(|f| f.kind == "termination").count(), 1, "terminated once");
+});
+
+crate::order_test!(the_provider_gives_notice_for_a_later_day, |s, w| {
+    let koeln = kommune(KOELN, "user-koeln");
+    let created = reuse::create_request(&w.state, &koeln, &Ctx::default(), NewReuseRequest { online_service_id: w.service.clone(), ..Default::default() }).await.expect("file");
+    let id = created.body().expect("body")["id"].as_str().expect("id").to_owned();
+    reuse::step(&w.state, &koeln, &Ctx::default(), &id, Step::Submit, Decision::default()).await.expect("submit");
+    reuse::step(&w.state, &coordinator(), &Ctx::default(), &id, Step::Approve, Decision::default()).await.expect("approve");
+    let terms = Decision { minimum_term_months: Some(0), notice_months: Some(1), ..Decision::default() };
+    let r = reuse::step(&w.state, &provider(), &Ctx::default(), &id, Step::Accept, terms).await.expect("accept");
+    let number = r.agreements[0].clone();
+    agreements::step(&w.state, &koeln, &Ctx::default(), &number, AgreementStep::Sign).await.expect("Köln signs");
+    let uri = format!("/vertraege/{number}");
+
+    s.login("05", "provider_publisher").await;
+    let a = s.page(&uri).await;
+    assert!(a.has("#unterschreiben") && !a.has("#kuendigen-form"), "pending: sign first");
+    s.post(&format!("{uri}/unterschreiben"), &a, &[]).await;
+    let a = s.page(&uri).await;
+    assert!(a.has("#kuendigen-form"), "the provider's side may give notice too");
+    let notice = efa_domain::calendar::today() + chrono::Days::new(40);
+    // No minimum term, one month's notice: the end of the month a month after the notice.
+    let expected_end = month_end(notice.checked_add_months(chrono::Months::new(1)).expect("a day"));
+    let done = s.post(&format!("{uri}/kuendigen"), &a, &[("kuendigungstag", &german_date(notice)), ("bestaetigung", "ja")]).await;
+    assert_eq!(location(&done), uri);
+    let a = s.page(&uri).await;
+    assert_eq!(a.text("#stand"), "Gekündigt");
+    assert_eq!(a.text("#ende"), german_date(expected_end));
+    assert!(a.text("#gekuendigt").ends_with("Anbieter (Land Nordrhein-Westfalen)"), "who: {}", a.text("#gekuendigt"));
+    let d = agreements::get(&w.state, &provider(), &number).await.expect("get");
+    assert_eq!(d.agreement.end_date, Some(expected_end));
+    assert!(d.folder.iter().any(|f| f.kind == "termination" && f.title.contains(&notice.to_string())), "notice given for the day entered");
 });
