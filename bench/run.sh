@@ -25,6 +25,13 @@
 #                BENCH_EDITS of them, round-robin over its listings, each line sent once;
 #                only 200 counts. Every edit rebuilds the catalogue snapshot (old and new both
 #                alive for a moment): the peak that the RSS reading right after must see
+#            (w) the workspace lists at national volume: the NRW coordinator's reuse requests
+#                (all; submitted oldest first; one Kreis), agreements, the operator's audit log,
+#                adoption per month of NRW (API, with a bearer token), and the shop's
+#                /anfragen, /vertraege, /aufgaben (each with the header's awaiting count) and the
+#                Land's coverage page with its charts, logged in by the development login
+#                (POST /anmelden, a session cookie); the review queue of listings has a slot
+#                (WORKSPACE_REVIEW_QUEUE) measured once its endpoint answers. Target p99 < 20 ms
 #            (i) PostgreSQL only, bench/instances.sh: two `efa serve` on the bench database; how
 #                long after a change through A (a message, a listing edit, an agreement going
 #                live) B shows it, p50/p99, idle and while orders are placed on A at full speed
@@ -36,6 +43,7 @@
 # Usage:
 #   bench/run.sh                 full report (stdout) + bench/results.md
 #   bench/run.sh --ceiling-only  self-check: ceiling server + wrk parsing only
+#   bench/run.sh workspaces      only (w), the workspace lists, with the data and ceiling they need
 #
 # Environment:
 #   BENCH_SECONDS        wrk duration per endpoint (default 10)
@@ -70,6 +78,7 @@ MODE=full
 case "${1:-}" in
     "") ;;
     --ceiling-only) MODE=ceiling ;;
+    workspaces) MODE=workspaces ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; die "unknown argument: $1" ;;
 esac
@@ -125,7 +134,7 @@ for tool in cargo curl awk date getconf; do
     command -v "$tool" >/dev/null 2>&1 || die "'$tool' is required but not installed"
 done
 apt_install wrk wrk
-if [[ $MODE == full ]]; then
+if [[ $MODE != ceiling ]]; then
     uses sqlite && apt_install sqlite3 sqlite3
     uses postgres && apt_install psql postgresql-client
 fi
@@ -299,6 +308,7 @@ pg_pids() {
 source "$ROOT/bench/shop.sh"
 WEIGHT_FIRST=0 WEIGHT_ROWS="" WEIGHT_DETAIL="" LH_ROWS=""
 
+WRK_HEADERS=()
 R_BACKEND=() R_KEY=() R_LABEL=() R_RPS=() R_P50=() R_P99=() R_BUSY=() R_OTHER=() R_NOTE=()
 declare -A CEIL_RPS=()
 
@@ -312,7 +322,7 @@ run_wrk() {
     local i=${#R_LABEL[@]} out tf parsed rps p50 p99 note=""
     out="$RUN_DIR/wrk.$i.$backend.$key.txt"
     tf="$RUN_DIR/wrk.$i.time"
-    local cmd=(wrk "${WRK_ARGS[@]}")
+    local cmd=(wrk "${WRK_ARGS[@]}" "${WRK_HEADERS[@]}")
     (($# > 0)) && cmd+=(-s "$LUA")
     cmd+=("$url")
     (($# > 0)) && cmd+=(-- "$@")
@@ -496,10 +506,109 @@ q() {
     fi
 }
 
-bench_backend() {
+# shop_cookie BASE ORGANISATION ROLE: logs in by the development login (POST /anmelden with
+# the form's CSRF token) and prints the session cookie ("name=value") after one page view (the
+# flash of the login is consumed, so the cookie stays the same from then on).
+shop_cookie() {
+    local base=$1 org=$2 role=$3 jar csrf code
+    jar=$(mktemp "$RUN_DIR/cookies.XXXXXX")
+    csrf=$(curl -sS -c "$jar" -b "$jar" --max-time 10 "$base/anmelden" | grep -o 'name="_csrf" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"$//') \
+        || die "could not load the login page"
+    [[ -n $csrf ]] || die "no CSRF token on $base/anmelden (is the development login on?)"
+    code=$(curl -sS -o /dev/null -w '%{http_code}' -c "$jar" -b "$jar" --max-time 10 -H "Origin: $base" \
+        --data-urlencode "_csrf=$csrf" --data-urlencode "organisation=$org" --data-urlencode "role=$role" "$base/anmelden")
+    [[ $code == 303 ]] || die "the development login for $org as $role answered $code, expected 303"
+    curl -sS -o /dev/null -c "$jar" -b "$jar" --max-time 10 "$base/aufgaben" || die "could not load /aufgaben after login"
+    awk '!/^#/ || /^#HttpOnly_/ { sub(/^#HttpOnly_/, ""); if (NF >= 7) { printf "%s=%s", $6, $7; exit } }' "$jar"
+}
+
+# The review queue of listings, once its endpoint exists (another change builds it): measured
+# like the other workspace lists when it answers 200 to the operator, else reported as a slot.
+WORKSPACE_REVIEW_QUEUE=${WORKSPACE_REVIEW_QUEUE:-/api/v1/review-queue}
+WORKSPACE_KEYS=()
+REVIEW_SLOT=""
+
+# workspace_loads BACKEND: (w) against the running server ($base, $pid, $W): each workspace
+# list of the API with a bearer token, each shop page with a session cookie; the ceiling with
+# a body as large as the coordinator's first page.
+workspace_loads() {
+    local backend=$1 coord op cookie url key label bytes code
+    coord=$(efa_in "$W" token --org land:05 --role land_coordinator --land 05 --ttl 2h) || die "efa token failed for the NRW coordinator"
+    op=$(efa_in "$W" token --org 'name:FITKO (Föderale IT-Kooperation)' --role operator --ttl 2h) || die "efa token failed for the operator"
+    local -a api=(
+        "ws_requests|$coord|/api/v1/reuse-requests|NRW coordinator"
+        "ws_inbox|$coord|/api/v1/reuse-requests?state=submitted&sort=created_at|NRW coordinator, inbox oldest first"
+        "ws_kreis|$coord|/api/v1/reuse-requests?state=submitted&kreis=05315|NRW coordinator, one Kreis"
+        "ws_agreements|$coord|/api/v1/agreements|NRW (party to)"
+        "ws_audit|$op|/api/v1/audit-events|operator"
+        "ws_adoption||/api/v1/coverage/adoption?land=05|public"
+    )
+    local entry tok desc
+    for entry in "${api[@]}"; do
+        IFS='|' read -r key tok url desc <<<"$entry"
+        local -a hdr=()
+        [[ -n $tok ]] && hdr=(-H "Authorization: Bearer $tok")
+        code=$(curl -sS -o "$RUN_DIR/check.body" -w '%{http_code}' --max-time 30 "${hdr[@]}" "$base$url") || die "curl could not fetch $url"
+        [[ $code == 200 ]] || { head -c 500 "$RUN_DIR/check.body" >&2; die "GET $url answered $code, expected 200 ($backend)"; }
+        bytes=$(wc -c <"$RUN_DIR/check.body")
+        [[ $key == ws_requests ]] && WS_BYTES=$bytes
+        WRK_HEADERS=("${hdr[@]}")
+        run_wrk "$backend" "$key" "(w) \`GET $url\` ($desc, ${bytes} B)" "$pid" "$base$url"
+        WRK_HEADERS=()
+        WORKSPACE_KEYS+=("$key")
+    done
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 30 -H "Authorization: Bearer $op" "$base$WORKSPACE_REVIEW_QUEUE" || true)
+    if [[ $code == 200 ]]; then
+        bytes=$(body_bytes_auth "$base$WORKSPACE_REVIEW_QUEUE" "$op")
+        WRK_HEADERS=(-H "Authorization: Bearer $op")
+        run_wrk "$backend" ws_review "(w) \`GET $WORKSPACE_REVIEW_QUEUE\` (operator, review queue, ${bytes} B)" "$pid" "$base$WORKSPACE_REVIEW_QUEUE"
+        WRK_HEADERS=()
+        WORKSPACE_KEYS+=(ws_review)
+    else
+        REVIEW_SLOT="\`GET $WORKSPACE_REVIEW_QUEUE\` answered ${code:-nothing} (not built yet): not measured"
+    fi
+    cookie=$(shop_cookie "$base" 05 land_coordinator)
+    [[ -n $cookie ]] || die "no session cookie after the development login ($backend)"
+    for entry in "ws_shop_requests|/anfragen" "ws_shop_inbox|/anfragen?status=submitted" "ws_shop_agreements|/vertraege" "ws_shop_tasks|/aufgaben" "ws_shop_land|/abdeckung/laender/05"; do
+        IFS='|' read -r key url <<<"$entry"
+        code=$(curl -sS -o "$RUN_DIR/check.body" -w '%{http_code}' --max-time 30 -H "Cookie: $cookie" "$base$url") || die "curl could not fetch $url"
+        [[ $code == 200 ]] || { head -c 500 "$RUN_DIR/check.body" >&2; die "GET $url answered $code with the session cookie, expected 200 ($backend)"; }
+        grep -q 'Abmelden' "$RUN_DIR/check.body" || die "GET $url did not show a logged-in page ($backend)"
+        bytes=$(wc -c <"$RUN_DIR/check.body")
+        WRK_HEADERS=(-H "Cookie: $cookie")
+        run_wrk "$backend" "$key" "(w) shop \`GET $url\` (NRW coordinator, ${bytes} B)" "$pid" "$base$url"
+        WRK_HEADERS=()
+        WORKSPACE_KEYS+=("$key")
+    done
+    start_ceiling "${WS_BYTES:-4096}"
+    run_wrk "$backend" ws_ceiling "(e) ceiling, ${WS_BYTES:-4096} B body like (w) reuse requests" "$CEIL_PID" "$CEIL_URL"
+    [[ -n ${CEIL_RPS[$backend]:-} ]] || CEIL_RPS[$backend]=${R_RPS[$(( ${#R_RPS[@]} - 1 ))]}
+    stop_pid "$CEIL_PID"
+}
+
+# body_bytes_auth URL TOKEN: size of the body with a bearer token.
+body_bytes_auth() {
+    curl -sS -o /dev/null -w '%{size_download}' --max-time 30 -H "Authorization: Bearer $2" "$1" || die "curl could not fetch $1"
+}
+
+# workspace_targets: the (w) rows against p99 < 20 ms, and the review queue's slot.
+workspace_targets() {
+    local b key i
+    for b in "${BACKENDS[@]}"; do
+        for key in $(printf '%s\n' "${WORKSPACE_KEYS[@]}" | awk '!seen[$0]++'); do
+            i=$(row_of "$b" "$key") || continue
+            printf '| workspace list p99 < 20 ms: %s | %s | %.2f ms (%.0f req/s) | %s |\n' "${R_LABEL[$i]}" "$b" "${R_P99[$i]}" "${R_RPS[$i]}" "$(verdict lt "${R_P99[$i]}" 20)"
+        done
+    done
+    [[ -z $REVIEW_SLOT ]] || echo "| workspace list p99 < 20 ms: review queue | all | $REVIEW_SLOT | MISS |"
+}
+
+# prepare_backend BACKEND: a fresh database with the real seed and the synthetic national
+# data (both timed), and `efa serve` on it (cold start timed). Sets W, DB_URL, base, pid.
+prepare_backend() {
     local backend=$1
     CUR_BACKEND=$backend
-    local W="$RUN_DIR/$backend"
+    W="$RUN_DIR/$backend"
     mkdir -p "$W"
     if [[ $backend == sqlite ]]; then
         DB_URL="$W/bench.db"
@@ -529,7 +638,7 @@ bench_backend() {
     SYN_REPORT[$backend]=$(grep '^synthetic:' "$W/synthetic.log" | sed 's/ in [0-9]* ms$//; s/^synthetic: //' || true)
 
     # ---- cold start
-    local port base pid
+    local port
     port=$(free_port)
     base="http://127.0.0.1:$port"
     log "cold start of efa serve ($backend) on $base"
@@ -539,6 +648,11 @@ bench_backend() {
     PIDS+=("$pid")
     wait_ready "$pid" "$base/readyz" "$W/efa.log"
     COLD_MS[$backend]=$(ms_since "$t0")
+}
+
+bench_backend() {
+    local backend=$1 W base pid
+    prepare_backend "$backend"
 
     # ---- what the loads need from the database
     local detail_id services ags_all n_ags step
@@ -625,6 +739,9 @@ bench_backend() {
         run_wrk "$backend" "$f_key" "$f_label" "$pid" "$base$f_url"
     done
 
+    # ---- (w) the workspace lists, before the writes below change the data
+    workspace_loads "$backend"
+
     # ---- (c) placing an order
     local before after
     before=$(q "SELECT count(*) FROM reuse_requests")
@@ -691,6 +808,26 @@ bench_backend() {
     return 0
 }
 
+if [[ $MODE == workspaces ]]; then
+    for backend in "${BACKENDS[@]}"; do
+        W="" base="" pid=""
+        prepare_backend "$backend"
+        workspace_loads "$backend"
+        stop_pid "$pid"
+        [[ $backend == postgres ]] && drop_pg_db
+    done
+    echo "## Workspace lists (${SECONDS_PER_RUN}s each, wrk ${WRK_ARGS[*]})"
+    echo
+    echo "National volume: the real seed plus \`efa seed --synthetic --seed 1\` (${SYN_REPORT[${BACKENDS[0]}]})."
+    echo
+    results_table
+    echo
+    echo "| target | backend | measured | result |"
+    echo "|---|---|---:|---|"
+    workspace_targets
+    exit 0
+fi
+
 for backend in "${BACKENDS[@]}"; do
     bench_backend "$backend"
 done
@@ -704,7 +841,7 @@ report() {
     echo
     echo "Each backend on a freshly migrated database with the real seed plus \`efa seed --synthetic --seed 1\`;"
     echo "(a) search, (b) detail, (c) placing an order, (d) an approval, (e) the ceiling, (f) coverage,"
-    echo "(g) the shop, (h) listing edits (each rebuilds the catalogue snapshot; last before the RSS"
+    echo "(g) the shop, (w) the workspace lists, (h) listing edits (each rebuilds the catalogue snapshot; last before the RSS"
     echo "reading); the ceiling is measured right after that backend's searches. For (c), (d) and (h)"
     echo "req/s counts successes only (201 / 200, any other status fails the run), from first request to last"
     echo "response. *CPUs busy / other load*: cores busy during the run, and how many of them did"
@@ -780,6 +917,7 @@ report() {
             printf '| shop page p99 < 10 ms: %s | %s | %.2f ms | %s |\n' "${R_LABEL[$i]}" "$b" "${R_P99[$i]}" "$(verdict lt "${R_P99[$i]}" 10)"
         done
     done
+    workspace_targets
     echo "| first visit of the start page ≤ 150 KB (gzip; HTML, CSS, fonts, scripts) | ${BACKENDS[0]} | $((WEIGHT_FIRST / 1024)) KB | $(verdict lt "$WEIGHT_FIRST" $((150 * 1024 + 1))) |"
     local path bytes perf a11y
     while IFS=$'\t' read -r path bytes; do

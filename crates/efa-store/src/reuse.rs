@@ -283,6 +283,57 @@ fn parts(viewer: Viewer<'_>) -> Vec<Part> {
     }
 }
 
+/// How many requests of `land` (every Land with `None`) are in any of `states` (all with an
+/// empty list), drafts left out with `without_drafts`: from the counts the writes keep
+/// (`reuse_request_counts`, kept by triggers in the writing transaction).
+pub fn kept_count(conn: &mut DbConn, land: Option<&str>, states: &[String], without_drafts: bool) -> QueryResult<i64> {
+    use crate::schema::reuse_request_counts as c;
+    let mut q = c::table.into_boxed();
+    if let Some(l) = land {
+        q = q.filter(c::land_code.eq(l.to_owned()));
+    }
+    if !states.is_empty() {
+        q = q.filter(c::state.eq_any(states.to_vec()));
+    }
+    if without_drafts {
+        q = q.filter(c::state.ne("draft"));
+    }
+    q.select(diesel::dsl::sql::<diesel::sql_types::BigInt>("CAST(COALESCE(SUM(n), 0) AS BIGINT)")).first(conn)
+}
+
+/// The same counts recounted from the requests themselves, per (Land, state): what
+/// `reuse_request_counts` must always add up to.
+pub fn recounted(conn: &mut DbConn) -> QueryResult<Vec<(String, String, i64)>> {
+    rr::table.group_by((rr::land_code, rr::state)).select((rr::land_code, rr::state, diesel::dsl::count_star())).order((rr::land_code, rr::state)).load(conn)
+}
+
+/// The kept counts per (Land, state), their slots added up, leaving out the zeros.
+pub fn kept_counts(conn: &mut DbConn) -> QueryResult<Vec<(String, String, i64)>> {
+    use crate::schema::reuse_request_counts as c;
+    let rows: Vec<(String, String, i64)> = c::table.select((c::land_code, c::state, c::n)).order((c::land_code, c::state)).load(conn)?;
+    let mut out: Vec<(String, String, i64)> = Vec::new();
+    for (l, s, n) in rows {
+        match out.last_mut() {
+            Some(last) if last.0 == l && last.1 == s => last.2 += n,
+            _ => out.push((l, s, n)),
+        }
+    }
+    out.retain(|r| r.2 != 0);
+    Ok(out)
+}
+
+/// A part's count: from the kept counts where they answer it exactly (all requests, or a
+/// Land's, narrowed by state only), else counted from the rows (a page's filter of service or
+/// Kreis keeps that small).
+fn part_count(conn: &mut DbConn, part: Part, viewer: Viewer<'_>, filter: &ListFilter) -> QueryResult<i64> {
+    let by_state_only = filter.online_service.is_none() && filter.kreis.is_none();
+    match part {
+        Part::All if by_state_only => kept_count(conn, None, &filter.states, false),
+        Part::Land if by_state_only => kept_count(conn, viewer.land, &filter.states, true),
+        _ => request_part(part, viewer, filter).count().get_result(conn),
+    }
+}
+
 /// Requests visible to an organisation: it requested them, they are for its services, or it is
 /// one of the municipalities covered; with `land`, also all of that Land (coordinators).
 /// A page of them in `filter.order`, after `filter.after` (a [`request_cursor`]; an
@@ -298,7 +349,7 @@ pub fn list_requests(conn: &mut DbConn, viewer: Viewer<'_>, filter: &ListFilter,
     // Each part walks its index in the list's order and reads at most a page; the merge of
     // the parts is the page.
     for part in parts(viewer) {
-        total += request_part(part, viewer, filter).count().get_result::<i64>(conn)?;
+        total += part_count(conn, part, viewer, filter)?;
         let mut q = request_part(part, viewer, filter);
         q = match (filter.order, &after) {
             (Order::NewestFirst, Some((at, id))) => q.filter(rr::created_at.le(*at)).filter(rr::created_at.lt(*at).or(rr::id.lt(id.clone()))),
@@ -578,7 +629,7 @@ pub fn awaiting(conn: &mut DbConn, org: &str, land: Option<&str>) -> QueryResult
     let to_accept = rr::table.filter(rr::state.eq("land_approved")).filter(rr::online_service_id.eq_any(own_services)).count().get_result(conn)?;
     let (to_approve, frameworks_to_approve) = match land {
         Some(l) => (
-            rr::table.filter(rr::state.eq("submitted")).filter(rr::land_code.eq(l)).count().get_result(conn)?,
+            kept_count(conn, Some(l), &["submitted".to_owned()], false)?,
             fw::table.filter(fw::state.eq("offered")).filter(fw::land_code.eq(l)).count().get_result(conn)?,
         ),
         None => (0, 0),

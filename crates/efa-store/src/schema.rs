@@ -210,6 +210,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    reuse_request_counts (land_code, state, slot) {
+        land_code -> Text,
+        state -> Text,
+        slot -> Integer,
+        n -> BigInt,
+    }
+}
+
+diesel::table! {
     reuse_request_municipalities (request_id, municipality_org_id) {
         request_id -> Text,
         municipality_org_id -> Text,
@@ -448,6 +457,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     org_memberships,
     audit_events,
     reuse_requests,
+    reuse_request_counts,
     reuse_request_municipalities,
     request_messages,
     framework_agreements,

@@ -1,4 +1,5 @@
-//! Adoption per month: agreements signed (by both sides) and services gone live.
+//! Adoption per month over HTTP: agreements signed (by both sides) and services gone live;
+//! the counting lives in [`crate::operations::adoption`].
 
 use super::coverage::{respond, Table};
 use super::{BadRequest, Unavailable};
@@ -6,7 +7,7 @@ use crate::error::ApiError;
 use crate::params;
 use crate::state::AppState;
 use actix_web::{get, web, HttpRequest, HttpResponse};
-use chrono::Datelike;
+use crate::operations::adoption::{per_month, AdoptionMonth, AdoptionQuery};
 use efa_domain::LandCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -25,14 +26,6 @@ pub struct AdoptionParams {
     /// Last month, YYYY-MM.
     #[param(value_type = Option<String>, example = "2026-12")]
     pub to: Option<String>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AdoptionMonth {
-    /// YYYY-MM.
-    pub month: String,
-    pub agreements_signed: usize,
-    pub went_live: usize,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -58,19 +51,7 @@ pub async fn get_adoption(req: HttpRequest, state: web::Data<AppState>, q: web::
     let service = params::opt("online_service", &q.online_service, uuid::Uuid::parse_str)?.map(|u| u.to_string());
     let from = q.from.as_deref().map(|s| month(s, "from")).transpose()?;
     let to = q.to.as_deref().map(|s| month(s, "to")).transpose()?;
-    let rows = state.db(move |conn| Ok(efa_store::reuse::adoption_rows(conn, service.as_deref(), land.as_deref())?)).await?;
-    // Counted by (year, month); the strings are written once per month at the end.
-    let mut months: std::collections::BTreeMap<(i32, u32), (usize, usize)> = Default::default();
-    let in_range = |m: (i32, u32)| from.is_none_or(|f| m >= f) && to.is_none_or(|t| m <= t);
-    for (signed, live) in rows {
-        if let Some(m) = signed.map(|t| (t.year(), t.month())).filter(|&m| in_range(m)) {
-            months.entry(m).or_default().0 += 1;
-        }
-        if let Some(m) = live.map(|d| (d.year(), d.month())).filter(|&m| in_range(m)) {
-            months.entry(m).or_default().1 += 1;
-        }
-    }
-    let items = months.into_iter().map(|((y, m), (s, l))| AdoptionMonth { month: format!("{y:04}-{m:02}"), agreements_signed: s, went_live: l }).collect();
+    let items = per_month(&state, AdoptionQuery { land, online_service: service, from, to }).await?;
     let body = AdoptionResponse { items };
     respond(&req, &body, || Table {
         header: vec!["month", "agreements_signed", "went_live"],

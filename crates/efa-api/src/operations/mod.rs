@@ -2,6 +2,7 @@
 //! machine, transaction, audit, idempotency. The JSON handlers and the shop's pages both call
 //! these; neither holds a rule of its own, and no page calls the API over HTTP.
 
+pub mod adoption;
 pub mod agreements;
 pub mod audit;
 pub mod frameworks;

@@ -56,22 +56,28 @@ world_test!(reuse_requests_come_a_page_at_a_time_narrowed_by_state_and_service, 
     }
 });
 
-world_test!(agreements_come_a_page_at_a_time_narrowed_by_state, |w, app| {
-    let service = published_service(app, w).await;
+/// One bundled request for Köln and Bonn, accepted: the numbers of its two agreements, both
+/// pending, in the order the request lists them.
+async fn two_bundled_agreements<A: crate::helpers::TestApp>(app: &A, w: &World, service: &str) -> Vec<String> {
     let bundler = w.bundler();
-    // One bundled request for Köln and Bonn: two agreements, both pending.
-    let id = filed(app, &bundler, &service, &[org(KOELN), org(BONN)]).await;
+    let id = filed(app, &bundler, service, &[org(KOELN), org(BONN)]).await;
     act_ok(app, &id, "submit", &bundler, None).await;
     act_ok(app, &id, "approve", &w.coordinator("05"), None).await;
     let accepted = act_ok(app, &id, "accept", &w.provider(), Some(json!({}))).await;
-    let numbers: Vec<&str> = accepted["agreements"].as_array().unwrap().iter().map(|n| n.as_str().unwrap()).collect();
+    let numbers: Vec<String> = accepted["agreements"].as_array().unwrap().iter().map(|n| n.as_str().unwrap().to_owned()).collect();
     assert_eq!(numbers.len(), 2);
+    numbers
+}
+
+world_test!(agreements_come_a_page_at_a_time_narrowed_by_state, |w, app| {
+    let service = published_service(app, w).await;
+    let numbers = two_bundled_agreements(app, w, &service).await;
 
     let provider = w.provider();
     let first = get_as(app, "/api/v1/agreements?per_page=1", Some(&provider)).await;
     let body = expect(&first, 200);
     // Newest number first.
-    assert_eq!((total(&body), strs(&body, "number")), (2, vec![numbers[1]]));
+    assert_eq!((total(&body), strs(&body, "number")), (2, vec![numbers[1].as_str()]));
     assert_eq!(param(&links(&first)["next"].1, "page"), Some("2"));
     assert_eq!(total(&ok(app, "/api/v1/agreements?state=pending", &provider).await), 2);
     assert_eq!(total(&ok(app, "/api/v1/agreements?state=live,terminated", &provider).await), 0);
@@ -184,12 +190,7 @@ world_test!(the_coordinator_inbox_narrows_by_kreis_and_comes_oldest_first_page_b
 
 world_test!(agreements_come_oldest_number_first_by_cursor_and_by_kreis, |w, app| {
     let service = published_service(app, w).await;
-    let bundler = w.bundler();
-    let id = filed(app, &bundler, &service, &[org(KOELN), org(BONN)]).await;
-    act_ok(app, &id, "submit", &bundler, None).await;
-    act_ok(app, &id, "approve", &w.coordinator("05"), None).await;
-    let accepted = act_ok(app, &id, "accept", &w.provider(), Some(json!({}))).await;
-    let mut numbers: Vec<String> = accepted["agreements"].as_array().unwrap().iter().map(|n| n.as_str().unwrap().to_owned()).collect();
+    let mut numbers = two_bundled_agreements(app, w, &service).await;
     numbers.sort();
     let provider = w.provider();
     assert_eq!(walk(app, "/api/v1/agreements?per_page=1&sort=number", &provider, "number").await, numbers);
@@ -203,5 +204,81 @@ world_test!(agreements_come_oldest_number_first_by_cursor_and_by_kreis, |w, app|
     for (query, parameter) in [("sort=created_at", "sort"), ("after=EFA_2026", "after"), ("kreis=5314", "kreis")] {
         let p = expect(&get_as(app, &format!("/api/v1/agreements?{query}"), Some(&provider)).await, 400);
         assert_eq!(p["parameter"], parameter, "{query}: {p}");
+    }
+});
+
+/// The counts the writes keep (`reuse_request_counts`) against a recount of the requests.
+fn assert_counts_kept(w: &World, after: &str) {
+    let mut conn = w.conn();
+    let kept = efa_store::reuse::kept_counts(&mut conn).expect("kept counts");
+    let recounted = efa_store::reuse::recounted(&mut conn).expect("recount");
+    assert_eq!(kept, recounted, "after {after}");
+}
+
+world_test!(kept_request_counts_equal_a_recount_after_every_kind_of_write, |w, app| {
+    use crate::helpers::{join_all, send};
+    use actix_web::test::TestRequest;
+    let service = published_service(app, w).await;
+    assert_counts_kept(w, "the seed");
+    let (nrw, by) = (w.coordinator("05"), w.coordinator("09"));
+    // Drafts in two Länder, then every transition a request takes.
+    let mut filed_ids = Vec::new();
+    for ags in [KOELN, BONN, MUENCHEN, KOELN, BONN, MUENCHEN] {
+        filed_ids.push((ags, filed(app, &w.kommune(ags), &service, &[]).await));
+    }
+    assert_counts_kept(w, "filing drafts");
+    for (ags, id) in &filed_ids[..5] {
+        act_ok(app, id, "submit", &w.kommune(ags), None).await;
+    }
+    assert_counts_kept(w, "submitting");
+    act_ok(app, &filed_ids[0].1, "approve", &nrw, None).await;
+    act_ok(app, &filed_ids[1].1, "reject", &nrw, Some(json!({"reason": "Nicht im Haushalt."}))).await;
+    act_ok(app, &filed_ids[2].1, "approve", &by, None).await;
+    act_ok(app, &filed_ids[3].1, "withdraw", &w.kommune(KOELN), None).await;
+    assert_counts_kept(w, "approving, rejecting, withdrawing");
+    act_ok(app, &filed_ids[0].1, "accept", &w.provider(), Some(json!({}))).await;
+    assert_counts_kept(w, "accepting (agreements made)");
+    // What reads the counts answers as a recount would.
+    // NRW: of Köln's and Bonn's four submitted, one approved, one rejected, one withdrawn.
+    assert_eq!(total(&ok(app, "/api/v1/reuse-requests?state=submitted", &nrw).await), 1);
+    let nrw_all = ok(app, "/api/v1/reuse-requests", &nrw).await;
+    assert_eq!(total(&nrw_all) as usize, strs(&nrw_all, "id").len(), "a Land's total is the rows it lists");
+    let everything = ok(app, "/api/v1/reuse-requests?per_page=100", &w.operator()).await;
+    assert_eq!(total(&everything) as i64, w.count_requests());
+
+    // On PostgreSQL: a second instance writing at the same time as the first, as production
+    // runs several `efa serve` on one database.
+    if w.db.backend() == efa_store::Backend::Postgres {
+        let (_, second) = crate::helpers::keyed_app(&w.db, &w.key, None, 4).await;
+        let second = &second;
+        let mut ids = Vec::new();
+        for _ in 0..8 {
+            ids.push(filed(app, &w.kommune(KOELN), &service, &[]).await);
+            ids.push(filed(second, &w.kommune(BONN), &service, &[]).await);
+        }
+        let koeln = w.kommune(KOELN);
+        let bonn = w.kommune(BONN);
+        let submits: Vec<_> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| {
+                let token = if i % 2 == 0 { &koeln } else { &bonn };
+                let req = bearer(TestRequest::post().uri(&format!("/api/v1/reuse-requests/{id}/submit")), Some(token));
+                async move { if i % 2 == 0 { send(app, req).await } else { send(second, req).await } }
+            })
+            .collect();
+        assert!(statuses(&join_all(submits).await).iter().all(|&c| c == 200));
+        let approvals: Vec<_> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| {
+                let req = bearer(TestRequest::post().uri(&format!("/api/v1/reuse-requests/{id}/approve")), Some(&nrw));
+                async move { if i % 2 == 1 { send(app, req).await } else { send(second, req).await } }
+            })
+            .collect();
+        assert!(statuses(&join_all(approvals).await).iter().all(|&c| c == 200));
+        assert_counts_kept(w, "two instances submitting and approving at once");
+        // The sixteen of NRW, and München's for the service NRW's government provides.
+        assert_eq!(total(&ok(second, "/api/v1/reuse-requests?state=land_approved", &nrw).await), 17);
     }
 });

@@ -318,3 +318,39 @@ where
     }
     out
 }
+
+shop_test!(land_page_charts_its_kreise_ranked_and_its_adoption_per_month, |s| {
+    // The Kreise as bars in the ranking's order, each with its share as text.
+    let l = s.page("/abdeckung/laender/05").await;
+    assert_accessible_chart(&l, "diagramm-kreise");
+    let ranked: Vec<String> = l.select("#kreise tbody tr th a").iter().map(|a| a.text().collect::<String>().trim().to_owned()).collect();
+    let labels: Vec<String> = l.select("svg#diagramm-kreise g.chart__row text:first-child").iter().map(|t| t.text().collect::<String>()).collect();
+    assert_eq!(labels, ranked, "one bar per Kreis, best first");
+    let shares: Vec<String> = l.select("#kreise tbody tr td:nth-of-type(3)").iter().map(|t| t.text().collect::<String>().trim().replace('\u{a0}', " ")).collect();
+    let values: Vec<String> = l.select("svg#diagramm-kreise g.chart__row text:last-of-type").iter().map(|t| t.text().collect::<String>().replace('\u{a0}', " ")).collect();
+    assert_eq!(values, shares, "each bar says its share");
+    // No agreement of a customer in NRW is signed yet: no adoption to chart.
+    assert!(l.has("#nachnutzung-leer") && !l.has("svg#diagramm-nachnutzung"));
+    assert_eq!(json(&s.get("/api/v1/coverage/adoption?land=05").await)["items"], serde_json::json!([]));
+
+    let next = json(&s.get(&format!("/api/v1/coverage/gemeinden/{KOELN}/next")).await);
+    let pick = next["items"].as_array().expect("items").iter().find(|i| !i["online_service"].is_null()).expect("a service to order").clone();
+    live_agreement_for_koeln(s.db, pick["online_service"]["id"].as_str().expect("id")).await;
+    // Now the month of Köln's agreement: the API's numbers, as a table and as bars.
+    let api = json(&s.get("/api/v1/coverage/adoption?land=05").await);
+    let months = api["items"].as_array().expect("items");
+    assert!(!months.is_empty());
+    let l = s.page("/abdeckung/laender/05").await;
+    assert!(!l.has("#nachnutzung-leer"));
+    assert_accessible_chart(&l, "diagramm-nachnutzung");
+    assert!(l.has("#nachnutzung-tabelle caption") && l.has("#nachnutzung-tabelle th[scope=row]"));
+    let signed: Vec<usize> = months.iter().map(|m| int(&m["agreements_signed"])).collect();
+    let live: Vec<usize> = months.iter().map(|m| int(&m["went_live"])).collect();
+    assert_eq!(cells(&l, "#nachnutzung-tabelle td[data-testid=unterzeichnet]"), signed);
+    assert_eq!(cells(&l, "#nachnutzung-tabelle td[data-testid=live]"), live);
+    assert_eq!((signed.iter().sum::<usize>(), live.iter().sum::<usize>()), (1, 1), "Köln's one agreement, signed and live");
+    assert_eq!(l.select("svg#diagramm-nachnutzung g.chart__row").len(), 2 * months.len(), "a bar signed and a bar live per month");
+    // Another Land's page shows none of it; a Kreis page has no adoption section.
+    assert!(s.page("/abdeckung/laender/09").await.has("#nachnutzung-leer"));
+    assert!(!s.page(&format!("/abdeckung/kreise/{KLEVE}")).await.has("#nachnutzung-titel"));
+});

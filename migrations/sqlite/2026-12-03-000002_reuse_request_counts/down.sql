@@ -1,0 +1,4 @@
+DROP TRIGGER reuse_request_counts_delete;
+DROP TRIGGER reuse_request_counts_update;
+DROP TRIGGER reuse_request_counts_insert;
+DROP TABLE reuse_request_counts;
