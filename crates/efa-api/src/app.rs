@@ -35,6 +35,7 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .service(listings::reject_online_service)
             .service(listings::retire_online_service)
             .service(listings::list_online_service_versions)
+            .service(listings::list_listings)
             .service(review::list_possible_duplicates)
             .service(audit::list_audit_events)
             .service(events::list_events)

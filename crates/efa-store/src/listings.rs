@@ -221,3 +221,102 @@ pub fn version_dates(conn: &mut DbConn, id: &str) -> QueryResult<Vec<(i32, chron
         .select((listing_versions::version, listing_versions::published_at))
         .load(conn)
 }
+
+// ---- lists: a provider's listings, the operators' review queue ----
+
+type Backend = <DbConn as Connection>::Backend;
+
+/// One line of a list of listings: what it shows without the content's details.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = s)]
+pub struct ListingLine {
+    pub id: String,
+    pub name: String,
+    pub provider_org_id: String,
+    pub listing_state: String,
+    pub revision: i32,
+    pub published_version: Option<i32>,
+    pub content: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Whose listings: one organisation's (newest change first), or those of one state across all
+/// organisations (oldest change first: the review queue).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListingScope<'a> {
+    Org { org: &'a str, state: Option<ListingState> },
+    State(ListingState),
+}
+
+impl ListingScope<'_> {
+    /// Newest first for an organisation, oldest first for a queue.
+    pub fn newest_first(&self) -> bool {
+        matches!(self, ListingScope::Org { .. })
+    }
+}
+
+fn scoped<'a>(scope: ListingScope<'_>) -> s::BoxedQuery<'a, Backend> {
+    let q = s::table.into_boxed();
+    match scope {
+        ListingScope::Org { org, state } => {
+            let q = q.filter(s::provider_org_id.eq(org.to_owned()));
+            match state {
+                Some(st) => q.filter(s::listing_state.eq(st.as_str())),
+                None => q,
+            }
+        }
+        ListingScope::State(st) => q.filter(s::listing_state.eq(st.as_str())),
+    }
+}
+
+/// Up to `limit` listings of `scope` after the keyset position `after` (`updated_at`, `id` of
+/// the last line of the previous page), in the scope's order. Served by the indexes
+/// `online_services_org_updated_idx` and `online_services_state_updated_idx`.
+pub fn list_lines(conn: &mut DbConn, scope: ListingScope<'_>, after: Option<(NaiveDateTime, String)>, limit: i64) -> QueryResult<Vec<ListingLine>> {
+    let mut q = scoped(scope);
+    let desc = scope.newest_first();
+    if let Some((t, id)) = after {
+        // The plain bound first: it gives the index scan its start, the OR only breaks ties.
+        q = if desc {
+            q.filter(s::updated_at.le(t)).filter(s::updated_at.lt(t).or(s::updated_at.eq(t).and(s::id.lt(id))))
+        } else {
+            q.filter(s::updated_at.ge(t)).filter(s::updated_at.gt(t).or(s::updated_at.eq(t).and(s::id.gt(id))))
+        };
+    }
+    q = if desc { q.order((s::updated_at.desc(), s::id.desc())) } else { q.order((s::updated_at.asc(), s::id.asc())) };
+    q.limit(limit).select(ListingLine::as_select()).load(conn)
+}
+
+/// How many listings `scope` holds.
+pub fn count_lines(conn: &mut DbConn, scope: ListingScope<'_>) -> QueryResult<i64> {
+    scoped(scope).count().get_result(conn)
+}
+
+/// Per listing of `ids`: (id, open reuse requests, open agreements). Open requests await
+/// someone's decision or their agreements (submitted up to agreement pending); open
+/// agreements are pending, active or live.
+pub fn usage_of(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<(String, i64, i64)>> {
+    use crate::schema::{agreements as ag, reuse_requests as rr};
+    const OPEN_REQUESTS: [&str; 4] = ["submitted", "land_approved", "provider_accepted", "agreement_pending"];
+    let open_agreements: Vec<&str> = efa_domain::reuse::AgreementState::OPEN.iter().map(|a| a.as_str()).collect();
+    let requests: Vec<(String, i64)> = rr::table
+        .filter(rr::online_service_id.eq_any(ids))
+        .filter(rr::state.eq_any(OPEN_REQUESTS))
+        .group_by(rr::online_service_id)
+        .select((rr::online_service_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    let agreements: Vec<(String, i64)> = ag::table
+        .filter(ag::online_service_id.eq_any(ids))
+        .filter(ag::state.eq_any(open_agreements))
+        .group_by(ag::online_service_id)
+        .select((ag::online_service_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    let of = |list: &[(String, i64)], id: &str| list.iter().find(|(i, _)| i == id).map_or(0, |(_, n)| *n);
+    Ok(ids.iter().map(|id| (id.clone(), of(&requests, id), of(&agreements, id))).collect())
+}
+
+/// Listings in review: what awaits the operators.
+pub fn in_review_count(conn: &mut DbConn) -> QueryResult<i64> {
+    count_lines(conn, ListingScope::State(ListingState::InReview))
+}

@@ -419,11 +419,13 @@ pub struct Awaiting {
     pub to_approve: i64,
     /// Framework agreements offered for the coordinator's Land, awaiting approval.
     pub frameworks_to_approve: i64,
+    /// Listings in review (operators'; filled by the caller, see `listings::in_review_count`).
+    pub to_review: i64,
 }
 
 impl Awaiting {
     pub fn total(&self) -> i64 {
-        self.to_sign + self.drafts + self.to_accept + self.to_approve + self.frameworks_to_approve
+        self.to_sign + self.drafts + self.to_accept + self.to_approve + self.frameworks_to_approve + self.to_review
     }
 }
 
@@ -439,7 +441,7 @@ pub fn awaiting(conn: &mut DbConn, org: &str, land: Option<&str>) -> QueryResult
         ),
         None => (0, 0),
     };
-    Ok(Awaiting { to_sign, drafts, to_accept, to_approve, frameworks_to_approve })
+    Ok(Awaiting { to_sign, drafts, to_accept, to_approve, frameworks_to_approve, to_review: 0 })
 }
 
 /// Pending agreements awaiting `org`'s signature, on the customer's side (as signatory) or the

@@ -14,6 +14,10 @@ pub struct UserBox {
     pub decides: bool,
     pub bundler: bool,
     pub operator: bool,
+    /// A provider publisher: "Meine Onlinedienste".
+    pub publishes: bool,
+    /// An operator: the review queue.
+    pub reviews: bool,
 }
 
 pub struct Layout {
@@ -106,6 +110,8 @@ fn user_box(u: &SessionUser) -> UserBox {
         decides: u.has(Role::ProviderPublisher) || u.has(Role::LandCoordinator),
         bundler: u.has(Role::Bundler),
         operator: u.has(Role::Operator),
+        publishes: u.has(Role::ProviderPublisher),
+        reviews: u.has(Role::Operator),
     }
 }
 
@@ -113,5 +119,14 @@ fn user_box(u: &SessionUser) -> UserBox {
 pub async fn awaiting(shop: &Shop, u: &SessionUser) -> Result<efa_store::reuse::Awaiting, efa_api::error::ApiError> {
     let org = u.principal.org_id.clone();
     let land = u.has(Role::LandCoordinator).then(|| u.principal.land.as_ref().map(|l| l.to_string())).flatten();
-    shop.app.db(move |conn| Ok(efa_store::reuse::awaiting(conn, &org, land.as_deref())?)).await
+    let operator = u.has(Role::Operator);
+    shop.app
+        .db(move |conn| {
+            let mut a = efa_store::reuse::awaiting(conn, &org, land.as_deref())?;
+            if operator {
+                a.to_review = efa_store::listings::in_review_count(conn)?;
+            }
+            Ok(a)
+        })
+        .await
 }

@@ -5,6 +5,7 @@
 pub mod agreements;
 pub mod audit;
 pub mod frameworks;
+pub mod listings;
 pub mod organisations;
 pub mod reuse;
 

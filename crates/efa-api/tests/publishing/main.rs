@@ -16,6 +16,7 @@ mod audit;
 mod concurrency;
 mod jwt;
 mod lifecycle;
+mod lists;
 mod policy;
 mod read_model;
 mod review;

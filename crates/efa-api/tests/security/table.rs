@@ -130,6 +130,7 @@ pub fn cases() -> Vec<Case> {
         write("approve_online_service", Target::Listing(L::InReview), None, LISTING_REVIEW),
         write("reject_online_service", Target::Listing(L::InReview), Some(reason), LISTING_REVIEW),
         write("retire_online_service", Target::Listing(L::Published), None, LISTING_RETIRE),
+        case("list_listings", S, SIGNED_IN),
         case("list_possible_duplicates", Target::Listing(L::Draft), "401 | 404 404 | 403 404 | 403 404 | 404 404 | 2xx 2xx"),
         // --- reuse requests ---
         create(

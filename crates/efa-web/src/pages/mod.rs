@@ -11,12 +11,15 @@ pub mod coverage;
 pub mod frameworks;
 pub mod home;
 pub mod legal;
+pub mod listing_form;
+pub mod listings;
 pub mod members;
 pub mod order;
 pub mod organisations;
 pub mod ozg;
 pub mod pager;
 pub mod requests;
+pub mod review;
 pub mod search;
 pub mod service;
 pub mod tasks;
@@ -50,6 +53,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/vertraege/{number}/unterschreiben", web::post().to(agreements::sign))
         .route("/vertraege/{number}/onboarding/{step}", web::post().to(agreements::onboard))
         .route("/vertraege/{number}/kuendigen", web::post().to(agreements::terminate))
+        .route("/angebote", web::get().to(listings::list))
+        .route("/angebote/neu", web::get().to(listings::new_form))
+        .route("/angebote/neu", web::post().to(listings::create))
+        .route("/angebote/{id}", web::get().to(listings::show))
+        .route("/angebote/{id}/bearbeiten", web::get().to(listings::edit_form))
+        .route("/angebote/{id}/bearbeiten", web::post().to(listings::update))
+        .route("/angebote/{id}/einreichen", web::post().to(listings::submit))
+        .route("/angebote/{id}/stilllegen", web::post().to(listings::retire))
+        .route("/pruefung", web::get().to(review::queue))
+        .route("/pruefung/{id}", web::get().to(review::show))
+        .route("/pruefung/{id}/freigeben", web::post().to(review::approve))
+        .route("/pruefung/{id}/ablehnen", web::post().to(review::reject))
         .route("/aufgaben", web::get().to(tasks::tasks))
         .route("/rahmenvertraege", web::get().to(frameworks::list))
         .route("/rahmenvertraege", web::post().to(frameworks::offer))

@@ -81,7 +81,7 @@ pub struct CostParams {
     pub kosten_kreis: Option<String>,
 }
 
-fn level_de(l: ConformanceLevel) -> &'static str {
+pub fn level_de(l: ConformanceLevel) -> &'static str {
     match l {
         ConformanceLevel::Fulfilled => "Erfüllt",
         ConformanceLevel::Partly => "Teilweise erfüllt",

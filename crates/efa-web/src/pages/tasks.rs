@@ -33,8 +33,11 @@ pub struct TasksPage {
     pub to_approve: i64,
     /// Framework agreements offered for the coordinator's Land.
     pub frameworks_to_approve: i64,
+    /// Listings in review awaiting an operator.
+    pub to_review: i64,
     pub provider: bool,
     pub coordinator: bool,
+    pub operator: bool,
 }
 
 /// `GET /aufgaben`.
@@ -43,11 +46,13 @@ pub async fn tasks(shop: Shop) -> Page {
     let c = shop.app.catalogue()?;
     let org = u.principal.org_id.clone();
     let land = u.has(Role::LandCoordinator).then(|| u.principal.land.as_ref().map(|l| l.to_string())).flatten();
-    let (sign, drafts, counts) = shop
+    let operator = u.has(Role::Operator);
+    let (sign, drafts, counts, to_review) = shop
         .app
         .db(move |conn| {
             use efa_store::reuse as store;
-            Ok((store::agreements_to_sign(conn, &org)?, store::drafts_of(conn, &org)?, store::awaiting(conn, &org, land.as_deref())?))
+            let to_review = if operator { efa_store::listings::in_review_count(conn)? } else { 0 };
+            Ok((store::agreements_to_sign(conn, &org)?, store::drafts_of(conn, &org)?, store::awaiting(conn, &org, land.as_deref())?, to_review))
         })
         .await?;
     let page = TasksPage {
@@ -57,8 +62,10 @@ pub async fn tasks(shop: Shop) -> Page {
         to_accept: counts.to_accept,
         to_approve: counts.to_approve,
         frameworks_to_approve: counts.frameworks_to_approve,
+        to_review,
         provider: u.has(Role::ProviderPublisher),
         coordinator: u.has(Role::LandCoordinator),
+        operator,
     };
     render(&page)
 }

@@ -8,6 +8,7 @@ mod catalogue;
 mod coverage;
 mod cache;
 mod foundation;
+mod listings;
 mod order;
 mod requests;
 mod agreements;

@@ -132,6 +132,11 @@ where
         Browser { app, db, cookie: RefCell::new(None) }
     }
 
+    /// The app this browser talks to (a second browser on it is a second person).
+    pub fn app_ref(&self) -> &'a S {
+        self.app
+    }
+
     pub async fn send(&self, mut req: TestRequest) -> Page {
         if let Some(c) = self.cookie.borrow().as_ref() {
             req = req.insert_header(("cookie", c.clone()));
