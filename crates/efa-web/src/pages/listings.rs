@@ -213,10 +213,6 @@ async fn form_page(shop: &Shop, heading: String, action: String, button: &'stati
     render_status(&page, shown.status)
 }
 
-fn pairs(shop: &Shop, body: &[u8]) -> Result<(Vec<(String, String)>, Option<String>), WebError> {
-    let submitted = forms::parse::<Vec<(String, String)>>(shop, body)?;
-    Ok((submitted.value, submitted.key))
-}
 
 /// `GET /angebote/neu`: the form for a new listing.
 pub async fn new_form(shop: Shop) -> Page {
@@ -229,8 +225,8 @@ pub async fn new_form(shop: Shop) -> Page {
 pub async fn create(shop: Shop, body: web::Bytes) -> Page {
     let u = shop.require_user()?.clone();
     let criteria = shop.web.criteria(&shop.app).await?;
-    let (fields, key) = pairs(&shop, &body)?;
-    let key = key.unwrap_or_default();
+    let submitted = forms::parse::<Vec<(String, String)>>(&shop, &body)?;
+    let (fields, key) = (submitted.value, submitted.key.unwrap_or_default());
     let form = ListingForm::from_pairs(&fields, &criteria);
     let (json, local) = form.to_body(&u.principal.org_id);
     let again = |form: ListingForm, errors: Errors| form_page(&shop, "Neuer Onlinedienst".into(), "/angebote/neu".into(), "Als Entwurf speichern", key.clone(), form, Shown::failed(errors));
@@ -276,7 +272,7 @@ pub async fn update(shop: Shop, path: web::Path<String>, body: web::Bytes) -> Pa
     let u = shop.require_user()?.clone();
     let id = listing_id(&path)?;
     let criteria = shop.web.criteria(&shop.app).await?;
-    let (fields, _) = pairs(&shop, &body)?;
+    let fields = forms::parse::<Vec<(String, String)>>(&shop, &body)?.value;
     let mut form = ListingForm::from_pairs(&fields, &criteria);
     let current = op::get_listing(&shop.app, &u.principal, &id).await?;
     let heading = format!("Bearbeiten: {}", name_of(&current));

@@ -257,6 +257,23 @@ crate::listing_test!(a_stale_edit_shows_both_versions_and_overwrites_nothing, |s
     assert_eq!(stored(s.db, &id).0, "Parkausweis digital (zweite)");
 });
 
+crate::listing_test!(the_edit_forms_errors_are_at_their_fields_and_write_nothing, |s, st| {
+    let id = create(&st, &nrw_publisher(), "Meldebescheinigung digital").await;
+    s.login("05", "provider_publisher").await;
+    let uri = format!("/angebote/{id}/bearbeiten");
+    let form = s.page(&uri).await;
+    let revision = form.attr("input[name=revision]", "value");
+    let page = s.post(&uri, &form, &[("revision", &revision), ("name", ""), ("ozg", "99999"), ("status", "live"), ("preis_modell", "free"), ("preis_jahr", "10,00"), ("reichweite", "land_wide")]).await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST, "{}", page.body);
+    let fields = page.assert_error_summary();
+    assert_eq!(fields, vec!["name", "ozg", "preis_modell", "reichweite"]);
+    assert_eq!(page.text("#f-ozg-fehler"), "Die OZG-Leistung 99999 gibt es nicht. Prüfen Sie die OZG-ID.");
+    assert_eq!(page.attr("#f-ozg", "value"), "99999", "the value is kept");
+    assert_eq!(page.attr("#f-preis_jahr", "value"), "10,00");
+    assert_eq!(page.attr("input[name=revision]", "value"), revision, "still made from the same revision");
+    assert_eq!(stored(s.db, &id), ("Meldebescheinigung digital".to_owned(), 1, "draft".to_owned()), "nothing written");
+});
+
 crate::listing_test!(submit_and_retire, |s, st| {
     let id = create(&st, &nrw_publisher(), "Hundesteuer digital Shoptest").await;
     s.login("05", "provider_publisher").await;
