@@ -31,6 +31,9 @@ export const ACCOUNTS = Object.freeze({
   'nrw-koordination': {
     email: 'koordination@nrw.example.org', name: 'Nils Koordination', efa_org: 'land:05', efa_roles: ['land_coordinator'], efa_land: '05',
   },
+  'by-koordination': {
+    email: 'koordination@by.example.org', name: 'Bert Koordination', efa_org: 'land:09', efa_roles: ['land_coordinator'], efa_land: '09',
+  },
   betrieb: { email: 'betrieb@fitko.example.org', name: 'Bea Betrieb', efa_org: 'name:FITKO (Föderale IT-Kooperation)', efa_roles: ['operator'] },
 });
 
