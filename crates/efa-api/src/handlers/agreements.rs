@@ -20,12 +20,12 @@ pub struct AgreementsResponse {
     #[serde(flatten)]
     pub meta: PageMeta,
     /// The cursor of the next page (`after=`), when this page is full.
-    pub next: Option<String>,
+    pub next_cursor: Option<String>,
 }
 
 /// Agreements your organisation is party to (operators: all), newest number first
 /// (`sort=number`: oldest first), a page at a time: by `page` or by cursor (`after=` the
-/// `next` of the page before, the last contract number seen).
+/// `next_cursor` of the page before, the last contract number seen).
 #[utoipa::path(tag = "nachnutzung", operation_id = "list_agreements", security(("bearer" = [])), params(RecordListParams),
     responses((status = 200, body = AgreementsResponse, headers(("Link" = String, description = "RFC 8288 first/prev/next/last"))),
         (status = 401, body = ProblemDetails, content_type = "application/problem+json", description = "Missing or invalid token"), BadRequest, Unavailable))]
@@ -36,7 +36,7 @@ pub async fn list_agreements(req: HttpRequest, state: web::Data<AppState>, user:
     let (items, total) = op::list(&state, &user.0, filter, page).await?;
     let next = next_cursor(&items, page, |a| a.number.clone());
     let link = if keyset { cursor_link_header(&req, next.as_deref()) } else { page.link_header(&req, total) };
-    Ok(crate::http::json_with_links(&AgreementsResponse { items, meta: PageMeta::new(page, total), next }, link))
+    Ok(crate::http::json_with_links(&AgreementsResponse { items, meta: PageMeta::new(page, total), next_cursor: next }, link))
 }
 
 /// One agreement with its contract folder and onboarding (its parties, the coordinator of the

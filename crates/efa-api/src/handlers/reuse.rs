@@ -35,12 +35,12 @@ pub struct ReuseRequestsResponse {
     #[serde(flatten)]
     pub meta: PageMeta,
     /// The cursor of the next page (`after=`), when this page is full.
-    pub next: Option<String>,
+    pub next_cursor: Option<String>,
 }
 
 /// Requests you are party to; coordinators also see every submitted request of their Land.
 /// Newest first (`sort=created_at`: oldest first), a page at a time: by `page` or, faster deep
-/// into the list, by cursor (`after=` the `next` of the page before).
+/// into the list, by cursor (`after=` the `next_cursor` of the page before).
 #[utoipa::path(tag = "nachnutzung", operation_id = "list_reuse_requests", security(("bearer" = [])), params(RecordListParams),
     responses((status = 200, body = ReuseRequestsResponse, headers(("Link" = String, description = "RFC 8288 first/prev/next/last"))),
         (status = 401, body = ProblemDetails, content_type = "application/problem+json", description = "Missing or invalid token"), BadRequest, Unavailable))]
@@ -52,7 +52,7 @@ pub async fn list_reuse_requests(req: HttpRequest, state: web::Data<AppState>, u
     let (items, total) = op::list_requests(&state, &user.0, filter, page).await?;
     let next = next_cursor(&items, page, |r| efa_store::reuse::request_cursor(r.created_at.naive_utc(), &r.id));
     let link = if keyset { cursor_link_header(&req, next.as_deref()) } else { page.link_header(&req, total) };
-    Ok(crate::http::json_with_links(&ReuseRequestsResponse { items, meta: PageMeta::new(page, total), next }, link))
+    Ok(crate::http::json_with_links(&ReuseRequestsResponse { items, meta: PageMeta::new(page, total), next_cursor: next }, link))
 }
 
 /// One request, if you may see it (a coordinator of another Land may not: 404).

@@ -100,7 +100,7 @@ async fn walk<A: crate::helpers::TestApp>(app: &A, uri: &str, token: &str, field
         let r = get_as(app, &url, Some(token)).await;
         let body = expect(&r, 200);
         seen.extend(strs(&body, field).into_iter().map(str::to_owned));
-        next = body["next"].as_str().map(str::to_owned);
+        next = body["next_cursor"].as_str().map(str::to_owned);
         let l = links(&r);
         let by_cursor = url != uri;
         match &next {
@@ -167,7 +167,7 @@ world_test!(the_coordinator_inbox_narrows_by_kreis_and_comes_oldest_first_page_b
     // stays the whole list's.
     assert_eq!(walk(app, "/api/v1/reuse-requests?state=submitted&per_page=2&sort=created_at", &nrw, "id").await, oldest);
     assert_eq!(walk(app, "/api/v1/reuse-requests?state=submitted&per_page=2", &nrw, "id").await, newest);
-    let second = ok(app, &format!("/api/v1/reuse-requests?state=submitted&per_page=2&after={}", expect(&get_as(app, "/api/v1/reuse-requests?state=submitted&per_page=2", Some(&nrw)).await, 200)["next"].as_str().unwrap()), &nrw).await;
+    let second = ok(app, &format!("/api/v1/reuse-requests?state=submitted&per_page=2&after={}", expect(&get_as(app, "/api/v1/reuse-requests?state=submitted&per_page=2", Some(&nrw)).await, 200)["next_cursor"].as_str().unwrap()), &nrw).await;
     assert_eq!((total(&second), strs(&second, "id")), (5, newest[2..4].iter().map(String::as_str).collect()));
     // page/per_page work as before.
     let page2 = ok(app, "/api/v1/reuse-requests?state=submitted&per_page=2&page=2&sort=created_at", &nrw).await;
