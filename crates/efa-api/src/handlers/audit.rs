@@ -65,6 +65,15 @@ pub struct AuditEventsResponse {
     pub meta: PageMeta,
 }
 
+/// The kinds of resource the audit log records.
+const RESOURCE_TYPES: [&str; 5] = ["online_service", "reuse_request", "agreement", "framework_agreement", "webhook"];
+
+/// An action's shape: `<resource>.<verb>`, lower-case words joined by `_`.
+fn is_action(s: &str) -> bool {
+    let word = |w: &str| !w.is_empty() && w.len() <= 40 && w.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+    matches!(s.split_once('.'), Some((a, b)) if word(a) && word(b))
+}
+
 /// Audit events, newest first. Nothing in the API changes or deletes them.
 #[utoipa::path(tag = "audit", operation_id = "list_audit_events", security(("bearer" = [])), params(AuditParams),
     responses((status = 200, body = AuditEventsResponse),
@@ -78,9 +87,9 @@ pub async fn list_audit_events(req: HttpRequest, state: web::Data<AppState>, use
     let query = AuditQuery {
         resource_id: params::text("resource", &q.resource)?,
         actor: params::text("actor", &q.actor)?,
-        actor_org: params::text("org", &q.org)?,
-        action: params::text("action", &q.action)?,
-        resource_type: params::text("resource_type", &q.resource_type)?,
+        actor_org: params::opt("org", &q.org, |s| uuid::Uuid::parse_str(s).map(|u| u.to_string()).map_err(|_| "is not an organisation id (a UUID)"))?,
+        action: params::opt("action", &q.action, |s| if is_action(s) { Ok(s.to_owned()) } else { Err("is not an action (like reuse_request.submit)") })?,
+        resource_type: params::opt("resource_type", &q.resource_type, |s| if RESOURCE_TYPES.contains(&s) { Ok(s.to_owned()) } else { Err(format!("is not one of {}", RESOURCE_TYPES.join(", "))) })?,
         since: instant("since", &q.since)?,
         until: instant("until", &q.until)?,
         visible_to_org: None,

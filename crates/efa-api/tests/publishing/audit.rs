@@ -203,6 +203,9 @@ world_test!(events_filter_by_organisation_action_kind_and_until, |w, app| {
     let until = ok_as(app, &format!("/api/v1/audit-events?resource={mine}&until={approve_at}"), Some(&operator)).await;
     assert_eq!(until["total"], 2, "until is exclusive: {until}");
     assert_eq!(assert_problem(&get_as(app, "/api/v1/audit-events?until=morgen", Some(&operator)).await, 400)["parameter"], "until");
+    for (bad, param) in [("org=FITKO", "org"), ("action=listing%20submit", "action"), ("action=listing", "action"), ("resource_type=Vertrag", "resource_type")] {
+        assert_eq!(assert_problem(&get_as(app, &format!("/api/v1/audit-events?{bad}"), Some(&operator)).await, 400)["parameter"], param, "{bad}");
+    }
     // The filters narrow what an organisation may read, never widen it.
     assert_eq!(ok_as(app, &format!("/api/v1/audit-events?org={}", bayern()), Some(&nrw_token)).await["total"], 0);
 });
