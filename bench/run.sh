@@ -30,8 +30,8 @@
 #                adoption per month of NRW (API, with a bearer token), and the shop's
 #                /anfragen, /vertraege, /aufgaben (each with the header's awaiting count) and the
 #                Land's coverage page with its charts, logged in by the development login
-#                (POST /anmelden, a session cookie); the review queue of listings has a slot
-#                (WORKSPACE_REVIEW_QUEUE) measured once its endpoint answers. Target p99 < 20 ms
+#                (POST /anmelden, a session cookie); the operator's review queue (API
+#                GET /api/v1/listings, shop /pruefung) and audit log page /protokoll. Target p99 < 20 ms
 #            (i) PostgreSQL only, bench/instances.sh: two `efa serve` on the bench database; how
 #                long after a change through A (a message, a listing edit, an agreement going
 #                live) B shows it, p50/p99, idle and while orders are placed on A at full speed
@@ -522,11 +522,7 @@ shop_cookie() {
     awk '!/^#/ || /^#HttpOnly_/ { sub(/^#HttpOnly_/, ""); if (NF >= 7) { printf "%s=%s", $6, $7; exit } }' "$jar"
 }
 
-# The review queue of listings, once its endpoint exists (another change builds it): measured
-# like the other workspace lists when it answers 200 to the operator, else reported as a slot.
-WORKSPACE_REVIEW_QUEUE=${WORKSPACE_REVIEW_QUEUE:-/api/v1/review-queue}
 WORKSPACE_KEYS=()
-REVIEW_SLOT=""
 
 # workspace_loads BACKEND: (w) against the running server ($base, $pid, $W): each workspace
 # list of the API with a bearer token, each shop page with a session cookie; the ceiling with
@@ -541,6 +537,7 @@ workspace_loads() {
         "ws_kreis|$coord|/api/v1/reuse-requests?state=submitted&kreis=05315|NRW coordinator, one Kreis"
         "ws_agreements|$coord|/api/v1/agreements|NRW (party to)"
         "ws_audit|$op|/api/v1/audit-events|operator"
+        "ws_review|$op|/api/v1/listings|operator, review queue oldest first"
         "ws_adoption||/api/v1/coverage/adoption?land=05|public"
     )
     local entry tok desc
@@ -557,26 +554,21 @@ workspace_loads() {
         WRK_HEADERS=()
         WORKSPACE_KEYS+=("$key")
     done
-    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 30 -H "Authorization: Bearer $op" "$base$WORKSPACE_REVIEW_QUEUE" || true)
-    if [[ $code == 200 ]]; then
-        bytes=$(body_bytes_auth "$base$WORKSPACE_REVIEW_QUEUE" "$op")
-        WRK_HEADERS=(-H "Authorization: Bearer $op")
-        run_wrk "$backend" ws_review "(w) \`GET $WORKSPACE_REVIEW_QUEUE\` (operator, review queue, ${bytes} B)" "$pid" "$base$WORKSPACE_REVIEW_QUEUE"
-        WRK_HEADERS=()
-        WORKSPACE_KEYS+=(ws_review)
-    else
-        REVIEW_SLOT="\`GET $WORKSPACE_REVIEW_QUEUE\` answered ${code:-nothing} (not built yet): not measured"
-    fi
     cookie=$(shop_cookie "$base" 05 land_coordinator)
     [[ -n $cookie ]] || die "no session cookie after the development login ($backend)"
-    for entry in "ws_shop_requests|/anfragen" "ws_shop_inbox|/anfragen?status=submitted" "ws_shop_agreements|/vertraege" "ws_shop_tasks|/aufgaben" "ws_shop_land|/abdeckung/laender/05"; do
-        IFS='|' read -r key url <<<"$entry"
+    local op_cookie
+    op_cookie=$(shop_cookie "$base" 'FITKO (Föderale IT-Kooperation)' operator)
+    [[ -n $op_cookie ]] || die "no session cookie after the operator's development login ($backend)"
+    for entry in "ws_shop_requests|/anfragen|$cookie|NRW coordinator" "ws_shop_inbox|/anfragen?status=submitted|$cookie|NRW coordinator" "ws_shop_agreements|/vertraege|$cookie|NRW coordinator" \
+        "ws_shop_tasks|/aufgaben|$cookie|NRW coordinator" "ws_shop_land|/abdeckung/laender/05|$cookie|NRW coordinator" "ws_shop_review|/pruefung|$op_cookie|operator" "ws_shop_audit|/protokoll|$op_cookie|operator"; do
+        local who
+        IFS='|' read -r key url cookie who <<<"$entry"
         code=$(curl -sS -o "$RUN_DIR/check.body" -w '%{http_code}' --max-time 30 -H "Cookie: $cookie" "$base$url") || die "curl could not fetch $url"
         [[ $code == 200 ]] || { head -c 500 "$RUN_DIR/check.body" >&2; die "GET $url answered $code with the session cookie, expected 200 ($backend)"; }
         grep -q 'Abmelden' "$RUN_DIR/check.body" || die "GET $url did not show a logged-in page ($backend)"
         bytes=$(wc -c <"$RUN_DIR/check.body")
         WRK_HEADERS=(-H "Cookie: $cookie")
-        run_wrk "$backend" "$key" "(w) shop \`GET $url\` (NRW coordinator, ${bytes} B)" "$pid" "$base$url"
+        run_wrk "$backend" "$key" "(w) shop \`GET $url\` ($who, ${bytes} B)" "$pid" "$base$url"
         WRK_HEADERS=()
         WORKSPACE_KEYS+=("$key")
     done
@@ -600,7 +592,6 @@ workspace_targets() {
             printf '| workspace list p99 < 20 ms: %s | %s | %.2f ms (%.0f req/s) | %s |\n' "${R_LABEL[$i]}" "$b" "${R_P99[$i]}" "${R_RPS[$i]}" "$(verdict lt "${R_P99[$i]}" 20)"
         done
     done
-    [[ -z $REVIEW_SLOT ]] || echo "| workspace list p99 < 20 ms: review queue | all | $REVIEW_SLOT | MISS |"
 }
 
 # prepare_backend BACKEND: a fresh database with the real seed and the synthetic national
