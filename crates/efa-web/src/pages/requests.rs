@@ -134,11 +134,11 @@ fn service_named(c: &Catalogue, typed: &str) -> Result<String, String> {
     if let Some(s) = c.services.iter().find(|s| folded(s) == want) {
         return Ok(s.detail.service.id.clone());
     }
-    let matching: Vec<&str> = c.services.iter().filter(|s| folded(s).contains(&want)).map(|s| s.detail.service.name.as_str()).take(6).collect();
+    let matching: Vec<&efa_api::catalogue::ServiceEntry> = c.services.iter().filter(|s| folded(s).contains(&want)).map(|s| s.as_ref()).take(6).collect();
     match matching.as_slice() {
         [] => Err(format!("Kein Onlinedienst heißt „{}“ oder enthält es im Namen.", typed.trim())),
-        [_] => Ok(c.services.iter().find(|s| folded(s).contains(&want)).map(|s| s.detail.service.id.clone()).unwrap_or_default()),
-        many => Err(format!("Mehrere Onlinedienste passen, zum Beispiel {}. Geben Sie den Namen genauer ein.", many.iter().take(5).map(|n| format!("„{n}“")).collect::<Vec<_>>().join(", "))),
+        [one] => Ok(one.detail.service.id.clone()),
+        many => Err(format!("Mehrere Onlinedienste passen, zum Beispiel {}. Geben Sie den Namen genauer ein.", many.iter().take(5).map(|s| format!("„{}“", s.detail.service.name)).collect::<Vec<_>>().join(", "))),
     }
 }
 
