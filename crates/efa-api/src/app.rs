@@ -1,7 +1,7 @@
 //! Assembles the actix application: routes, extractor error handlers, fallbacks, middleware.
 
 use crate::error::{ApiError, ProblemDetails, PROBLEM_JSON};
-use crate::handlers::{adoption, agreements, audit, catalogue, coverage, dashboard, events, frameworks, listings, ops, organisations, places, reuse, review, services, webhooks};
+use crate::handlers::{adoption, agreements, audit, catalogue, catalogue_admin, coverage, dashboard, events, frameworks, listings, ops, organisations, places, reuse, review, services, webhooks};
 use crate::state::AppState;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse};
@@ -25,6 +25,15 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .service(catalogue::list_ozg_leistungen)
             .service(catalogue::get_ozg_leistung)
             .service(catalogue::get_leika_leistung)
+            .service(catalogue_admin::get_ozg_leistung_history)
+            .service(catalogue_admin::create_ozg_leistung)
+            .service(catalogue_admin::update_ozg_leistung)
+            .service(catalogue_admin::put_leika_leistung)
+            .service(catalogue_admin::update_themenfeld)
+            .service(catalogue_admin::import_catalogue)
+            .service(catalogue_admin::import_availability)
+            .service(catalogue_admin::list_catalogue_versions)
+            .service(catalogue_admin::get_catalogue_version)
             .service(services::list_online_services)
             .service(services::get_online_service)
             .service(listings::create_online_service)

@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 pub struct Changes {
     pub listings: bool,
     pub agreements: bool,
+    /// The catalogue itself (an import, a correction, a dashboard export): a full rebuild.
+    pub catalogue: bool,
     pub any: bool,
 }
 
@@ -22,6 +24,7 @@ pub fn changes_of(rows: &[efa_store::events::EventRow], me: &str) -> Changes {
         match r.resource_type.as_str() {
             "online_service" | "framework_agreement" => c.listings = true,
             "agreement" => c.agreements = true,
+            "catalogue_version" => c.catalogue = true,
             _ => {}
         }
     }
@@ -43,9 +46,15 @@ pub fn spawn(state: AppState, url: String, from: i64) {
             while let Ok(more) = rx.try_recv() {
                 c.listings |= more.listings;
                 c.agreements |= more.agreements;
+                c.catalogue |= more.catalogue;
                 c.any |= more.any;
             }
-            if c.listings {
+            if c.catalogue {
+                if let Err(e) = state.reload_catalogue().await {
+                    tracing::error!(error = %e, "catalogue rebuild after another instance's catalogue change failed");
+                    state.rebuild_after_write(true).await;
+                }
+            } else if c.listings {
                 state.rebuild_after_write(true).await;
             }
             if c.agreements {

@@ -16,6 +16,7 @@ use utoipa::OpenApi;
     ),
     tags(
         (name = "catalogue", description = "The OZG-Umsetzungskatalog: Themenfelder, Lebenslagen, OZG-Leistungen, LeiKa-Leistungen"),
+        (name = "catalogue-admin", description = "Keeping the catalogue current: versioned imports of the OZG catalogue and LeiKa, corrections, the federal dashboard's export of what is online where (operators)"),
         (name = "online-services", description = "Online services built for OZG-Leistungen"),
         (name = "organisations", description = "Land governments, ministries, IT-Dienstleister, Kommunen, bundlers"),
         (name = "places", description = "Länder, Kreise and Gemeinden (Destatis Gemeindeverzeichnis)"),

@@ -154,9 +154,20 @@ pub struct OzgLeistung {
     pub lebenslage: IdRef,
     pub leika_count: usize,
     pub online_services_count: usize,
+    /// Present when the OZG-Leistung is retired from the catalogue (a newer catalogue left it
+    /// out): listings, requests and agreements still point at it, no new listing may.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retired: Option<Retired>,
     /// Present on search results only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub matched_on: Option<MatchedOn>,
+}
+
+/// When an OZG-Leistung was retired, and which one succeeds it where known.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Retired {
+    pub retired_at: chrono::DateTime<chrono::Utc>,
+    pub successor: Option<IdRef>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

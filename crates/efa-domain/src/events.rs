@@ -37,6 +37,7 @@ crate::enums::string_enum!(
         FrameworkApproved = "framework.approved",
         FrameworkAccession = "framework.accession",
         WebhookDisabled = "webhook.disabled",
+        CatalogueChanged = "catalogue.changed",
     }
 );
 

@@ -44,6 +44,9 @@ impl Principal {
 pub enum Action<'a> {
     /// Create a listing for `provider_org`.
     CreateListing { provider_org: &'a str },
+    /// Import a newer OZG catalogue or dashboard export, or correct one OZG-Leistung, LeiKa
+    /// link or Themenfeld (operators only).
+    ManageCatalogue,
     /// Read the working copy (drafts included) of a listing.
     ViewListingDraft { provider_org: &'a str },
     EditListing { provider_org: &'a str, state: ListingState },
@@ -126,7 +129,7 @@ pub fn decide(p: Option<&Principal>, action: &Action<'_>) -> Decision {
     let Some(p) = p else {
         // Anonymous callers only read the public catalogue, which needs no decision here.
         return match action {
-            ReadAudit { .. } | ViewOrganisationStaff { .. } | CreateListing { .. } | CreateRequest { .. } | OfferFramework { .. } | ApproveFramework { .. } | Accede { .. } => Forbidden,
+            ReadAudit { .. } | ViewOrganisationStaff { .. } | ManageCatalogue | CreateListing { .. } | CreateRequest { .. } | OfferFramework { .. } | ApproveFramework { .. } | Accede { .. } => Forbidden,
             _ => NotFound,
         };
     };
@@ -180,7 +183,7 @@ pub fn decide(p: Option<&Principal>, action: &Action<'_>) -> Decision {
             Some(o) if own(p, o) => Allow,
             _ => Forbidden,
         },
-        ViewOrganisationStaff { .. } => {
+        ViewOrganisationStaff { .. } | ManageCatalogue => {
             if operator { Allow } else { Forbidden }
         }
         ManageWebhook { org } => {

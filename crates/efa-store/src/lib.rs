@@ -1,6 +1,7 @@
 //! Persistence of the EfA Marktplatz: one diesel code path over PostgreSQL and SQLite.
 
 pub mod audit;
+pub mod catalogue;
 pub mod db;
 pub mod events;
 pub mod idempotency;

@@ -156,6 +156,8 @@ pub fn publish(conn: &mut DbConn, row: &OnlineServiceRow, content: &ListingConte
     for a in &content.anbindung {
         diesel::insert_into(anb::table).values(&AnbindungRow { online_service_id: row.id.clone(), kind: a.as_str().to_owned() }).execute(conn)?;
     }
+    // A published version that no longer links a retired OZG-Leistung settles its flag.
+    crate::catalogue::resolve_unlinked_flags(conn, &row.id, now)?;
     diesel::insert_into(listing_versions::table)
         .values(&ListingVersionRow { online_service_id: row.id.clone(), version, content: json, published_at: now, approved_by: approved_by.to_owned() })
         .execute(conn)?;

@@ -495,3 +495,62 @@ diesel::table! {
         position -> BigInt,
     }
 }
+
+// Keeping the catalogue current (issue 14): versions, retirements, flags, known availability.
+diesel::table! {
+    catalogue_versions (id) {
+        id -> Text,
+        kind -> Text,
+        source -> Text,
+        source_date -> Nullable<Date>,
+        created_at -> Timestamp,
+        actor -> Text,
+        ozg_leistungen -> Integer,
+        leika_leistungen -> Integer,
+        themenfelder -> Integer,
+        lebenslagen -> Integer,
+        summary -> Text,
+    }
+}
+
+diesel::table! {
+    ozg_retirements (ozg_id) {
+        ozg_id -> Integer,
+        retired_at -> Timestamp,
+        successor_ozg_id -> Nullable<Integer>,
+        version_id -> Text,
+    }
+}
+
+diesel::table! {
+    leika_retirements (leika_id) {
+        leika_id -> Integer,
+        retired_at -> Timestamp,
+        version_id -> Text,
+    }
+}
+
+diesel::table! {
+    listing_flags (id) {
+        id -> Text,
+        online_service_id -> Text,
+        ozg_id -> Integer,
+        reason -> Text,
+        successor_ozg_id -> Nullable<Integer>,
+        version_id -> Text,
+        created_at -> Timestamp,
+        resolved_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    known_online (ars, leika_key) {
+        ars -> Text,
+        leika_key -> Text,
+        ozg_id -> Nullable<Integer>,
+        url -> Nullable<Text>,
+        online_status -> Text,
+        art_flaechendeckung -> Nullable<Text>,
+        version_id -> Text,
+    }
+}

@@ -4,7 +4,7 @@
 //! file, line and column, before anything is written. Rows are upserted on their natural
 //! keys, so a second run leaves the same counts.
 
-mod files;
+pub(crate) mod files;
 mod services;
 
 use crate::models::*;

@@ -48,6 +48,16 @@ enum Command {
         #[arg(long, default_value_t = 1, requires = "synthetic")]
         seed: u64,
     },
+    /// Keep the OZG catalogue current: compare a newer catalogue with the current one and apply it.
+    Catalogue {
+        #[command(subcommand)]
+        command: CatalogueCommand,
+    },
+    /// Real availability: the federal dashboard's export of what is online where.
+    Availability {
+        #[command(subcommand)]
+        command: AvailabilityCommand,
+    },
     /// Mint a bearer token with the local development key (created next to the database).
     Token {
         /// Organisation the token acts for: its id (see GET /api/v1/organisations), or
@@ -76,6 +86,120 @@ enum Command {
     },
 }
 
+#[derive(Subcommand, Debug)]
+enum CatalogueCommand {
+    /// Import a newer OZG catalogue from a folder of CSV files in the shape of `seed-data/`:
+    /// `ozg_leistungen.csv` (required), `ozg_leika_leistungen.csv`, `ozg_themenfelder.csv`,
+    /// `ozg_lebenslagen.csv` and `ozg_nachfolger.csv` (`ozg_id,nachfolger_ozg_id`: successors of
+    /// OZG-Leistungen the catalogue leaves out); a file left out leaves its part unchanged.
+    /// Prints the difference; OZG-Leistungen left out are retired (never deleted) and their
+    /// listings flagged for their providers. Applied in one transaction as a catalogue version.
+    Import {
+        /// The folder holding the files.
+        dir: PathBuf,
+        /// Print the difference and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Where the files come from (recorded in the version and the history); default: the folder.
+        #[arg(long)]
+        source: Option<String>,
+        /// The date the source gives for its data (YYYY-MM-DD).
+        #[arg(long)]
+        source_date: Option<chrono::NaiveDate>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum AvailabilityCommand {
+    /// Import the Dashboard Digitale Verwaltung's per-ARS export (the open-pvog CSV: `leika_key`,
+    /// `ars`, `ozgid`, `url`, `online_status`, `aktiv`, `art_flaechendeckung`, …). Its online
+    /// records replace the last export's as "known online elsewhere", shown in coverage beside
+    /// what the marketplace provides.
+    Import {
+        /// The CSV file.
+        file: PathBuf,
+        #[arg(long)]
+        dry_run: bool,
+        /// Where the export comes from; default: the file name.
+        #[arg(long)]
+        source: Option<String>,
+        /// The date of the export's data (YYYY-MM-DD); default: its `datenstand_pvog_import`.
+        #[arg(long)]
+        source_date: Option<chrono::NaiveDate>,
+    },
+}
+
+/// A catalogue change from the command line: the database must be migrated; on SQLite no
+/// `efa serve` may be running on the file (it would never see the change; use the API then).
+fn catalogue_conn(config: &Config, dry_run: bool) -> anyhow::Result<(efa_store::DbConn, Option<std::fs::File>)> {
+    let lock = match (efa_store::Backend::from_url(&config.database_url), dry_run) {
+        (efa_store::Backend::Sqlite, false) => Some(lock_sqlite(&config.database_url).map_err(|e| {
+            e.context("an efa serve runs on this SQLite database and would not see the change: import through the API (POST /api/v1/catalogue/imports, /api/v1/availability/imports) instead")
+        })?),
+        _ => None,
+    };
+    let mut conn = config.connect()?;
+    if !efa_store::migrations::is_current(&mut conn)? {
+        anyhow::bail!("the database is not migrated; run `efa migrate` first");
+    }
+    Ok((conn, lock))
+}
+
+/// An operation's refusal as the command line says it.
+fn cli_error(e: efa_api::error::ApiError) -> anyhow::Error {
+    match e {
+        efa_api::error::ApiError::Unprocessable(fields) => anyhow::anyhow!("{}", fields.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join("\n")),
+        other => anyhow::anyhow!("{other}"),
+    }
+}
+
+/// A file error naming the file by its path.
+fn in_dir(dir: &std::path::Path, mut e: efa_store::seed::SeedError) -> anyhow::Error {
+    if !e.file.contains('/') {
+        e.file = dir.join(&e.file).display().to_string();
+    }
+    anyhow::anyhow!("{e}")
+}
+
+fn catalogue_command(config: &Config, command: CatalogueCommand) -> anyhow::Result<()> {
+    let CatalogueCommand::Import { dir, dry_run, source, source_date } = command;
+    let files = efa_store::catalogue::read_dir(&dir).map_err(|e| in_dir(&dir, e))?;
+    let parsed = efa_store::catalogue::parse_catalogue(&files).map_err(|e| in_dir(&dir, e))?;
+    let (mut conn, _lock) = catalogue_conn(config, dry_run)?;
+    let source = efa_api::operations::catalogue::Source { kind: "import", name: source.unwrap_or_else(|| dir.display().to_string()), date: source_date };
+    let report = efa_api::operations::catalogue::import_on(&mut conn, &efa_api::operations::catalogue::Actor::cli(), &parsed, &source, dry_run)
+        .map_err(|e| match e {
+            efa_api::error::ApiError::Unprocessable(fields) => anyhow::anyhow!(
+                "{}",
+                fields.iter().map(|f| f.message.split_once(':').map_or_else(|| f.message.clone(), |(file, rest)| format!("{}:{rest}", dir.join(file).display()))).collect::<Vec<_>>().join("\n")
+            ),
+            other => cli_error(other),
+        })?;
+    println!("{report}");
+    Ok(())
+}
+
+fn availability_command(config: &Config, command: AvailabilityCommand) -> anyhow::Result<()> {
+    let AvailabilityCommand::Import { file, dry_run, source, source_date } = command;
+    let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+    let name: &'static str = Box::leak(file.display().to_string().into_boxed_str());
+    let export = efa_store::catalogue::parse_dashboard(name, &bytes).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (mut conn, _lock) = catalogue_conn(config, dry_run)?;
+    let source = efa_api::operations::catalogue::Source { kind: "availability", name: source.unwrap_or_else(|| file.display().to_string()), date: source_date };
+    let r = efa_api::operations::catalogue::availability_on(&mut conn, &efa_api::operations::catalogue::Actor::cli(), &export, &source, dry_run).map_err(cli_error)?;
+    println!(
+        "availability import ({}): {} records, {} online ({} mapped to an OZG-Leistung) in {} areas; replaces {} online records{}",
+        if dry_run { "dry run, nothing written" } else { "applied" },
+        r.records,
+        r.online,
+        r.mapped_to_ozg,
+        r.areas,
+        r.replaced,
+        r.version.as_ref().map(|v| format!("; recorded as catalogue version {}", v.id)).unwrap_or_default()
+    );
+    Ok(())
+}
+
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     cli.config.init_tracing();
@@ -100,6 +224,8 @@ fn main() -> anyhow::Result<()> {
             println!("{report}");
             Ok(())
         }
+        Command::Catalogue { command } => catalogue_command(&cli.config, command),
+        Command::Availability { command } => availability_command(&cli.config, command),
         Command::Token { org, role, land, sub, ttl } => {
             let roles = role.iter().map(|r| efa_domain::Role::parse(r)).collect::<Result<Vec<_>, _>>()?;
             let org = resolve_org(&cli.config, &org)?;

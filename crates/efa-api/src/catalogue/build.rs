@@ -30,6 +30,8 @@ pub fn load_rows(conn: &mut DbConn) -> anyhow::Result<Rows> {
             links: Arc::new(ServiceOzgRow::all(conn)?),
             anbindungen: Arc::new(AnbindungRow::all(conn)?),
             koenigsteiner: Arc::new(KoenigsteinerRow::all(conn)?),
+            retired_ozg: Arc::new(efa_store::catalogue::retirements(conn)?),
+            retired_leika: Arc::new(efa_store::catalogue::retired_leika(conn)?),
         })
     })
 }
@@ -67,6 +69,9 @@ pub struct Rows {
     pub links: Arc<Vec<ServiceOzgRow>>,
     pub anbindungen: Arc<Vec<AnbindungRow>>,
     pub koenigsteiner: Arc<Vec<KoenigsteinerRow>>,
+    /// Retired OZG-Leistungen (with successor) and LeiKa-Leistungen (by position).
+    pub retired_ozg: Arc<Vec<efa_store::catalogue::OzgRetirementRow>>,
+    pub retired_leika: Arc<Vec<i32>>,
 }
 
 impl Rows {
@@ -216,6 +221,7 @@ fn build_fixed(r: &Rows) -> anyhow::Result<Catalogue> {
                 lebenslage: id_ref(&ll_name, o.lebenslage_id)?,
                 leika_count: 0,
                 online_services_count: 0,
+                retired: None,
                 matched_on: None,
             },
             folded_name: fold(&o.name),
@@ -224,9 +230,20 @@ fn build_fixed(r: &Rows) -> anyhow::Result<Catalogue> {
         });
     }
 
+    let names: HashMap<i32, String> = r.ozg.iter().map(|o| (o.ozg_id, o.name.clone())).collect();
+    for retired in r.retired_ozg.iter() {
+        if let Some(&i) = ozg_by_id.get(&retired.ozg_id) {
+            ozg[i].view.retired = Some(Retired {
+                retired_at: utc(retired.retired_at),
+                successor: retired.successor_ozg_id.and_then(|s| names.get(&s).map(|n| IdRef { id: s, name: n.clone() })),
+            });
+        }
+    }
+    // A retired LeiKa-Leistung is no longer part of the catalogue.
+    let retired_leika: std::collections::HashSet<i32> = r.retired_leika.iter().copied().collect();
     let mut leika = Vec::with_capacity(r.leika.len());
     let mut leika_by_key = HashMap::new();
-    for l in r.leika.iter().cloned() {
+    for l in r.leika.iter().filter(|l| !retired_leika.contains(&l.id)).cloned() {
         let o = l.ozg_id.and_then(|id| ozg_by_id.get(&id).copied());
         let idx = leika.len();
         if let Some(o) = o {

@@ -69,7 +69,8 @@ impl CoverageIndex {
         let in_scope_set: Vec<bool> = c
             .ozg
             .iter()
-            .map(|o| in_scope_for_gemeinde(o.leika.iter().filter_map(|&l| c.leika[l].view.leika_typ.as_deref())))
+            // A retired OZG-Leistung is in no one's scope any more (its listings still link it).
+            .map(|o| o.view.retired.is_none() && in_scope_for_gemeinde(o.leika.iter().filter_map(|&l| c.leika[l].view.leika_typ.as_deref())))
             .collect();
         let in_scope = in_scope_set.iter().enumerate().filter(|(_, s)| **s).map(|(i, _)| i).collect();
         let is_live = |i: usize| c.services[i].detail.service.status == Some(ServiceStatus::Live);

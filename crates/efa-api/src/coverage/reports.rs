@@ -71,6 +71,10 @@ pub struct GemeindeCoverage {
     /// covered / in_scope, 0–1.
     pub share: f64,
     pub items: Vec<CoverageItem>,
+    /// What the federal dashboard's last imported export says is online for this Gemeinde (its
+    /// own record, its Kreis's, its Land's or nationwide), per OZG-Leistung: shown beside
+    /// `covered` and `share`, which count only what the marketplace provides, never added to them.
+    pub known_online_elsewhere: Vec<crate::operations::catalogue::KnownOnline>,
 }
 
 fn gemeinde_index(ix: &CoverageIndex, ags: &Ags) -> Result<usize, ApiError> {
@@ -114,6 +118,7 @@ pub fn gemeinde(ix: &CoverageIndex, ags: &Ags) -> Result<GemeindeCoverage, ApiEr
         covered: covered.len(),
         share: round4(share(covered.len(), ix.in_scope.len())),
         items,
+        known_online_elsewhere: Vec::new(),
     })
 }
 

@@ -66,7 +66,7 @@ pub struct AuditEventsResponse {
 }
 
 /// The kinds of resource the audit log records.
-const RESOURCE_TYPES: [&str; 5] = ["online_service", "reuse_request", "agreement", "framework_agreement", "webhook"];
+const RESOURCE_TYPES: [&str; 9] = ["online_service", "reuse_request", "agreement", "framework_agreement", "webhook", "catalogue_version", "ozg_leistung", "leika_leistung", "themenfeld"];
 
 /// An action's shape: `<resource>.<verb>`, lower-case words joined by `_`.
 fn is_action(s: &str) -> bool {

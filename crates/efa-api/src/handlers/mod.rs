@@ -6,6 +6,7 @@ pub mod agreements;
 pub mod audit;
 pub mod events;
 pub mod catalogue;
+pub mod catalogue_admin;
 pub mod coverage;
 pub mod dashboard;
 pub mod frameworks;

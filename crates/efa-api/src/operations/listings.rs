@@ -38,6 +38,10 @@ pub struct Listing {
     pub content: Value,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
+    /// Open flags for its provider (on GET): an OZG-Leistung it links was retired from the
+    /// catalogue; publishing a version without it (with its successor) settles the flag.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub flags: Vec<super::catalogue::ListingFlag>,
 }
 
 /// The schema of `Listing.content`: `ListingContent` with fewer fields required. Written through
@@ -77,6 +81,7 @@ fn listing_view(row: &OnlineServiceRow, content: Value) -> Listing {
         content,
         created_at: utc(row.created_at),
         updated_at: utc(row.updated_at),
+        flags: Vec::new(),
     }
 }
 
@@ -91,6 +96,9 @@ impl ListingRefs for Refs {
     }
     fn criterion_exists(&self, code: &str) -> bool {
         self.1.iter().any(|c| c == code)
+    }
+    fn ozg_retired(&self, id: OzgId) -> Option<Option<i32>> {
+        self.0.ozg(id.get()).and_then(|o| o.view.retired.as_ref()).map(|r| r.successor.as_ref().map(|s| s.id))
     }
 }
 
@@ -179,7 +187,7 @@ pub async fn get_listing(state: &AppState, p: &Principal, raw_id: &str) -> Resul
             let row = load(conn, &id)?;
             owner(&p, &row)?;
             let content = store::working_copy(conn, &row)?;
-            Ok(listing_view(&row, content))
+            Ok(Listing { flags: super::catalogue::flags_on(conn, &row.id)?, ..listing_view(&row, content) })
         })
         .await
 }

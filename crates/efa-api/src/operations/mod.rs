@@ -5,6 +5,7 @@
 pub mod adoption;
 pub mod agreements;
 pub mod audit;
+pub mod catalogue;
 pub mod frameworks;
 pub mod listings;
 pub mod organisations;

@@ -13,6 +13,7 @@ mod helpers;
 mod support;
 
 mod audit;
+mod catalogue_import;
 mod concurrency;
 mod jwt;
 mod lifecycle;

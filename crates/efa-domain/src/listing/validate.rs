@@ -20,6 +20,11 @@ pub trait ListingRefs {
     fn ozg_exists(&self, id: OzgId) -> bool;
     fn org_exists(&self, id: &str) -> bool;
     fn criterion_exists(&self, code: &str) -> bool;
+    /// `Some(successor)` when the OZG-Leistung is retired from the catalogue: a listing may
+    /// not link it any more (one already linking it is flagged for its provider).
+    fn ozg_retired(&self, _id: OzgId) -> Option<Option<i32>> {
+        None
+    }
 }
 
 pub const MAX_NAME: usize = 200;
@@ -192,6 +197,13 @@ pub fn validate_listing(body: &Value, refs: &dyn ListingRefs) -> Result<ListingC
     for (field, v) in ozg_items {
         match v.as_i64().map(OzgId::try_from) {
             Some(Ok(id)) if !refs.ozg_exists(id) => e.add(&field, format!("OZG-Leistung {id} does not exist")),
+            Some(Ok(id)) if refs.ozg_retired(id).is_some() => e.add(
+                &field,
+                match refs.ozg_retired(id).flatten() {
+                    Some(successor) => format!("OZG-Leistung {id} is retired from the catalogue; link its successor {successor} instead"),
+                    None => format!("OZG-Leistung {id} is retired from the catalogue; link a current OZG-Leistung instead"),
+                },
+            ),
             Some(Ok(id)) if ozg_ids.contains(&id) => e.add(&field, format!("OZG-Leistung {id} is listed twice")),
             Some(Ok(id)) => ozg_ids.push(id),
             _ => e.add(&field, "must be an OZG-ID (a whole number)"),

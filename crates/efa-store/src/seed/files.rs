@@ -86,13 +86,43 @@ impl Row<'_> {
 }
 
 /// Reads every data row of `dir/file` through `f`; the first error stops the read.
-pub(crate) fn each_row(dir: &Path, file: &str, mut f: impl FnMut(&Row) -> Result<(), SeedError>) -> Result<(), SeedError> {
+pub(crate) fn each_row(dir: &Path, file: &str, f: impl FnMut(&Row) -> Result<(), SeedError>) -> Result<(), SeedError> {
     let fail = |message: String| SeedError { file: file.to_owned(), line: 0, column: String::new(), message };
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_path(dir.join(file))
-        .map_err(|e| fail(format!("cannot open: {e}")))?;
-    let headers = reader.headers().map_err(|e| fail(format!("cannot read header: {e}")))?.clone();
+    let input = std::fs::File::open(dir.join(file)).map_err(|e| fail(format!("cannot open: {e}")))?;
+    each_record(file, input, b',', None, f)
+}
+
+/// Reads every data row of `input` (named `file` in errors) through `f`, the cells split at
+/// `delimiter`. With `required`, a header lacking one of those columns refuses the file before
+/// any row is read: it is a file of another shape.
+pub(crate) fn each_record(
+    file: &str,
+    input: impl std::io::Read,
+    delimiter: u8,
+    required: Option<(&str, &[&str])>,
+    mut f: impl FnMut(&Row) -> Result<(), SeedError>,
+) -> Result<(), SeedError> {
+    let fail = |line: u64, message: String| SeedError { file: file.to_owned(), line, column: String::new(), message };
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).delimiter(delimiter).from_reader(input);
+    let mut headers = reader.headers().map_err(|e| fail(1, format!("cannot read header: {e}")))?.clone();
+    // A byte-order mark some spreadsheet exports put before the first column name.
+    if let Some(first) = headers.get(0).filter(|h| h.starts_with('\u{feff}')) {
+        let mut fixed: Vec<String> = headers.iter().map(str::to_owned).collect();
+        fixed[0] = first.trim_start_matches('\u{feff}').to_owned();
+        headers = csv::StringRecord::from(fixed);
+    }
+    if let Some((what, columns)) = required {
+        let missing: Vec<&str> = columns.iter().copied().filter(|c| !headers.iter().any(|h| h.trim() == *c)).collect();
+        if !missing.is_empty() {
+            let found: Vec<&str> = headers.iter().collect();
+            return Err(SeedError {
+                file: file.to_owned(),
+                line: 1,
+                column: missing[0].to_owned(),
+                message: format!("this is not {what}: the header lacks {} (it has {})", missing.join(", "), found.join(", ")),
+            });
+        }
+    }
     // Counted by hand: a quoted cell may span lines, and the reader's own positions
     // are not the line numbers an editor shows.
     let mut next_line: u64 = 2;
@@ -110,7 +140,7 @@ pub(crate) fn each_row(dir: &Path, file: &str, mut f: impl FnMut(&Row) -> Result
     Ok(())
 }
 
-fn code<T, E: std::fmt::Display>(parse: impl Fn(&str) -> Result<T, E>) -> impl Fn(&str) -> Result<String, E>
+pub(crate) fn code<T, E: std::fmt::Display>(parse: impl Fn(&str) -> Result<T, E>) -> impl Fn(&str) -> Result<String, E>
 where
     T: AsRef<str>,
 {

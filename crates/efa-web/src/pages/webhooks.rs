@@ -48,6 +48,7 @@ pub fn event_type_de(t: EventType) -> &'static str {
         E::FrameworkApproved => "Rahmenvertrag genehmigt",
         E::FrameworkAccession => "Beitritt zum Rahmenvertrag",
         E::WebhookDisabled => "Webhook abgeschaltet",
+        E::CatalogueChanged => "Katalog geändert",
     }
 }
 
