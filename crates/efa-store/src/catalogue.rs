@@ -263,7 +263,8 @@ pub fn parse_dashboard(file: &'static str, bytes: &[u8]) -> Result<DashboardExpo
                     ars,
                     leika_key,
                     ozg_id,
-                    url: optional("url"),
+                    // Only a web address becomes a link in the shop.
+                    url: optional("url").filter(|u| u.starts_with("https://") || u.starts_with("http://")),
                     online_status: status,
                     art_flaechendeckung: optional("art_flaechendeckung"),
                     version_id: String::new(),

@@ -18,9 +18,9 @@ api_test!(unknown_routes_answer_404_problem, |app| {
 
 api_test!(wrong_method_answers_405_with_allow, |app| {
     let cases = [
-        (TestRequest::post(), "/api/v1/ozg-leistungen"),
+        (TestRequest::post(), "/api/v1/lebenslagen"),
         (TestRequest::post(), "/api/v1/laender"),
-        (TestRequest::put(), "/api/v1/ozg-leistungen/10092"),
+        (TestRequest::put(), "/api/v1/ozg-leistungen/10092/history"),
         (TestRequest::delete(), "/api/v1/gemeinden/05315000"),
         (TestRequest::patch(), "/api/v1/kreise"),
         (TestRequest::post(), "/healthz"),

@@ -64,6 +64,8 @@ pub fn fill(path: &str, case: &Case, id: Option<&str>) -> String {
             (Some(_), "laender") => "05".into(),
             (Some(_), "dashboard") => "053150000000".into(),
             (Some(_), "organisations") => land_org("05"),
+            (Some(_), "themenfelder") => "1".into(),
+            (Some(_), "versions") => "00000000-0000-4000-8000-000000000000".into(),
             (Some(p), _) => panic!("{}: no value for the path parameter {{{p}}} after /{prev}", case.op),
         };
         out.push_str(&value);

@@ -57,6 +57,8 @@ const PROVIDER_SIDE: &str = "401 | 403 404 | 2xx 404 | 403 404 | 403 404 | 403 4
 const COORDINATOR_OF_LAND: &str = "401 | 403 403 | 403 403 | 2xx 403 | 403 403 | 403 403";
 /// Köln's webhook endpoint: Köln and operators; for everyone else it does not exist.
 const KOELN_ONLY: &str = "401 | 2xx 404 | 404 404 | 404 404 | 404 404 | 2xx 2xx";
+/// Keeping the catalogue current: operators only.
+const OPERATOR_ONLY: &str = "401 | 403 403 | 403 403 | 403 403 | 403 403 | 2xx 2xx";
 const ACCEDE: &str = "401 | 2xx 403 | 403 403 | 403 403 | 2xx 403 | 403 403";
 
 const fn case(op: &'static str, target: Target, expect: &'static str) -> Case {
@@ -77,6 +79,17 @@ fn reason(_: &Fixtures) -> Value {
     json!({"reason": "Begründung aus dem Sicherheitstest."})
 }
 
+/// A number of its own per call: each operator column's catalogue change changes something.
+fn next() -> i32 {
+    static NEXT: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(90_000);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+/// A new OZG-Leistung with an OZG-ID of its own per call.
+fn new_ozg(_: &Fixtures) -> Value {
+    json!({"ozg_id": next(), "name": "Sicherheitstest-Leistung", "lebenslage_id": 26, "themenfeld_id": 6})
+}
+
 fn empty(_: &Fixtures) -> Value {
     json!({})
 }
@@ -89,6 +102,16 @@ pub fn cases() -> Vec<Case> {
         case("list_ozg_leistungen", S, PUBLIC),
         case("get_ozg_leistung", S, PUBLIC),
         case("get_leika_leistung", S, PUBLIC),
+        case("get_ozg_leistung_history", S, PUBLIC),
+        // --- keeping the catalogue current (operators; dry runs and changes that change nothing) ---
+        Case { query: "dry_run=true", ..create("import_catalogue", S, |_| json!({"source": "Sicherheitstest", "files": {"ozg_leistungen.csv": "ozg_id,name,lebenslage_id,themenfeld_id\n10092,Wohngeld,21,1\n"}}), OPERATOR_ONLY) },
+        Case { query: "dry_run=true", ..create("import_availability", S, |_| json!({"source": "Sicherheitstest", "csv": "leika_key,ars,online_status,aktiv\n99107023000000,053150000000,ok,true\n"}), OPERATOR_ONLY) },
+        case("list_catalogue_versions", S, OPERATOR_ONLY),
+        case("get_catalogue_version", S, "401 | 403 403 | 403 403 | 403 403 | 403 403 | 404 404"),
+        create("create_ozg_leistung", S, new_ozg, OPERATOR_ONLY),
+        create("update_ozg_leistung", S, |_| json!({"name": format!("Wohngeld (Sicherheitstest {})", next())}), OPERATOR_ONLY),
+        create("put_leika_leistung", S, |_| json!({"ozg_id": 10092, "name": format!("Wohngeld (Sicherheitstest {})", next())}), OPERATOR_ONLY),
+        create("update_themenfeld", S, |_| json!({"lead_land_code": "05", "lead_bundesressort": format!("Ressort {}", next())}), OPERATOR_ONLY),
         case("list_laender", S, PUBLIC),
         case("list_kreise", S, PUBLIC),
         case("list_gemeinden", S, PUBLIC),

@@ -336,6 +336,8 @@ pub struct ShowPage {
     pub can_submit: bool,
     pub can_retire: bool,
     pub retire_confirmed: bool,
+    /// Retired OZG-Leistungen the listing links: (OZG-ID, name, successor (id, name)).
+    pub flags: Vec<(i32, String, Option<(i32, String)>)>,
 }
 
 async fn show_page(shop: &Shop, raw_id: &str, errors: Errors, problem: Option<String>, status: StatusCode) -> Page {
@@ -363,6 +365,14 @@ async fn show_page(shop: &Shop, raw_id: &str, errors: Errors, problem: Option<St
         can_submit: publisher && transition(l.listing_state, ListingAction::Submit).is_ok(),
         can_retire: (publisher || u.has(Role::Operator)) && transition(l.listing_state, ListingAction::Retire).is_ok(),
         retire_confirmed: false,
+        flags: l
+            .flags
+            .iter()
+            .map(|f| {
+                let name = |id: i32| c.ozg(id).map(|o| o.view.name.clone()).unwrap_or_default();
+                (f.ozg_id, name(f.ozg_id), f.successor_ozg_id.map(|s| (s, name(s))))
+            })
+            .collect(),
         id,
     };
     render_status(&page, status)

@@ -10,6 +10,62 @@ use askama::Template;
 use efa_api::views::{Leika, OzgLeistung};
 use efa_domain::OzgId;
 
+/// One change of the OZG-Leistung, in German.
+pub struct HistoryLine {
+    pub when: String,
+    pub what: String,
+    pub source: String,
+}
+
+/// When it was retired, and its successor (id, name) where known.
+pub struct RetiredNote {
+    pub when: String,
+    pub successor: Option<(i32, String)>,
+}
+
+fn leika_label(v: &serde_json::Value) -> String {
+    let key = v["leika_key"].as_str().unwrap_or("ohne LeiKa-Schlüssel");
+    let name = v["name"].as_str().unwrap_or("");
+    format!("{key} „{name}“")
+}
+
+/// What a history entry says, as a sentence.
+fn describe(e: &efa_api::operations::catalogue::HistoryEntry) -> String {
+    let null = serde_json::Value::Null;
+    let (before, after) = (e.before.as_ref().unwrap_or(&null), e.after.as_ref().unwrap_or(&null));
+    match e.action.as_str() {
+        "ozg.added" => format!("In den Katalog aufgenommen: „{}“", after["name"].as_str().unwrap_or("")),
+        "ozg.changed" => {
+            let mut parts = Vec::new();
+            if before["name"] != after["name"] {
+                parts.push(format!("umbenannt von „{}“ in „{}“", before["name"].as_str().unwrap_or(""), after["name"].as_str().unwrap_or("")));
+            }
+            if before["lebenslage_id"] != after["lebenslage_id"] || before["themenfeld_id"] != after["themenfeld_id"] {
+                parts.push(format!(
+                    "verschoben von Lebenslage {} (Themenfeld {}) nach Lebenslage {} (Themenfeld {})",
+                    before["lebenslage_id"], before["themenfeld_id"], after["lebenslage_id"], after["themenfeld_id"]
+                ));
+            }
+            format!("Geändert: {}", parts.join("; "))
+        }
+        "ozg.retired" => match after["successor_ozg_id"].as_i64() {
+            Some(s) => format!("Aufgehoben; Nachfolgerin ist OZG-Leistung {s}"),
+            None => "Aufgehoben".into(),
+        },
+        "ozg.reinstated" => "Wieder in den Katalog aufgenommen".into(),
+        "ozg.leika_added" => match before["moved_from"].as_i64() {
+            Some(from) => format!("LeiKa-Leistung {} von OZG-Leistung {from} hierher verschoben", leika_label(after)),
+            None => format!("LeiKa-Leistung {} hinzugefügt", leika_label(after)),
+        },
+        "ozg.leika_removed" => match after["moved_to"].as_i64() {
+            Some(to) => format!("LeiKa-Leistung {} zu OZG-Leistung {to} verschoben", leika_label(before)),
+            None => format!("LeiKa-Leistung {} aus dem Katalog entfernt", leika_label(before)),
+        },
+        "ozg.leika_changed" => format!("LeiKa-Leistung {} geändert", leika_label(after)),
+        other => other.to_owned(),
+    }
+}
+
 pub struct LandLine {
     pub name: String,
     pub covered: String,
@@ -29,6 +85,8 @@ pub struct OzgPage {
     pub laender: usize,
     pub population: String,
     pub per_land: Vec<LandLine>,
+    pub retired: Option<RetiredNote>,
+    pub history: Vec<HistoryLine>,
 }
 
 /// `GET /leistungen/{ozg_id}`.
@@ -39,6 +97,12 @@ pub async fn page(shop: Shop, path: actix_web::web::Path<String>) -> Page {
     let ix = shop.app.coverage()?;
     let cov = efa_api::handlers::coverage::ozg_coverage(&ix, id)?;
     let services = detail.online_services.iter().filter_map(|s| c.service(&s.id)).map(ServiceRow::of).collect();
+    let history = efa_api::operations::catalogue::history(&shop.app, &id.get().to_string())
+        .await?
+        .iter()
+        .map(|e| HistoryLine { when: super::datetime(e.occurred_at), what: describe(e), source: e.source.clone().unwrap_or_default() })
+        .collect();
+    let retired = detail.leistung.retired.as_ref().map(|r| RetiredNote { when: super::datetime(r.retired_at), successor: r.successor.as_ref().map(|s| (s.id, s.name.clone())) });
     let land_name = |code: &str| c.land(code).map(|l| l.name.clone()).unwrap_or_else(|| code.to_owned());
     let view = OzgPage {
         layout: layout(&shop, format!("{} (OZG-Leistung)", detail.leistung.name)).await,
@@ -51,6 +115,8 @@ pub async fn page(shop: Shop, path: actix_web::web::Path<String>) -> Page {
         ozg: detail.leistung,
         leika: detail.leika_leistungen,
         services,
+        retired,
+        history,
     };
     render(&view)
 }

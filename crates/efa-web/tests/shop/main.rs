@@ -6,6 +6,7 @@ mod support;
 mod account;
 mod catalogue;
 mod coverage;
+mod catalogue_versions;
 mod cache;
 mod foundation;
 mod listings;

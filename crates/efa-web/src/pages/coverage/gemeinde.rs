@@ -112,6 +112,28 @@ pub struct GemeindePage {
     /// Suggestions beyond those listed (with a service to order).
     pub next_more: usize,
     pub csv_href: String,
+    /// What the federal dashboard's export says is online here: beside the coverage, not in it.
+    pub known: Vec<KnownRow>,
+    /// Of those, how many the marketplace does not cover here.
+    pub known_not_covered: usize,
+}
+
+pub struct KnownRow {
+    pub ozg_id: i32,
+    pub name: String,
+    pub area: &'static str,
+    pub class: String,
+    pub url: Option<String>,
+    pub covered_here: bool,
+}
+
+fn area_de(area: &str) -> &'static str {
+    match area {
+        "bund" => "bundesweit",
+        "land" => "im ganzen Land",
+        "kreis" => "im Kreis",
+        _ => "in der Gemeinde",
+    }
 }
 
 fn item_row(i: &efa_api::coverage::reports::CoverageItem) -> ItemRow {
@@ -161,7 +183,21 @@ pub async fn gemeinde(shop: Shop, path: web::Path<String>, q: web::Query<Gemeind
         ),
         &themenfelder,
     );
+    let known: Vec<KnownRow> = efa_api::operations::catalogue::known_online_for_gemeinde(&shop.app, ix.clone(), &ags)
+        .await?
+        .into_iter()
+        .map(|k| KnownRow {
+            ozg_id: k.ozg_id,
+            name: k.name,
+            area: area_de(&k.area),
+            class: k.art_flaechendeckung.unwrap_or_default(),
+            url: k.urls.into_iter().next(),
+            covered_here: k.covered_by_marketplace,
+        })
+        .collect();
     let page = GemeindePage {
+        known_not_covered: known.iter().filter(|k| !k.covered_here).count(),
+        known,
         layout: layout(&shop, format!("Abdeckung: {}", report.name)).await,
         population: number(report.population),
         kreis: g.view.kreis.as_ref().map(|k| (k.code.clone(), k.name.clone())),
