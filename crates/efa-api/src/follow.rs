@@ -129,3 +129,29 @@ fn listen(url: &str) -> anyhow::Result<efa_store::DbConn> {
     }
     Ok(c)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(resource_type: &str, origin: &str) -> efa_store::events::EventRow {
+        efa_store::events::EventRow {
+            position: 1,
+            id: "e".into(),
+            kind: "catalogue.changed".into(),
+            resource_type: resource_type.into(),
+            resource_id: "v".into(),
+            occurred_at: chrono::Utc::now().naive_utc(),
+            origin: origin.into(),
+            payload: "{}".into(),
+        }
+    }
+
+    #[test]
+    fn a_catalogue_change_elsewhere_asks_for_a_full_rebuild() {
+        let c = changes_of(&[event("catalogue_version", "cli-1")], "me");
+        assert_eq!(c, Changes { listings: false, agreements: false, catalogue: true, any: true });
+        // Its own change this instance has applied already.
+        assert!(!changes_of(&[event("catalogue_version", "me")], "me").catalogue);
+    }
+}
