@@ -194,6 +194,8 @@ pub struct OzgRow {
     pub leika_count: usize,
     pub services: usize,
     pub via_leika: bool,
+    /// Retired from the catalogue: its successor's OZG-ID, if known (0: none named).
+    pub retired: Option<i32>,
 }
 
 #[derive(Template)]
@@ -239,6 +241,7 @@ pub async fn leistungen(shop: Shop) -> Page {
                 leika_count: o.leika_count,
                 services: c.ozg_services[i].len(),
                 via_leika: matched == Some(efa_api::views::MatchedOn::Leika),
+                retired: o.retired.as_ref().map(|r| r.successor.as_ref().map_or(0, |s| s.id)),
             }
         })
         .collect();

@@ -61,6 +61,8 @@ shop_test!(a_retired_leistung_shows_its_successor_history_and_the_providers_flag
     let rows: Vec<String> = p.select("#verlauf tbody th").iter().map(|t| t.text().collect::<String>()).collect();
     assert_eq!(rows, vec!["Aufgehoben; Nachfolgerin ist OZG-Leistung 10001"]);
     assert!(p.text("#verlauf tbody tr").contains("OZG-Katalog Shoptest"));
+    let list = b.page("/leistungen?q=Elterngeld").await;
+    assert!(list.body.contains("aufgehoben</strong>, Nachfolgerin: <a class=\"kern-link\" href=\"/leistungen/10001\">OZG-ID 10001</a>"), "{}", list.body);
     let w = b.page("/leistungen/10092").await;
     assert_eq!(w.text("h1"), "Wohngeld digital");
     assert_eq!(w.text("#verlauf tbody th"), "Geändert: umbenannt von „Wohngeld“ in „Wohngeld digital“");
