@@ -504,10 +504,9 @@ pub fn replace_known_online(conn: &mut DbConn, rows: &[KnownOnlineRow]) -> Query
     })
 }
 
-/// The dashboard's online records for the areas `ars` (a Gemeinde's ARS and the ARS of its
-/// Kreis, Land and the whole country).
-pub fn known_online_for(conn: &mut DbConn, ars: &[String]) -> QueryResult<Vec<KnownOnlineRow>> {
-    ko::table.filter(ko::ars.eq_any(ars)).order((ko::leika_key, ko::ars)).select(KnownOnlineRow::as_select()).load(conn)
+/// Every online record of the last dashboard export.
+pub fn known_online_all(conn: &mut DbConn) -> QueryResult<Vec<KnownOnlineRow>> {
+    ko::table.order((ko::ars, ko::leika_key)).select(KnownOnlineRow::as_select()).load(conn)
 }
 
 pub fn known_online_count(conn: &mut DbConn) -> QueryResult<i64> {

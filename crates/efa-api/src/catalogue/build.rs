@@ -32,6 +32,7 @@ pub fn load_rows(conn: &mut DbConn) -> anyhow::Result<Rows> {
             koenigsteiner: Arc::new(KoenigsteinerRow::all(conn)?),
             retired_ozg: Arc::new(efa_store::catalogue::retirements(conn)?),
             retired_leika: Arc::new(efa_store::catalogue::retired_leika(conn)?),
+            known_online: Arc::new(efa_store::catalogue::known_online_all(conn)?),
         })
     })
 }
@@ -72,6 +73,8 @@ pub struct Rows {
     /// Retired OZG-Leistungen (with successor) and LeiKa-Leistungen (by position).
     pub retired_ozg: Arc<Vec<efa_store::catalogue::OzgRetirementRow>>,
     pub retired_leika: Arc<Vec<i32>>,
+    /// The dashboard export's online records (`efa availability import`).
+    pub known_online: Arc<Vec<efa_store::catalogue::KnownOnlineRow>>,
 }
 
 impl Rows {
@@ -127,6 +130,7 @@ impl Catalogue {
             org_by_id: self.org_by_id.clone(),
             koenigsteiner: self.koenigsteiner.clone(),
             koenigsteiner_year: self.koenigsteiner_year,
+            known_online: self.known_online.clone(),
             grams: SearchGrams {
                 ozg_name: self.grams.ozg_name.clone(),
                 ozg_leika: self.grams.ozg_leika.clone(),
@@ -321,6 +325,13 @@ fn build_fixed(r: &Rows) -> anyhow::Result<Catalogue> {
         org_by_id: Arc::new(org_by_id),
         koenigsteiner: Arc::new(koenigsteiner),
         koenigsteiner_year,
+        known_online: Arc::new({
+            let mut by_ars: HashMap<String, Vec<efa_store::catalogue::KnownOnlineRow>> = HashMap::new();
+            for k in r.known_online.iter() {
+                by_ars.entry(k.ars.clone()).or_default().push(k.clone());
+            }
+            by_ars
+        }),
         grams,
         fixed_load: r.load,
         ..Catalogue::default()

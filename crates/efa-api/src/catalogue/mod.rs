@@ -97,6 +97,9 @@ pub struct Catalogue {
     /// Königsteiner Schlüssel of the latest year in the data: (Land code, share in 0.00001 %).
     pub koenigsteiner: Arc<Vec<(String, i64)>>,
     pub koenigsteiner_year: Option<i32>,
+    /// The dashboard export's online records by ARS (`efa availability import`): read with the
+    /// catalogue, so every instance rebuilds them on the import's event.
+    pub known_online: Arc<HashMap<String, Vec<efa_store::catalogue::KnownOnlineRow>>>,
     /// False until the first successful load from the database.
     pub loaded: bool,
     pub grams: SearchGrams,

@@ -46,10 +46,9 @@ pub async fn get_gemeinde_coverage(req: HttpRequest, state: web::Data<AppState>,
     let only = crate::params::boolean("covered", &q.covered)?;
     let ix = state.coverage()?;
     let tag = crate::http::snapshot_etag(&req, ix.generation, "");
-    let known = crate::operations::catalogue::known_online_for_gemeinde(&state, ix.clone(), &ags).await?;
     crate::http::conditional(&req, &tag, || {
         let mut body = reports::gemeinde(&ix, &ags)?.only(only);
-        body.known_online_elsewhere = known;
+        body.known_online_elsewhere = crate::operations::catalogue::known_online_for_gemeinde(&ix, &ags);
         respond(&req, &body, || body.table())
     })
 }

@@ -1298,19 +1298,17 @@ pub async fn import_availability(state: &AppState, p: &Principal, ctx: &Ctx, bod
 }
 
 /// The dashboard's online records for a Gemeinde, each marked whether the marketplace covers
-/// it there too (the API's and the shop's coverage of a Gemeinde).
-pub async fn known_online_for_gemeinde(state: &AppState, ix: std::sync::Arc<crate::coverage::CoverageIndex>, ags: &efa_domain::Ags) -> Result<Vec<KnownOnline>, ApiError> {
-    let Some(g) = ix.catalogue.gemeinde(ags.as_str()) else { return Ok(Vec::new()) };
-    let ars = g.view.ars.clone();
-    let c = ix.catalogue.clone();
-    let mut rows = state.db(move |conn| known_online_in(conn, &c, &ars)).await?;
-    if let Ok(report) = crate::coverage::reports::gemeinde(&ix, ags) {
+/// it there too (the API's and the shop's coverage of a Gemeinde), from the snapshot.
+pub fn known_online_for_gemeinde(ix: &crate::coverage::CoverageIndex, ags: &efa_domain::Ags) -> Vec<KnownOnline> {
+    let Some(g) = ix.catalogue.gemeinde(ags.as_str()) else { return Vec::new() };
+    let mut rows = known_online_in(&ix.catalogue, &g.view.ars);
+    if let Ok(report) = crate::coverage::reports::gemeinde(ix, ags) {
         let covered: HashSet<i32> = report.items.iter().filter(|i| i.covered).map(|i| i.ozg_id).collect();
         for r in &mut rows {
             r.covered_by_marketplace = covered.contains(&r.ozg_id);
         }
     }
-    Ok(rows)
+    rows
 }
 
 /// What the dashboard knows to be online for one OZG-Leistung in a Gemeinde.
@@ -1330,13 +1328,15 @@ pub struct KnownOnline {
 }
 
 /// The dashboard's online records reaching the Gemeinde with `ars` (its own, its Kreis's, its
-/// Land's, nationwide), per OZG-Leistung. Read from the database on every call: no instance
-/// holds it in memory.
-pub fn known_online_in(conn: &mut DbConn, catalogue: &crate::catalogue::Catalogue, ars: &str) -> Result<Vec<KnownOnline>, ApiError> {
-    let Ok(parsed) = Ars::parse(ars) else { return Ok(Vec::new()) };
+/// Land's, nationwide), per OZG-Leistung, from the catalogue snapshot (which every instance
+/// rebuilds when an export is imported anywhere).
+pub fn known_online_in(catalogue: &crate::catalogue::Catalogue, ars: &str) -> Vec<KnownOnline> {
+    let Ok(parsed) = Ars::parse(ars) else { return Vec::new() };
     let ars = parsed.to_string();
-    let areas = vec![ars.clone(), format!("{}0000000", &ars[..5]), format!("{}0000000000", &ars[..2]), "000000000000".to_owned()];
-    let rows = store::known_online_for(conn, &areas)?;
+    let mut areas = vec![ars.clone(), format!("{}0000000", &ars[..5]), format!("{}0000000000", &ars[..2]), "000000000000".to_owned()];
+    areas.dedup();
+    let mut rows: Vec<store::KnownOnlineRow> = areas.iter().filter_map(|a| catalogue.known_online.get(a)).flatten().cloned().collect();
+    rows.sort_by(|a, b| (&a.leika_key, &a.ars).cmp(&(&b.leika_key, &b.ars)));
     let rank = |level: &str| match level {
         "bund" => 3,
         "land" => 2,
@@ -1362,5 +1362,5 @@ pub fn known_online_in(conn: &mut DbConn, catalogue: &crate::catalogue::Catalogu
             e.urls.push(u);
         }
     }
-    Ok(by_ozg.into_values().collect())
+    by_ozg.into_values().collect()
 }

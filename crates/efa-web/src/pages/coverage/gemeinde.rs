@@ -183,8 +183,7 @@ pub async fn gemeinde(shop: Shop, path: web::Path<String>, q: web::Query<Gemeind
         ),
         &themenfelder,
     );
-    let known: Vec<KnownRow> = efa_api::operations::catalogue::known_online_for_gemeinde(&shop.app, ix.clone(), &ags)
-        .await?
+    let known: Vec<KnownRow> = efa_api::operations::catalogue::known_online_for_gemeinde(&ix, &ags)
         .into_iter()
         .map(|k| KnownRow {
             ozg_id: k.ozg_id,
