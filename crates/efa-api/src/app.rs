@@ -313,7 +313,7 @@ mod tests {
     #[test]
     fn route_table_knows_methods_of_templated_paths() {
         let table = RouteTable::from_spec(&crate::openapi::spec());
-        assert_eq!(table.allowed("/api/v1/ozg-leistungen/10092"), vec!["GET", "HEAD"]);
+        assert_eq!(table.allowed("/api/v1/ozg-leistungen/10092"), vec!["GET", "HEAD", "PATCH"]);
         assert_eq!(table.allowed("/api/v1/laender"), vec!["GET", "HEAD"]);
         assert_eq!(table.allowed("/api/v1/reuse-requests/x/submit"), vec!["POST"]);
         assert!(table.allowed("/api/v1/nothing").is_empty());
