@@ -8,7 +8,10 @@
 #            listing edits of (h) last
 #   load     wrk -t1 -c32 -d$BENCH_SECONDS --timeout 30s, one endpoint at a time:
 #            (a) catalogue search with facets: GET /api/v1/online-services?q=wohngeld&status=live
-#                and GET /api/v1/ozg-leistungen?q=wohngeld
+#                and GET /api/v1/ozg-leistungen?q=wohngeld; several words, a typo, a compound;
+#                browsing the services without a query, with one filter and with several (each
+#                against the ceiling of (e), p99 < 10 ms); then the relevance table of the
+#                search (efa search-eval: recall@1, recall@3, MRR per category)
 #            (b) listing detail: GET /api/v1/online-services/{id} (a real listing)
 #            (c) placing an order: POST /api/v1/reuse-requests as municipality_user, rotating
 #                over tokens of many Gemeinden (bench/post.lua); only 201 counts
@@ -689,6 +692,26 @@ bench_backend() {
     a1_bytes=$(body_bytes "$base$a1"); a2_bytes=$(body_bytes "$base$a2"); b_bytes=$(body_bytes "$base$b")
     run_wrk "$backend" search1 "(a) \`GET $a1\` (${a1_bytes} B)" "$pid" "$base$a1"
     run_wrk "$backend" search2 "(a) \`GET $a2\` (${a2_bytes} B)" "$pid" "$base$a2"
+    # More searches as people type them (several words, a typo, a compound the catalogue splits)
+    # and browsing: the catalogue page without a query, with one filter and with several.
+    local key_url key url bytes
+    for key_url in \
+        "search3 /api/v1/ozg-leistungen?q=parkausweis%20beantragen" \
+        "search4 /api/v1/ozg-leistungen?q=sterbeurkunfe" \
+        "search5 /api/v1/online-services?q=sperrm%C3%BCllentsorgung" \
+        "search6 /api/v1/online-services?q=personalausweis%20beantragen&status=live" \
+        "browse1 /api/v1/online-services" \
+        "browse2 /api/v1/online-services?status=live" \
+        "browse3 /api/v1/online-services?status=live&themenfeld=2&reifegrad_min=3&efa=true"; do
+        key=${key_url%% *} url=${key_url#* }
+        check_200 "$base$url"
+        bytes=$(body_bytes "$base$url")
+        run_wrk "$backend" "$key" "(a) \`GET $url\` (${bytes} B)" "$pid" "$base$url"
+    done
+    if [[ ! -s $RUN_DIR/relevance.md ]]; then
+        efa_in "$W" search-eval --queries "$ROOT/crates/efa-api/tests/relevance/queries.csv" >"$RUN_DIR/relevance.md" \
+            || die "efa search-eval failed ($backend)"
+    fi
     start_ceiling "$a1_bytes"
     run_wrk "$backend" ceiling "(e) ceiling, ${a1_bytes} B body like (a)" "$CEIL_PID" "$CEIL_URL"
     CEIL_RPS[$backend]=${R_RPS[$(( ${#R_RPS[@]} - 1 ))]}
@@ -864,13 +887,22 @@ report() {
         cat "$RUN_DIR/instances.md"
         echo
     fi
+    if [[ -s $RUN_DIR/relevance.md ]]; then
+        echo "## Search relevance"
+        echo
+        echo "\`efa search-eval\` over crates/efa-api/tests/relevance/queries.csv (the same function as"
+        echo "\`GET /api/v1/ozg-leistungen?q=\`; make test asserts recall@3 ≥ 0.95 overall, ≥ 0.85 per category):"
+        echo
+        cat "$RUN_DIR/relevance.md"
+        echo
+    fi
     echo "## Targets"
     echo
     echo "| target | backend | measured | result |"
     echo "|---|---|---:|---|"
     local key ratio
     for b in "${BACKENDS[@]}"; do
-        for key in search1 search2; do
+        for key in search1 search2 search3 search4 search5 search6 browse1 browse2 browse3; do
             i=$(row_of "$b" "$key") || continue
             ratio=$(fmt_ratio "${R_RPS[$i]}" "${CEIL_RPS[$b]}")
             echo "| search ≥ 0.5× ceiling: ${R_LABEL[$i]} | $b | ${ratio}× | $(verdict ge "$ratio" 0.5) |"

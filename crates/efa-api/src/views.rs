@@ -142,6 +142,8 @@ pub enum MatchedOn {
     Name,
     /// The search words are in the name of one of its LeiKa-Leistungen.
     Leika,
+    /// Some search words are only in its Lebenslage or Themenfeld.
+    Lebenslage,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

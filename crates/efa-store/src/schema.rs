@@ -159,6 +159,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    search_synonyms (term, means) {
+        term -> Text,
+        means -> Text,
+        reason -> Text,
+    }
+}
+
+diesel::table! {
     listing_versions (online_service_id, version) {
         online_service_id -> Text,
         version -> Integer,
@@ -453,6 +461,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     online_service_ozg_leistungen,
     online_service_anbindungen,
     efa_mindestanforderungen,
+    search_synonyms,
     listing_versions,
     org_memberships,
     audit_events,

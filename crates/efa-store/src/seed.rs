@@ -28,6 +28,7 @@ pub struct SeedData {
     pub ozg_leistungen: Vec<OzgLeistungRow>,
     pub leika: Vec<LeikaRow>,
     pub mindestanforderungen: Vec<MindestanforderungRow>,
+    pub synonyms: Vec<SynonymRow>,
     pub organisations: Vec<OrganisationRow>,
     pub services: Vec<OnlineServiceRow>,
     pub service_ozg: Vec<ServiceOzgRow>,
@@ -136,6 +137,7 @@ pub fn write(conn: &mut DbConn, d: &SeedData) -> QueryResult<()> {
         upsert!(conn, d.mindestanforderungen, efa_mindestanforderungen, (code), [
             version, criterion, description, category, mandatory, source,
         ]);
+        upsert!(conn, d.synonyms, search_synonyms, (term, means), [reason]);
         upsert!(conn, d.organisations, organisations, (id), [name, kind, land_code, ags, ars]);
         upsert!(conn, d.services, online_services, (id), [
             name, description, provider_org_id, lead_land_code, efa, status, reifegrad, url, price_model,

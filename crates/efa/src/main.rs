@@ -78,6 +78,13 @@ enum Command {
         #[arg(long, default_value = "1h")]
         ttl: String,
     },
+    /// Relevance of the catalogue search over a query set: recall@1, recall@3 and MRR per
+    /// category, as Markdown (what `make bench` prints), from the catalogue in the database.
+    SearchEval {
+        /// The query set (`kategorie,anfrage,ozg_id,anmerkung`).
+        #[arg(long, default_value = "crates/efa-api/tests/relevance/queries.csv")]
+        queries: PathBuf,
+    },
     /// Print the OpenAPI 3.1 document (or write it to a file).
     Openapi {
         /// Write to this file instead of standard output.
@@ -232,6 +239,14 @@ fn main() -> anyhow::Result<()> {
             let key = efa_api::auth::DevKey::load_or_create(&cli.config.dev_key_path())?;
             let claims = efa_api::auth::claims_for(&sub, &org, &roles, land.as_deref(), &cli.config.jwt_issuer, &cli.config.jwt_audience, config::parse_ttl(&ttl)?);
             println!("{}", key.mint(&claims)?);
+            Ok(())
+        }
+        Command::SearchEval { queries } => {
+            let text = std::fs::read_to_string(&queries).with_context(|| format!("reading {}", queries.display()))?;
+            let cases = efa_api::catalogue::relevance::read_cases(&text)?;
+            let mut conn = cli.config.connect()?;
+            let catalogue = efa_api::catalogue::build(&efa_api::catalogue::load_rows(&mut conn)?)?;
+            print!("{}", efa_api::catalogue::relevance::evaluate(&catalogue, &cases));
             Ok(())
         }
         Command::Openapi { out } => {

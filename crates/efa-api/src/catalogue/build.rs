@@ -33,6 +33,7 @@ pub fn load_rows(conn: &mut DbConn) -> anyhow::Result<Rows> {
             retired_ozg: Arc::new(efa_store::catalogue::retirements(conn)?),
             retired_leika: Arc::new(efa_store::catalogue::retired_leika(conn)?),
             known_online: Arc::new(efa_store::catalogue::known_online_all(conn)?),
+            synonyms: Arc::new(SynonymRow::all(conn)?),
         })
     })
 }
@@ -75,6 +76,7 @@ pub struct Rows {
     pub retired_leika: Arc<Vec<i32>>,
     /// The dashboard export's online records (`efa availability import`).
     pub known_online: Arc<Vec<efa_store::catalogue::KnownOnlineRow>>,
+    pub synonyms: Arc<Vec<SynonymRow>>,
 }
 
 impl Rows {
@@ -131,13 +133,8 @@ impl Catalogue {
             koenigsteiner: self.koenigsteiner.clone(),
             koenigsteiner_year: self.koenigsteiner_year,
             known_online: self.known_online.clone(),
-            grams: SearchGrams {
-                ozg_name: self.grams.ozg_name.clone(),
-                ozg_leika: self.grams.ozg_leika.clone(),
-                services: Arc::default(),
-                gemeinden: self.grams.gemeinden.clone(),
-                orgs: self.grams.orgs.clone(),
-            },
+            grams: SearchGrams { gemeinden: self.grams.gemeinden.clone(), orgs: self.grams.orgs.clone() },
+            search: SearchIndexes { ozg: self.search.ozg.clone(), services: Arc::default(), synonyms: self.search.synonyms.clone() },
             fixed_load: self.fixed_load,
             ..Catalogue::default()
         }
@@ -229,7 +226,6 @@ fn build_fixed(r: &Rows) -> anyhow::Result<Catalogue> {
                 matched_on: None,
             },
             folded_name: fold(&o.name),
-            folded_leika: String::new(),
             leika: Vec::new(),
         });
     }
@@ -272,7 +268,6 @@ fn build_fixed(r: &Rows) -> anyhow::Result<Catalogue> {
         });
     }
     for o in &mut ozg {
-        o.folded_leika = o.leika.iter().map(|&l| leika[l].folded_name.as_str()).collect::<Vec<_>>().join("\n");
         o.view.leika_count = o.leika.len();
     }
 
@@ -305,11 +300,18 @@ fn build_fixed(r: &Rows) -> anyhow::Result<Catalogue> {
         })
         .collect::<anyhow::Result<_>>()?;
     let grams = SearchGrams {
-        ozg_name: Arc::new(grams::Grams::build(ozg.iter().map(|o| o.folded_name.as_str()))),
-        ozg_leika: Arc::new(grams::Grams::build(ozg.iter().map(|o| o.folded_leika.as_str()))),
-        services: Arc::default(),
         gemeinden: Arc::new(grams::Grams::build(gemeinden.iter().map(|g| g.folded_name.as_str()))),
         orgs: Arc::new(grams::Grams::build(orgs.iter().map(|o| o.folded_name.as_str()))),
+    };
+    // An OZG-Leistung is found by its name, its LeiKa-Leistungen's names, its Lebenslage and Themenfeld.
+    let ozg_index = engine::TextIndex::build(ozg.iter().map(|o| {
+        let context = [(engine::OTHER, o.view.lebenslage.name.as_str()), (engine::OTHER, o.view.themenfeld.name.as_str())];
+        std::iter::once((engine::NAME, o.view.name.as_str())).chain(o.leika.iter().map(|&l| (engine::LINKED, leika[l].view.name.as_str()))).chain(context)
+    }));
+    let search = SearchIndexes {
+        ozg: Arc::new(ozg_index),
+        services: Arc::default(),
+        synonyms: Arc::new(engine::Synonyms::new(r.synonyms.iter().map(|s| (s.term.as_str(), s.means.as_str())))),
     };
     Ok(Catalogue {
         laender: Arc::new(laender),
@@ -333,6 +335,7 @@ fn build_fixed(r: &Rows) -> anyhow::Result<Catalogue> {
             by_ars
         }),
         grams,
+        search,
         fixed_load: r.load,
         ..Catalogue::default()
     })
@@ -428,16 +431,24 @@ fn add_listings(c: &mut Catalogue, r: &Rows, earlier: Option<&Catalogue>) -> any
         e.services.len() == c.services.len()
             && e.services.iter().zip(&c.services).all(|(a, b)| Arc::ptr_eq(a, b) || (a.folded_name == b.folded_name && a.folded_text == b.folded_text))
     };
-    c.grams.services = match earlier.filter(|e| same_texts(e)) {
-        Some(e) => e.grams.services.clone(),
-        None => {
-            let texts: Vec<String> = c.services.iter().map(|s| format!("{}\n{}", s.folded_name, s.folded_text)).collect();
-            Arc::new(grams::Grams::build(texts.iter().map(String::as_str)))
-        }
+    c.search.services = match earlier.filter(|e| same_texts(e)) {
+        Some(e) => e.search.services.clone(),
+        None => Arc::new(service_index(c)),
     };
+    c.facets = facets::FacetIndex::build(c);
     c.published_fingerprint = super::published_fingerprint(&c.services);
     c.loaded = true;
     Ok(())
+}
+
+/// The published services' index: a service is found by its name; the names of its
+/// OZG-Leistungen and their LeiKa-Leistungen; its description and provider.
+fn service_index(c: &Catalogue) -> engine::TextIndex {
+    engine::TextIndex::build(c.services.iter().map(|s| {
+        let linked = s.ozg.iter().flat_map(|&o| std::iter::once(c.ozg[o].view.name.as_str()).chain(c.ozg[o].leika.iter().map(|&l| c.leika[l].view.name.as_str())));
+        let other = [s.detail.description.as_deref().unwrap_or(""), c.orgs[s.provider].view.name.as_str()];
+        std::iter::once((engine::NAME, s.detail.service.name.as_str())).chain(linked.map(|t| (engine::LINKED, t))).chain(other.map(|t| (engine::OTHER, t)))
+    }))
 }
 
 /// The entry of a published listing, from its published columns and content.

@@ -5,6 +5,9 @@
 //! A snapshot is immutable; a rebuild swaps in a new `Arc`, so readers never block.
 
 mod build;
+pub mod engine;
+pub mod facets;
+pub mod relevance;
 pub mod grams;
 pub mod query;
 
@@ -21,9 +24,6 @@ pub struct OzgEntry {
     /// the count changes with the listings (`Catalogue::ozg_view` fills it in).
     pub view: OzgLeistung,
     pub folded_name: String,
-    /// The folded names of all its LeiKa-Leistungen, one per line: one scan rules out most
-    /// OZG-Leistungen before their LeiKa names are looked at one by one.
-    pub folded_leika: String,
     /// Indices into `Catalogue::leika`.
     pub leika: Vec<usize>,
 }
@@ -103,6 +103,9 @@ pub struct Catalogue {
     /// False until the first successful load from the database.
     pub loaded: bool,
     pub grams: SearchGrams,
+    pub search: SearchIndexes,
+    /// Filter and facet bitsets over `services`.
+    pub facets: facets::FacetIndex,
     /// A hash of everything coverage reads from the published services (their list JSON,
     /// reach and version): equal after a write that only touched working copies.
     pub published_fingerprint: u64,
@@ -111,15 +114,20 @@ pub struct Catalogue {
     fixed_load: u64,
 }
 
-/// Trigram indexes over the folded texts that search scans.
+/// Trigram indexes over the folded names that place and organisation lookups scan.
 #[derive(Debug, Default)]
 pub struct SearchGrams {
-    pub ozg_name: Arc<grams::Grams>,
-    pub ozg_leika: Arc<grams::Grams>,
-    /// Name and text of each published service.
-    pub services: Arc<grams::Grams>,
     pub gemeinden: Arc<grams::Grams>,
     pub orgs: Arc<grams::Grams>,
+}
+
+/// The search engine's indexes (see [`engine`]): documents in the order of `Catalogue::ozg`
+/// and `Catalogue::services`.
+#[derive(Debug, Default)]
+pub struct SearchIndexes {
+    pub ozg: Arc<engine::TextIndex>,
+    pub services: Arc<engine::TextIndex>,
+    pub synonyms: Arc<engine::Synonyms>,
 }
 
 /// FNV-1a over the published services' list JSON, reach and version, in catalogue order.

@@ -2,7 +2,8 @@
 //! parse parameters, these decide what matches.
 
 use super::*;
-use super::grams::Candidates;
+use super::engine::{self, Query};
+use super::facets::{failed_dimensions, seeded, values_of, Bits, DIMENSIONS};
 use efa_domain::{fold, Anbindung, PriceModel, ServiceStatus};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -14,6 +15,11 @@ pub struct Words(Vec<String>);
 impl Words {
     pub fn parse(q: &str) -> Words {
         Words(fold(q).split(' ').filter(|w| !w.is_empty()).map(str::to_owned).collect())
+    }
+
+    /// One word, already folded.
+    pub fn from_folded(word: &str) -> Words {
+        Words(vec![word.to_owned()])
     }
 
     pub fn is_empty(&self) -> bool {
@@ -43,48 +49,72 @@ pub enum OzgSort {
 
 #[derive(Debug, Default)]
 pub struct OzgFilter {
-    pub words: Words,
+    /// The search text as typed (see [`engine`]); empty for none.
+    pub q: String,
     pub themenfeld: Option<i32>,
     pub lebenslage: Option<i32>,
     pub has_online_service: Option<bool>,
 }
 
+/// True when `q` holds a word to search for.
+pub fn is_search(q: &str) -> bool {
+    !engine::plain(q).is_empty()
+}
+
+/// What a search found beside its hits: the words to mark, and a proposal when nothing matched.
+#[derive(Debug, Default, Clone)]
+pub struct Matched {
+    /// Plain forms of the vocabulary words that matched, sorted (for [`engine::mark`]).
+    pub marked: Vec<Box<str>>,
+    /// "Meinten Sie …?": a query with the nearest known words, when nothing matched.
+    pub suggestion: Option<String>,
+}
+
+fn matched_on(field: u8) -> MatchedOn {
+    match field {
+        engine::NAME => MatchedOn::Name,
+        engine::LINKED => MatchedOn::Leika,
+        _ => MatchedOn::Lebenslage,
+    }
+}
+
+/// Whether the first search word begins `name`: a tie-break of the ranking.
+fn starts_with_first_word(q: &Query, name: &str) -> bool {
+    q.terms.first().and_then(|t| t.words.first()).is_some_and(|w| engine::plain(name).starts_with(w.as_str()))
+}
+
 /// OZG-Leistungen matching the filter, in the requested order, with why each matched.
-pub fn ozg_leistungen(c: &Catalogue, f: &OzgFilter, sort: OzgSort, descending: bool) -> Vec<(usize, Option<MatchedOn>)> {
-    let may = c.grams.ozg_name.candidates(&f.words).or(c.grams.ozg_leika.candidates(&f.words));
-    let mut hits: Vec<(usize, Option<MatchedOn>)> = c
+pub fn ozg_leistungen(c: &Catalogue, f: &OzgFilter, sort: OzgSort, descending: bool) -> (Vec<(usize, Option<MatchedOn>)>, Matched) {
+    let q = Query::parse(&f.q, &c.search.synonyms);
+    let found = (!q.is_empty()).then(|| c.search.ozg.search(&q));
+    let mut hits: Vec<(usize, Option<MatchedOn>, u32)> = c
         .ozg
         .iter()
         .enumerate()
-        .filter(|(i, _)| may.may(*i))
         .filter(|(_, o)| f.themenfeld.is_none_or(|t| o.view.themenfeld.id == t))
         .filter(|(_, o)| f.lebenslage.is_none_or(|l| o.view.lebenslage.id == l))
         .filter(|(i, _)| f.has_online_service.is_none_or(|h| h != c.ozg_services[*i].is_empty()))
-        .filter_map(|(i, o)| {
-            if f.words.is_empty() {
-                Some((i, None))
-            } else if f.words.all_in(&o.folded_name) {
-                Some((i, Some(MatchedOn::Name)))
-            } else if f.words.all_in(&o.folded_leika) && o.leika.iter().any(|&l| f.words.all_in(&c.leika[l].folded_name)) {
-                Some((i, Some(MatchedOn::Leika)))
-            } else {
-                None
-            }
+        .filter_map(|(i, _)| match &found {
+            None => Some((i, None, 0)),
+            Some(fd) => fd.is_hit(i).then(|| (i, Some(matched_on(fd.field(i))), fd.rank[i])),
         })
         .collect();
-    let key = |&(i, m): &(usize, Option<MatchedOn>)| {
-        let o = &c.ozg[i];
-        (m, !f.words.first_is_prefix_of(&o.folded_name), o.folded_name.len(), o.view.ozg_id)
-    };
     match sort {
-        OzgSort::Relevance => hits.sort_by_cached_key(key),
-        OzgSort::OzgId => hits.sort_by_key(|&(i, _)| c.ozg[i].view.ozg_id),
+        OzgSort::Relevance => hits.sort_by_cached_key(|&(i, _, rank)| {
+            let o = &c.ozg[i];
+            (rank, !starts_with_first_word(&q, &o.view.name), o.folded_name.len(), o.view.ozg_id)
+        }),
+        OzgSort::OzgId => hits.sort_by_key(|&(i, _, _)| c.ozg[i].view.ozg_id),
         OzgSort::Name => hits.sort_by(|a, b| c.ozg[a.0].folded_name.cmp(&c.ozg[b.0].folded_name)),
     }
     if descending {
         hits.reverse();
     }
-    hits
+    let matched = match found {
+        None => Matched::default(),
+        Some(fd) => Matched { suggestion: (fd.hits() == 0).then(|| c.search.ozg.suggest(&q)).flatten(), marked: fd.marked },
+    };
+    (hits.into_iter().map(|(i, m, _)| (i, m)).collect(), matched)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,7 +127,8 @@ pub enum ServiceSort {
 
 #[derive(Debug, Default)]
 pub struct ServiceFilter {
-    pub words: Words,
+    /// The search text as typed (see [`engine`]); empty for none.
+    pub q: String,
     pub ozg_id: Option<i32>,
     pub themenfeld: Vec<i32>,
     pub provider: Vec<String>,
@@ -132,175 +163,131 @@ pub struct Facets {
     pub efa: Vec<FacetValue>,
 }
 
-const DIMENSIONS: usize = 8;
-const THEMENFELD: usize = 0;
-const PROVIDER: usize = 1;
-const LEAD_LAND: usize = 2;
-const STATUS: usize = 3;
-const REIFEGRAD: usize = 4;
-const ANBINDUNG: usize = 5;
-const PRICE_MODEL: usize = 6;
-const EFA: usize = 7;
-
-fn any_or_empty<T: PartialEq>(wanted: &[T], has: impl Fn(&T) -> bool) -> bool {
-    wanted.is_empty() || wanted.iter().any(has)
+/// The viewer's own working copies: each with the index of the published version it stands
+/// in for (if any). Empty for the public and for organisations without working copies.
+fn own_drafts<'a>(c: &'a Catalogue, viewer_org: Option<&str>) -> Vec<(&'a ServiceEntry, Option<usize>)> {
+    let Some(org) = viewer_org.filter(|o| c.facets.draft_orgs.contains(*o)) else { return Vec::new() };
+    c.drafts.iter().filter(|d| d.detail.service.provider.id == org).map(|d| (&**d, c.service_by_id.get(&d.detail.service.id).copied())).collect()
 }
 
-/// Bit d set ⇔ the service fails the filter of dimension d.
-fn failed_dimensions(c: &Catalogue, s: &ServiceEntry, f: &ServiceFilter) -> u32 {
-    let v = &s.detail.service;
-    let passes: [bool; DIMENSIONS] = [
-        any_or_empty(&f.themenfeld, |t| s.themenfelder.contains(t)),
-        any_or_empty(&f.provider, |p| c.orgs[s.provider].view.id == *p),
-        any_or_empty(&f.lead_land, |l| v.lead_land.as_ref().is_some_and(|x| x.code == *l)),
-        any_or_empty(&f.status, |st| v.status == Some(*st)),
-        f.reifegrad_min.is_none_or(|min| v.reifegrad.is_some_and(|r| r >= min)),
-        any_or_empty(&f.anbindung, |a| v.anbindung.contains(a)),
-        any_or_empty(&f.price_model, |p| v.price_model == Some(*p)),
-        f.efa.is_none_or(|e| v.efa == e),
-    ];
-    passes.iter().enumerate().filter(|(_, ok)| !**ok).fold(0, |m, (d, _)| m | (1 << d))
-}
+/// Services matching the filter (ordered), the facet counts, and what the search matched.
+///
+/// The published services are filtered and counted with the snapshot's bitsets
+/// ([`facets`](super::facets)); the viewer's own working copies, which stand in for their
+/// published versions, one by one with the same rules.
+pub fn online_services<'a>(c: &'a Catalogue, f: &ServiceFilter, sort: ServiceSort, descending: bool, viewer_org: Option<&'a str>) -> (Vec<&'a ServiceEntry>, Facets, Matched) {
+    let fx = &c.facets;
+    let q = Query::parse(&f.q, &c.search.synonyms);
+    let found = (!q.is_empty()).then(|| c.search.services.search(&q));
+    let drafts = own_drafts(c, viewer_org);
 
-#[derive(Default)]
-struct Counter(Vec<(String, String, usize)>);
-
-impl Counter {
-    fn seeded(values: impl IntoIterator<Item = (String, String)>) -> Counter {
-        Counter(values.into_iter().map(|(v, l)| (v, l, 0)).collect())
+    // The published services in play before the facet filters: matching the words and the
+    // OZG-Leistung, and not replaced by one of the viewer's working copies.
+    let mut base = match &found {
+        None => Bits::full(fx.len),
+        Some(fd) => {
+            let mut b = Bits::empty(fx.len);
+            (0..fx.len).filter(|&i| fd.is_hit(i)).for_each(|i| b.set(i));
+            b
+        }
+    };
+    if let Some(id) = f.ozg_id {
+        let mut of_ozg = Bits::empty(fx.len);
+        for &i in c.ozg_by_id.get(&id).map(|&o| c.ozg_services[o].as_slice()).unwrap_or_default() {
+            of_ozg.set(i);
+        }
+        base.and(&of_ozg);
     }
-
-    fn add(&mut self, value: &str, label: &str) {
-        match self.0.iter_mut().find(|(v, _, _)| v == value) {
-            Some(e) => e.2 += 1,
-            None => self.0.push((value.to_owned(), label.to_owned(), 1)),
+    for (_, published) in &drafts {
+        if let Some(i) = published {
+            base.clear(*i);
         }
     }
+    let masks = fx.masks(f);
 
-    fn finish(mut self, by_count: bool) -> Vec<FacetValue> {
-        if by_count {
-            self.0.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.1.cmp(&b.1)));
-        }
-        self.0.into_iter().map(|(value, label, count)| FacetValue { value, label, count }).collect()
+    // Counts per dimension over the other dimensions' selections.
+    let mut counts: Vec<Vec<(String, String, usize)>> = Vec::with_capacity(DIMENSIONS);
+    for d in 0..DIMENSIONS {
+        let mut others = base.clone();
+        masks.iter().enumerate().filter(|&(e, _)| e != d).for_each(|(_, m)| others.and(m));
+        counts.push(fx.dims[d].iter().map(|v| (v.value.clone(), v.label.clone(), v.bits.count_and(&others))).collect());
     }
-}
+    let mut all = base;
+    masks.iter().for_each(|m| all.and(m));
 
-fn enum_counter<T: Copy>(all: &[T], name: impl Fn(T) -> &'static str) -> Counter {
-    Counter::seeded(all.iter().map(|&v| (name(v).to_owned(), name(v).to_owned())))
-}
-
-/// The entries a viewer browses: the published services, with the viewer's own working
-/// copies in place of (or beside) their published versions.
-/// Published entries the trigram index rules out are skipped; working copies are not indexed.
-fn visible<'a: 'm, 'm>(c: &'a Catalogue, viewer_org: Option<&'a str>, may: &'m Candidates) -> impl Iterator<Item = &'a ServiceEntry> + 'm {
-    let own = move |e: &ServiceEntry| viewer_org.is_some_and(|o| e.detail.service.provider.id == o);
-    let published = c.services.iter().map(|e| &**e).enumerate().filter_map(move |(i, e)| match viewer_org {
-        // The public has no working copies: no lookup per entry.
-        None => may.may(i).then_some(e),
-        Some(_) => match c.draft(&e.detail.service.id).filter(|d| own(d)) {
-            Some(d) => Some(d),
-            None => may.may(i).then_some(e),
-        },
-    });
-    let unpublished = c.drafts.iter().map(|d| &**d).filter(move |d| own(d) && c.service(&d.detail.service.id).is_none());
-    published.chain(unpublished)
-}
-
-/// Services matching the filter (ordered), and the facet counts.
-pub fn online_services<'a>(c: &'a Catalogue, f: &ServiceFilter, sort: ServiceSort, descending: bool, viewer_org: Option<&'a str>) -> (Vec<&'a ServiceEntry>, Facets) {
-    let mut themenfeld = Counter::default();
-    let mut provider = Counter::default();
-    let mut lead_land = Counter::default();
-    let mut status = enum_counter(ServiceStatus::ALL, ServiceStatus::as_str);
-    let mut reifegrad = Counter::seeded((0..=4).map(|n: u8| (n.to_string(), n.to_string())));
-    let mut anbindung = enum_counter(Anbindung::ALL, Anbindung::as_str);
-    let mut price_model = enum_counter(PriceModel::ALL, PriceModel::as_str);
-    let mut efa = Counter::seeded([("true".into(), "true".into()), ("false".into(), "false".into())]);
-    let mut hits: Vec<(&ServiceEntry, u8)> = Vec::new();
-
-    let ozg_index = f.ozg_id.map(|id| c.ozg_by_id.get(&id).copied());
-    let may = c.grams.services.candidates(&f.words);
-    for s in visible(c, viewer_org, &may) {
-        if let Some(wanted) = ozg_index {
-            if !wanted.is_some_and(|o| s.ozg.contains(&o)) {
-                continue;
-            }
-        }
-        let rank = if f.words.is_empty() || f.words.all_in(&s.folded_name) {
-            0
-        } else if f.words.all_in(&s.folded_text) {
-            1
-        } else {
+    // Working copies are not indexed: they match as before the engine, every word in their texts.
+    let words = Words::parse(&f.q);
+    let mut extra: Vec<(&ServiceEntry, u32)> = Vec::new();
+    for &(s, _) in &drafts {
+        if f.ozg_id.is_some_and(|id| !c.ozg_by_id.get(&id).is_some_and(|o| s.ozg.contains(o))) {
             continue;
+        }
+        let rank = match &found {
+            None => 0,
+            Some(_) if words.all_in(&s.folded_name) => 0,
+            Some(_) if words.all_in(&s.folded_text) => u32::from(engine::OTHER),
+            Some(_) => continue,
         };
-        let failed = failed_dimensions(c, s, f);
-        if failed & (failed.wrapping_sub(1)) != 0 {
-            continue; // fails two or more dimensions: counts nowhere
-        }
-        let counts_for = |d: usize| failed == 0 || failed == 1 << d;
-        let v = &s.detail.service;
-        if counts_for(THEMENFELD) {
-            for t in &s.detail.themenfelder {
-                themenfeld.add(&t.id.to_string(), &t.name);
+        let values = values_of(s);
+        let failed = failed_dimensions(f, &values);
+        for (d, vals) in values.iter().enumerate() {
+            if failed == 0 || failed == 1 << d {
+                for (value, label) in vals {
+                    match counts[d].iter_mut().find(|(v, _, _)| v == value) {
+                        Some(e) => e.2 += 1,
+                        None => counts[d].push((value.clone(), label.clone(), 1)),
+                    }
+                }
             }
-        }
-        if counts_for(PROVIDER) {
-            provider.add(&v.provider.id, &v.provider.name);
-        }
-        if counts_for(LEAD_LAND) {
-            if let Some(l) = &v.lead_land {
-                lead_land.add(&l.code, &l.name);
-            }
-        }
-        if counts_for(STATUS) {
-            if let Some(st) = v.status {
-                status.add(st.as_str(), st.as_str());
-            }
-        }
-        if counts_for(REIFEGRAD) {
-            if let Some(r) = v.reifegrad {
-                reifegrad.add(&r.to_string(), &r.to_string());
-            }
-        }
-        if counts_for(ANBINDUNG) {
-            for a in &v.anbindung {
-                anbindung.add(a.as_str(), a.as_str());
-            }
-        }
-        if counts_for(PRICE_MODEL) {
-            if let Some(p) = v.price_model {
-                price_model.add(p.as_str(), p.as_str());
-            }
-        }
-        if counts_for(EFA) {
-            let e = if v.efa { "true" } else { "false" };
-            efa.add(e, e);
         }
         if failed == 0 {
-            hits.push((s, rank));
+            extra.push((s, rank));
         }
     }
 
-    match sort {
-        ServiceSort::Relevance => hits.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.folded_name.cmp(&b.0.folded_name))),
-        ServiceSort::Name => hits.sort_by(|a, b| a.0.folded_name.cmp(&b.0.folded_name)),
-        ServiceSort::Reifegrad => hits.sort_by(|a, b| a.0.detail.service.reifegrad.cmp(&b.0.detail.service.reifegrad).then_with(|| b.0.folded_name.cmp(&a.0.folded_name))),
-        ServiceSort::UpdatedAt => hits.sort_by(|a, b| (a.0.detail.updated_at, &a.0.detail.service.id).cmp(&(b.0.detail.updated_at, &b.0.detail.service.id))),
-    }
+    let name_order = matches!(sort, ServiceSort::Name) || (matches!(sort, ServiceSort::Relevance) && found.is_none());
+    let mut hits: Vec<(&ServiceEntry, u32)> = if name_order && extra.is_empty() {
+        // Already in order: the snapshot keeps the services by name.
+        fx.by_name.iter().map(|&i| i as usize).filter(|&i| all.has(i)).map(|i| (&*c.services[i], 0)).collect()
+    } else {
+        let rank = |i: usize| found.as_ref().map_or(0, |fd| fd.rank[i]);
+        let mut h: Vec<(&ServiceEntry, u32)> = (0..fx.len).filter(|&i| all.has(i)).map(|i| (&*c.services[i], rank(i))).collect();
+        h.extend(extra);
+        match sort {
+            ServiceSort::Relevance => h.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.folded_name.cmp(&b.0.folded_name))),
+            ServiceSort::Name => h.sort_by(|a, b| a.0.folded_name.cmp(&b.0.folded_name)),
+            ServiceSort::Reifegrad => h.sort_by(|a, b| a.0.detail.service.reifegrad.cmp(&b.0.detail.service.reifegrad).then_with(|| b.0.folded_name.cmp(&a.0.folded_name))),
+            ServiceSort::UpdatedAt => h.sort_by(|a, b| (a.0.detail.updated_at, &a.0.detail.service.id).cmp(&(b.0.detail.updated_at, &b.0.detail.service.id))),
+        }
+        h
+    };
     if descending {
         hits.reverse();
     }
-    let facets = Facets {
-        themenfeld: themenfeld.finish(true),
-        provider: provider.finish(true),
-        lead_land: lead_land.finish(true),
-        status: status.finish(false),
-        reifegrad: reifegrad.finish(false),
-        anbindung: anbindung.finish(false),
-        price_model: price_model.finish(false),
-        efa: efa.finish(false),
+    let matched = match found {
+        None => Matched::default(),
+        Some(fd) => Matched { suggestion: (fd.hits() == 0).then(|| c.search.services.suggest(&q)).flatten(), marked: fd.marked },
     };
-    (hits.into_iter().map(|(s, _)| s).collect(), facets)
+    let mut lists = counts.into_iter().enumerate().map(|(d, values)| {
+        let seeded = !seeded(d).is_empty();
+        let mut values: Vec<(String, String, usize)> = values.into_iter().filter(|v| seeded || v.2 > 0).collect();
+        if !seeded {
+            values.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.1.cmp(&b.1)));
+        }
+        values.into_iter().map(|(value, label, count)| FacetValue { value, label, count }).collect::<Vec<_>>()
+    });
+    let mut next = || lists.next().unwrap_or_default();
+    let facets = Facets {
+        themenfeld: next(),
+        provider: next(),
+        lead_land: next(),
+        status: next(),
+        reifegrad: next(),
+        anbindung: next(),
+        price_model: next(),
+        efa: next(),
+    };
+    (hits.into_iter().map(|(s, _)| s).collect(), facets, matched)
 }
 
 /// Gemeinden by name (name matches starting with the first word first, then larger ones first).

@@ -1,7 +1,7 @@
 //! The OZG-Umsetzungskatalog: Themenfelder, Lebenslagen, OZG-Leistungen, LeiKa-Leistungen.
 
 use super::{BadRequest, NotFound, Unavailable};
-use crate::catalogue::query::{self, OzgFilter, OzgSort, Words};
+use crate::catalogue::query::{self, OzgFilter, OzgSort};
 use crate::catalogue::Catalogue;
 use crate::error::ApiError;
 use crate::http::{json_with_etag, json_with_links};
@@ -87,11 +87,11 @@ pub const OZG_SORTS: &[(&str, OzgSort)] = &[("relevance", OzgSort::Relevance), (
 impl OzgListParams {
     /// Filter, order and page, every value checked (the API and the shop's search).
     pub fn parse(&self) -> Result<(OzgFilter, OzgSort, bool, Page), ApiError> {
-        let words = Words::parse(params::text("q", &self.q)?.as_deref().unwrap_or(""));
-        let default_sort = if words.is_empty() { OzgSort::OzgId } else { OzgSort::Relevance };
+        let q = params::text("q", &self.q)?.unwrap_or_default();
+        let default_sort = if query::is_search(&q) { OzgSort::Relevance } else { OzgSort::OzgId };
         let (sort, desc) = params::sort(&self.sort, OZG_SORTS, default_sort)?;
         let filter = OzgFilter {
-            words,
+            q,
             themenfeld: params::int("themenfeld", &self.themenfeld)?,
             lebenslage: params::int("lebenslage", &self.lebenslage)?,
             has_online_service: params::boolean("has_online_service", &self.has_online_service)?,
@@ -105,6 +105,10 @@ pub struct OzgLeistungenResponse {
     pub items: Vec<OzgLeistung>,
     #[serde(flatten)]
     pub meta: PageMeta,
+    /// "Did you mean": the query with the nearest known words, only when nothing matched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "sterbeurkunde")]
+    pub suggestion: Option<String>,
 }
 
 /// Search and browse the OZG-Leistungen.
@@ -114,13 +118,14 @@ pub struct OzgLeistungenResponse {
 pub async fn list_ozg_leistungen(req: HttpRequest, state: web::Data<AppState>, q: web::Query<OzgListParams>) -> Result<HttpResponse, ApiError> {
     let (filter, sort, desc, page) = q.parse()?;
     let c = state.catalogue()?;
-    let hits = query::ozg_leistungen(&c, &filter, sort, desc);
+    let (hits, matched) = query::ozg_leistungen(&c, &filter, sort, desc);
     let items = page
         .slice(&hits)
         .iter()
         .map(|&(i, matched_on)| OzgLeistung { matched_on, ..c.ozg_view(i) })
         .collect();
-    Ok(json_with_links(&OzgLeistungenResponse { items, meta: PageMeta::new(page, hits.len()) }, page.link_header(&req, hits.len())))
+    let body = OzgLeistungenResponse { items, meta: PageMeta::new(page, hits.len()), suggestion: matched.suggestion };
+    Ok(json_with_links(&body, page.link_header(&req, hits.len())))
 }
 
 /// One OZG-Leistung with its LeiKa-Leistungen and the published services implementing it.

@@ -1,7 +1,7 @@
 //! Online services: the catalogue of what has been built, with shop-style facets.
 
 use super::{BadRequest, NotFound, Unavailable};
-use crate::catalogue::query::{self, Facets, ServiceFilter, ServiceSort, Words};
+use crate::catalogue::query::{self, Facets, ServiceFilter, ServiceSort};
 use crate::catalogue::{Catalogue, ServiceEntry};
 use crate::error::ApiError;
 use crate::extract::Viewer;
@@ -65,6 +65,10 @@ pub struct OnlineServicesResponse {
     #[serde(flatten)]
     pub meta: PageMeta,
     pub facets: Facets,
+    /// "Did you mean": the query with the nearest known words, only when nothing matched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "wohngeld")]
+    pub suggestion: Option<String>,
 }
 
 /// What [`OnlineServicesResponse`] documents, written from the items' pre-rendered JSON.
@@ -74,6 +78,8 @@ struct OnlineServicesPage<'a> {
     #[serde(flatten)]
     meta: PageMeta,
     facets: Facets,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suggestion: Option<String>,
 }
 
 /// A parsed search of online services: what matches, in which order, which page.
@@ -89,7 +95,7 @@ impl ServiceListParams {
     /// Every value checked: a bad one is a 400 naming its parameter (the API and the shop's search).
     pub fn parse(&self) -> Result<ServiceQuery, ApiError> {
         let filter = ServiceFilter {
-            words: Words::parse(params::text("q", &self.q)?.as_deref().unwrap_or("")),
+            q: params::text("q", &self.q)?.unwrap_or_default(),
             ozg_id: params::opt("ozg_id", &self.ozg_id, OzgId::parse)?.map(OzgId::get),
             themenfeld: params::list("themenfeld", &self.themenfeld, |s| s.parse::<i32>().map_err(|_| format!("{s:?} is not a Themenfeld id")))?,
             provider: params::list("provider", &self.provider, |s| uuid::Uuid::parse_str(s).map(|u| u.to_string()).map_err(|_| format!("{s:?} is not a UUID")))?,
@@ -100,7 +106,7 @@ impl ServiceListParams {
             price_model: params::list("price_model", &self.price_model, PriceModel::parse)?,
             efa: params::boolean("efa", &self.efa)?,
         };
-        let default_sort = if filter.words.is_empty() { ServiceSort::Name } else { ServiceSort::Relevance };
+        let default_sort = if query::is_search(&filter.q) { ServiceSort::Relevance } else { ServiceSort::Name };
         let (sort, descending) = params::sort(&self.sort, SERVICE_SORTS, default_sort)?;
         let page = Page::parse(&self.page, &self.per_page)?;
         Ok(ServiceQuery { filter, sort, descending, page })
@@ -118,9 +124,9 @@ pub async fn list_online_services(req: HttpRequest, state: web::Data<AppState>, 
     let ServiceQuery { filter, sort, descending, page } = q.parse()?;
     let c = state.catalogue()?;
     let viewer_org = viewer.0.as_ref().map(|p| p.org_id.as_str());
-    let (hits, facets) = query::online_services(&c, &filter, sort, descending, viewer_org);
+    let (hits, facets, matched) = query::online_services(&c, &filter, sort, descending, viewer_org);
     let items = page.slice(&hits).iter().map(|s| &*s.item_json).collect();
-    let body = OnlineServicesPage { items, meta: PageMeta::new(page, hits.len()), facets };
+    let body = OnlineServicesPage { items, meta: PageMeta::new(page, hits.len()), facets, suggestion: matched.suggestion };
     Ok(json_with_links(&body, page.link_header(&req, hits.len())))
 }
 

@@ -1,4 +1,4 @@
-use crate::schema::{efa_mindestanforderungen, lebenslagen, leika_leistungen, ozg_leistungen, themenfelder};
+use crate::schema::{efa_mindestanforderungen, lebenslagen, leika_leistungen, ozg_leistungen, search_synonyms, themenfelder};
 use crate::DbConn;
 use diesel::prelude::*;
 
@@ -53,6 +53,22 @@ pub struct MindestanforderungRow {
     pub category: String,
     pub mandatory: String,
     pub source: String,
+}
+
+/// A synonym or abbreviation for search: `term` as people type it stands for `means`, the
+/// catalogue's wording.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = search_synonyms, treat_none_as_default_value = false)]
+pub struct SynonymRow {
+    pub term: String,
+    pub means: String,
+    pub reason: String,
+}
+
+impl SynonymRow {
+    pub fn all(conn: &mut DbConn) -> QueryResult<Vec<SynonymRow>> {
+        search_synonyms::table.order((search_synonyms::term, search_synonyms::means)).select(SynonymRow::as_select()).load(conn)
+    }
 }
 
 impl ThemenfeldRow {

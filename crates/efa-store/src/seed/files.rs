@@ -312,6 +312,18 @@ pub(crate) fn read_catalogue(dir: &Path, d: &mut SeedData) -> Result<(), SeedErr
             source: r.required("source")?,
         });
         Ok(())
+    })?;
+    let mut seen = std::collections::HashSet::new();
+    each_row(dir, "suchsynonyme.csv", |r| {
+        let row = SynonymRow { term: r.required("begriff")?, means: r.required("bedeutet")?, reason: r.required("grund")? };
+        if efa_domain::fold(&row.term) == efa_domain::fold(&row.means) {
+            return Err(r.err("bedeutet", "is the same word as begriff"));
+        }
+        if !seen.insert((efa_domain::fold(&row.term), efa_domain::fold(&row.means))) {
+            return Err(r.err("bedeutet", format!("{:?} for {:?} is listed twice", row.means, row.term)));
+        }
+        d.synonyms.push(row);
+        Ok(())
     })
 }
 

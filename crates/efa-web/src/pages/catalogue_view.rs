@@ -91,6 +91,8 @@ pub fn price_summary(model: Option<PriceModel>, p: &Prices) -> String {
 pub struct ServiceRow {
     pub id: String,
     pub name: String,
+    /// The name in parts, the search's matched words flagged (for `<mark>`).
+    pub name_parts: Vec<(String, bool)>,
     pub provider: String,
     pub lead_land: String,
     pub status: &'static str,
@@ -106,6 +108,7 @@ impl ServiceRow {
         ServiceRow {
             id: v.id.clone(),
             name: v.name.clone(),
+            name_parts: vec![(v.name.clone(), false)],
             provider: v.provider.name.clone(),
             lead_land: v.lead_land.as_ref().map(|l| l.name.clone()).unwrap_or_else(|| "Keine Angabe".into()),
             status: status_opt(v.status),
@@ -115,6 +118,11 @@ impl ServiceRow {
             price: price_summary(v.price_model, &s.detail.prices),
         }
     }
+}
+
+/// `text` in parts, the words a search matched flagged (see `efa_api::catalogue::engine::mark`).
+pub fn marked(text: &str, matched: &efa_api::catalogue::query::Matched) -> Vec<(String, bool)> {
+    efa_api::catalogue::engine::mark(text, &matched.marked).into_iter().map(|(t, m)| (t.to_owned(), m)).collect()
 }
 
 /// A checkbox or radio of a fieldset (see the `choices` macro).

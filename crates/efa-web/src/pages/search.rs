@@ -2,7 +2,7 @@
 //! OZG-Leistungen. The query is the API's (same names, same parser), so a search is a
 //! shareable URL; checkboxes send a name once per value, which is the API's comma list.
 
-use super::catalogue_view::{anbindung_de, price_model_de, status_de, Choice, ServiceRow};
+use super::catalogue_view::{anbindung_de, marked, price_model_de, status_de, Choice, ServiceRow};
 use super::pager::Pager;
 use super::cache::{self, Snapshots};
 use super::{finish, html, layout, number, render, urlencode, Page};
@@ -10,7 +10,7 @@ use crate::errors::WebError;
 use crate::layout::Layout;
 use crate::session::Shop;
 use askama::Template;
-use efa_api::catalogue::query::{self, FacetValue, Facets};
+use efa_api::catalogue::query::{self, FacetValue, Facets, Matched};
 use efa_api::handlers::catalogue::OzgListParams;
 use efa_api::handlers::services::{ServiceListParams, ServiceQuery};
 use efa_domain::{Anbindung, PriceModel, ServiceStatus};
@@ -121,6 +121,7 @@ fn facet_groups(f: &Facets, pairs: &[(String, String)]) -> Vec<FacetGroup> {
 pub struct ServicesPage {
     pub layout: Layout,
     pub q: String,
+    pub suggestion: Option<Suggestion>,
     pub sort: String,
     pub sorts: Vec<(String, String)>,
     pub facets: Vec<FacetGroup>,
@@ -131,6 +132,18 @@ pub struct ServicesPage {
     /// This page's path and query, for the forms that come back here.
     pub here: String,
     pub errors: crate::forms::Errors,
+}
+
+/// "Meinten Sie …?": the proposed query and the link to this page with it (other parameters kept).
+pub struct Suggestion {
+    pub q: String,
+    pub href: String,
+}
+
+fn suggestion(path: &str, pairs: &[(String, String)], matched: &Matched) -> Option<Suggestion> {
+    let q = matched.suggestion.clone()?;
+    let rest: String = pairs.iter().filter(|(k, _)| k != "q" && k != "page").map(|(k, v)| format!("&{}={}", urlencode(k), urlencode(v))).collect();
+    Some(Suggestion { href: format!("{path}?q={}{rest}", urlencode(&q)), q })
 }
 
 const SERVICE_PARAMS: &[&str] = &["q", "ozg_id", "themenfeld", "provider", "lead_land", "status", "reifegrad_min", "anbindung", "price_model", "efa", "sort", "page"];
@@ -162,7 +175,7 @@ pub async fn services(shop: Shop) -> Page {
     let ServiceQuery { filter, sort, descending, page } = params.parse()?;
     let c = snaps.catalogue.clone();
     let viewer_org = shop.user.as_ref().map(|u| u.principal.org_id.as_str());
-    let (hits, facets) = query::online_services(&c, &filter, sort, descending, viewer_org);
+    let (hits, facets, matched) = query::online_services(&c, &filter, sort, descending, viewer_org);
     let q = get(&pairs, "q").unwrap_or_default();
     let sorts = [("", "Relevanz (bei Suchbegriff), sonst Name"), ("name", "Name A–Z"), ("-name", "Name Z–A"), ("-reifegrad", "Höchster Reifegrad zuerst"), ("-updated_at", "Zuletzt geändert zuerst")];
     let title = if q.trim().is_empty() { "Onlinedienste".to_owned() } else { format!("Onlinedienste zu „{}“", q.trim()) };
@@ -176,7 +189,8 @@ pub async fn services(shop: Shop) -> Page {
         sorts: sorts.iter().map(|(v, l)| ((*v).to_owned(), (*l).to_owned())).collect(),
         facets: facet_groups(&facets, &pairs),
         total: number(hits.len() as i64),
-        results: page.slice(&hits).iter().map(|s| ServiceRow::of(s)).collect(),
+        results: page.slice(&hits).iter().map(|s| ServiceRow { name_parts: marked(&s.detail.service.name, &matched), ..ServiceRow::of(s) }).collect(),
+        suggestion: suggestion("/onlinedienste", &pairs, &matched),
         tray: shop.tray(),
         pager: Pager::new("/onlinedienste", &without_page(&pairs), "page", page.page, page.last(hits.len())),
         here: shop.req.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/onlinedienste".into()),
@@ -189,6 +203,7 @@ pub async fn services(shop: Shop) -> Page {
 pub struct OzgRow {
     pub ozg_id: i32,
     pub name: String,
+    pub name_parts: Vec<(String, bool)>,
     pub themenfeld: String,
     pub lebenslage: String,
     pub leika_count: usize,
@@ -208,6 +223,7 @@ pub struct LeistungenPage {
     pub with_service: String,
     pub total: String,
     pub results: Vec<OzgRow>,
+    pub suggestion: Option<Suggestion>,
     pub pager: Pager,
     pub errors: crate::forms::Errors,
 }
@@ -227,20 +243,21 @@ pub async fn leistungen(shop: Shop) -> Page {
     };
     let (filter, sort, desc, page) = params.parse()?;
     let c = shop.app.catalogue()?;
-    let hits = query::ozg_leistungen(&c, &filter, sort, desc);
+    let (hits, matched) = query::ozg_leistungen(&c, &filter, sort, desc);
     let results = page
         .slice(&hits)
         .iter()
-        .map(|&(i, matched)| {
+        .map(|&(i, matched_on)| {
             let o = &c.ozg[i].view;
             OzgRow {
                 ozg_id: o.ozg_id,
                 name: o.name.clone(),
+                name_parts: marked(&o.name, &matched),
                 themenfeld: o.themenfeld.name.clone(),
                 lebenslage: o.lebenslage.name.clone(),
                 leika_count: o.leika_count,
                 services: c.ozg_services[i].len(),
-                via_leika: matched == Some(efa_api::views::MatchedOn::Leika),
+                via_leika: matched_on == Some(efa_api::views::MatchedOn::Leika),
                 retired: o.retired.as_ref().map(|r| r.successor.as_ref().map_or(0, |s| s.id)),
             }
         })
@@ -259,6 +276,7 @@ pub async fn leistungen(shop: Shop) -> Page {
         with_service: get(&pairs, "has_online_service").unwrap_or_default(),
         total: number(hits.len() as i64),
         results,
+        suggestion: suggestion("/leistungen", &pairs, &matched),
         pager: Pager::new("/leistungen", &without_page(&pairs), "page", page.page, page.last(hits.len())),
         errors: crate::forms::Errors::default(),
     };
