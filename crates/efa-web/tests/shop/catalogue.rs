@@ -105,6 +105,23 @@ catalogue_test!(searching_wohngeld_finds_the_wohngeld_service_and_its_page_opens
     assert_eq!(ozg.attr("#tab-onlinedienste", "href"), "/onlinedienste?q=Wohngeld");
 });
 
+catalogue_test!(a_typo_finds_the_service_with_its_words_marked_and_nothing_found_proposes_a_word, |s, id| {
+    // One wrong letter: the Wohngeld service, its matched word marked in the result's name.
+    let p = s.page("/onlinedienste?q=Wohngled").await;
+    assert!(p.has(&format!("#treffer a[href='/onlinedienste/{id}']")), "{}", p.text("#treffer"));
+    assert_eq!(p.text(&format!("#treffer a[href='/onlinedienste/{id}'] mark")), "Wohngeld");
+    assert!(!p.has("#vorschlag"), "no proposal while something is found");
+    // The OZG-Leistungen' list marks too, and a word that is too far off gets "Meinten Sie".
+    let ozg = s.page("/leistungen?q=Sterbeurkunfe").await;
+    assert_eq!(ozg.text("#treffer a[href='/leistungen/10237'] mark"), "Sterbeurkunde");
+    let none = s.page("/leistungen?q=wohnglt&themenfeld=1").await;
+    assert!(none.text("#ergebnis-status").starts_with("0 "), "{}", none.text("#ergebnis-status"));
+    assert_eq!(none.text("#vorschlag-link"), "wohngeld");
+    assert_eq!(none.attr("#vorschlag-link", "href"), "/leistungen?q=wohngeld&themenfeld=1", "the filters are kept");
+    let services = s.page("/onlinedienste?q=wohnglt").await;
+    assert_eq!(services.attr("#vorschlag-link", "href"), "/onlinedienste?q=wohngeld");
+});
+
 catalogue_test!(facets_narrow_and_count_as_the_api_does, |s, _id| {
     let all = s.page("/onlinedienste").await;
     let narrowed = s.page("/onlinedienste?lead_land=05&status=live&status=pilot").await;
