@@ -47,6 +47,8 @@
 #   bench/run.sh                 full report (stdout) + bench/results.md
 #   bench/run.sh --ceiling-only  self-check: ceiling server + wrk parsing only
 #   bench/run.sh workspaces      only (w), the workspace lists, with the data and ceiling they need
+#   bench/run.sh search          only (a) and (e): searches, browsing, the ceiling, the relevance
+#                                table, cold start and RSS
 #
 # Environment:
 #   BENCH_SECONDS        wrk duration per endpoint (default 10)
@@ -82,6 +84,7 @@ case "${1:-}" in
     "") ;;
     --ceiling-only) MODE=ceiling ;;
     workspaces) MODE=workspaces ;;
+    search) MODE=search ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; die "unknown argument: $1" ;;
 esac
@@ -644,6 +647,45 @@ prepare_backend() {
     COLD_MS[$backend]=$(ms_since "$t0")
 }
 
+# search_loads BACKEND: (a) the searches and browsing, then (e) the ceiling with a body as
+# large as the first search, then the relevance table (once). Needs base, pid, W.
+search_loads() {
+    local backend=$1
+    local a1="/api/v1/online-services?q=wohngeld&status=live" a2="/api/v1/ozg-leistungen?q=wohngeld"
+    local a1_bytes a2_bytes total
+    check_200 "$base$a1"; check_200 "$base$a2"
+    for total in "$(json_total "$base$a1")" "$(json_total "$base$a2")"; do
+        [[ -n $total && $total -gt 0 ]] || die "a search for wohngeld found nothing ($backend)"
+    done
+    a1_bytes=$(body_bytes "$base$a1"); a2_bytes=$(body_bytes "$base$a2")
+    run_wrk "$backend" search1 "(a) \`GET $a1\` (${a1_bytes} B)" "$pid" "$base$a1"
+    run_wrk "$backend" search2 "(a) \`GET $a2\` (${a2_bytes} B)" "$pid" "$base$a2"
+    # More searches as people type them (several words, a typo, a compound the catalogue splits)
+    # and browsing: the catalogue page without a query, with one filter and with several.
+    local key_url key url bytes
+    for key_url in \
+        "search3 /api/v1/ozg-leistungen?q=parkausweis%20beantragen" \
+        "search4 /api/v1/ozg-leistungen?q=sterbeurkunfe" \
+        "search5 /api/v1/online-services?q=sperrm%C3%BCllentsorgung" \
+        "search6 /api/v1/online-services?q=personalausweis%20beantragen&status=live" \
+        "browse1 /api/v1/online-services" \
+        "browse2 /api/v1/online-services?status=live" \
+        "browse3 /api/v1/online-services?status=live&themenfeld=2&reifegrad_min=3&efa=true"; do
+        key=${key_url%% *} url=${key_url#* }
+        check_200 "$base$url"
+        bytes=$(body_bytes "$base$url")
+        run_wrk "$backend" "$key" "(a) \`GET $url\` (${bytes} B)" "$pid" "$base$url"
+    done
+    if [[ ! -s $RUN_DIR/relevance.md ]]; then
+        efa_in "$W" search-eval --queries "$ROOT/crates/efa-api/tests/relevance/queries.csv" >"$RUN_DIR/relevance.md" \
+            || die "efa search-eval failed ($backend)"
+    fi
+    start_ceiling "$a1_bytes"
+    run_wrk "$backend" ceiling "(e) ceiling, ${a1_bytes} B body like (a)" "$CEIL_PID" "$CEIL_URL"
+    CEIL_RPS[$backend]=${R_RPS[$(( ${#R_RPS[@]} - 1 ))]}
+    stop_pid "$CEIL_PID"
+}
+
 bench_backend() {
     local backend=$1 W base pid
     prepare_backend "$backend"
@@ -683,39 +725,10 @@ bench_backend() {
     ((n_submitted > 0)) || die "no submitted reuse requests to approve ($backend)"
 
     # ---- (a) search, (e) ceiling right after, (b) detail
-    local a1="/api/v1/online-services?q=wohngeld&status=live" a2="/api/v1/ozg-leistungen?q=wohngeld"
-    local b="/api/v1/online-services/$detail_id" a1_bytes a2_bytes b_bytes total
-    check_200 "$base$a1"; check_200 "$base$a2"; check_200 "$base$b"
-    for total in "$(json_total "$base$a1")" "$(json_total "$base$a2")"; do
-        [[ -n $total && $total -gt 0 ]] || die "a search for wohngeld found nothing ($backend)"
-    done
-    a1_bytes=$(body_bytes "$base$a1"); a2_bytes=$(body_bytes "$base$a2"); b_bytes=$(body_bytes "$base$b")
-    run_wrk "$backend" search1 "(a) \`GET $a1\` (${a1_bytes} B)" "$pid" "$base$a1"
-    run_wrk "$backend" search2 "(a) \`GET $a2\` (${a2_bytes} B)" "$pid" "$base$a2"
-    # More searches as people type them (several words, a typo, a compound the catalogue splits)
-    # and browsing: the catalogue page without a query, with one filter and with several.
-    local key_url key url bytes
-    for key_url in \
-        "search3 /api/v1/ozg-leistungen?q=parkausweis%20beantragen" \
-        "search4 /api/v1/ozg-leistungen?q=sterbeurkunfe" \
-        "search5 /api/v1/online-services?q=sperrm%C3%BCllentsorgung" \
-        "search6 /api/v1/online-services?q=personalausweis%20beantragen&status=live" \
-        "browse1 /api/v1/online-services" \
-        "browse2 /api/v1/online-services?status=live" \
-        "browse3 /api/v1/online-services?status=live&themenfeld=2&reifegrad_min=3&efa=true"; do
-        key=${key_url%% *} url=${key_url#* }
-        check_200 "$base$url"
-        bytes=$(body_bytes "$base$url")
-        run_wrk "$backend" "$key" "(a) \`GET $url\` (${bytes} B)" "$pid" "$base$url"
-    done
-    if [[ ! -s $RUN_DIR/relevance.md ]]; then
-        efa_in "$W" search-eval --queries "$ROOT/crates/efa-api/tests/relevance/queries.csv" >"$RUN_DIR/relevance.md" \
-            || die "efa search-eval failed ($backend)"
-    fi
-    start_ceiling "$a1_bytes"
-    run_wrk "$backend" ceiling "(e) ceiling, ${a1_bytes} B body like (a)" "$CEIL_PID" "$CEIL_URL"
-    CEIL_RPS[$backend]=${R_RPS[$(( ${#R_RPS[@]} - 1 ))]}
-    stop_pid "$CEIL_PID"
+    search_loads "$backend"
+    local b="/api/v1/online-services/$detail_id" b_bytes
+    check_200 "$base$b"
+    b_bytes=$(body_bytes "$base$b")
     run_wrk "$backend" detail "(b) \`GET /api/v1/online-services/{id}\` (${b_bytes} B)" "$pid" "$base$b"
 
     # ---- (g) the shop: the search results page and the service page (HTML, as wrk asks: uncompressed)
@@ -822,6 +835,19 @@ bench_backend() {
     return 0
 }
 
+# The search and browse targets: ≥ 0.5× the ceiling, p99 < 10 ms.
+search_targets() {
+    local b i key ratio
+    for b in "${BACKENDS[@]}"; do
+        for key in search1 search2 search3 search4 search5 search6 browse1 browse2 browse3; do
+            i=$(row_of "$b" "$key") || continue
+            ratio=$(fmt_ratio "${R_RPS[$i]}" "${CEIL_RPS[$b]}")
+            echo "| search ≥ 0.5× ceiling: ${R_LABEL[$i]} | $b | ${ratio}× | $(verdict ge "$ratio" 0.5) |"
+            printf '| search p99 < 10 ms: %s | %s | %.2f ms | %s |\n' "${R_LABEL[$i]}" "$b" "${R_P99[$i]}" "$(verdict lt "${R_P99[$i]}" 10)"
+        done
+    done
+}
+
 if [[ $MODE == workspaces ]]; then
     for backend in "${BACKENDS[@]}"; do
         W="" base="" pid=""
@@ -839,6 +865,32 @@ if [[ $MODE == workspaces ]]; then
     echo "| target | backend | measured | result |"
     echo "|---|---|---:|---|"
     workspace_targets
+    exit 0
+fi
+
+if [[ $MODE == search ]]; then
+    for backend in "${BACKENDS[@]}"; do
+        W="" base="" pid=""
+        prepare_backend "$backend"
+        search_loads "$backend"
+        echo "| cold start (spawn → /readyz 200), $backend | ${COLD_MS[$backend]} ms |" >>"$RUN_DIR/start.md"
+        echo "| RSS of efa serve after the searches (VmHWM), $backend | $(( $(awk '/VmHWM/ { print $2 }' "/proc/$pid/status") / 1024 )) MB |" >>"$RUN_DIR/start.md"
+        stop_pid "$pid"
+        [[ $backend == postgres ]] && drop_pg_db
+    done
+    echo "## Search and browse (${SECONDS_PER_RUN}s each, wrk ${WRK_ARGS[*]})"
+    echo
+    results_table
+    echo
+    echo "| measure | value |"
+    echo "|---|---:|"
+    cat "$RUN_DIR/start.md"
+    echo
+    cat "$RUN_DIR/relevance.md"
+    echo
+    echo "| target | backend | measured | result |"
+    echo "|---|---|---:|---|"
+    search_targets
     exit 0
 fi
 
@@ -900,15 +952,7 @@ report() {
     echo
     echo "| target | backend | measured | result |"
     echo "|---|---|---:|---|"
-    local key ratio
-    for b in "${BACKENDS[@]}"; do
-        for key in search1 search2 search3 search4 search5 search6 browse1 browse2 browse3; do
-            i=$(row_of "$b" "$key") || continue
-            ratio=$(fmt_ratio "${R_RPS[$i]}" "${CEIL_RPS[$b]}")
-            echo "| search ≥ 0.5× ceiling: ${R_LABEL[$i]} | $b | ${ratio}× | $(verdict ge "$ratio" 0.5) |"
-            printf '| search p99 < 10 ms: %s | %s | %.2f ms | %s |\n' "${R_LABEL[$i]}" "$b" "${R_P99[$i]}" "$(verdict lt "${R_P99[$i]}" 10)"
-        done
-    done
+    search_targets
     local what limit
     for b in "${BACKENDS[@]}"; do
         for key in coverage_gemeinde coverage_land; do
