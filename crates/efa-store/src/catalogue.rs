@@ -11,7 +11,7 @@ use crate::schema::{
     catalogue_versions as cv, known_online as ko, leika_leistungen as ll, leika_retirements as lr, lebenslagen as leb, listing_flags as lf,
     online_service_ozg_leistungen as so, online_services as os, ozg_leistungen as oz, ozg_retirements as orr, themenfelder as tf,
 };
-use crate::seed::files::{code, each_record, Row};
+use crate::seed::files::{code, each_record, leika_row, Row};
 use crate::seed::SeedError;
 use crate::DbConn;
 use chrono::{NaiveDate, NaiveDateTime};
@@ -159,18 +159,7 @@ pub fn parse_catalogue(files: &[(String, Vec<u8>)]) -> Result<CatalogueFiles, Se
             rows.push(Lined {
                 file: LEIKA_FILE,
                 line: r.line(),
-                row: LeikaRow {
-                    id: 0,
-                    leika_key,
-                    name: r.required("name")?,
-                    ozg_id,
-                    leika_typ: r.optional("leika_typ")?,
-                    legal_basis: r.optional("rechtsgrundlage")?,
-                    laws: r.optional("gesetze")?,
-                    law_abbreviations: r.optional("gesetzeskuerzel")?,
-                    sdg1_relevant: r.bool01("sdg1_relevant")?,
-                    sdg2_relevant: r.bool01("sdg2_relevant")?,
-                },
+                row: leika_row(r, 0, leika_key, ozg_id)?,
             });
             Ok(())
         })?;

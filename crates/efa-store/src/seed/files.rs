@@ -284,18 +284,7 @@ pub(crate) fn read_catalogue(dir: &Path, d: &mut SeedData) -> Result<(), SeedErr
         if let Some(id) = ozg_id.filter(|id| !ozg_ids.contains(id)) {
             return Err(r.err("ozg_id", format!("unknown OZG-ID {id}")));
         }
-        d.leika.push(LeikaRow {
-            id: position,
-            leika_key: r.parse_opt("leika_schluessel", code(LeikaKey::parse))?,
-            name: r.required("name")?,
-            ozg_id,
-            leika_typ: r.optional("leika_typ")?,
-            legal_basis: r.optional("rechtsgrundlage")?,
-            laws: r.optional("gesetze")?,
-            law_abbreviations: r.optional("gesetzeskuerzel")?,
-            sdg1_relevant: r.bool01("sdg1_relevant")?,
-            sdg2_relevant: r.bool01("sdg2_relevant")?,
-        });
+        d.leika.push(leika_row(r, position, r.parse_opt("leika_schluessel", code(LeikaKey::parse))?, ozg_id)?);
         Ok(())
     })?;
     each_row(dir, "efa_mindestanforderungen.csv", |r| {
@@ -324,6 +313,23 @@ pub(crate) fn read_catalogue(dir: &Path, d: &mut SeedData) -> Result<(), SeedErr
         }
         d.synonyms.push(row);
         Ok(())
+    })
+}
+
+/// A row of `ozg_leika_leistungen.csv` (the seed's and an import's), its key and OZG-ID already
+/// read and checked by the caller.
+pub(crate) fn leika_row(r: &Row, id: i32, leika_key: Option<String>, ozg_id: Option<i32>) -> Result<LeikaRow, SeedError> {
+    Ok(LeikaRow {
+        id,
+        leika_key,
+        name: r.required("name")?,
+        ozg_id,
+        leika_typ: r.optional("leika_typ")?,
+        legal_basis: r.optional("rechtsgrundlage")?,
+        laws: r.optional("gesetze")?,
+        law_abbreviations: r.optional("gesetzeskuerzel")?,
+        sdg1_relevant: r.bool01("sdg1_relevant")?,
+        sdg2_relevant: r.bool01("sdg2_relevant")?,
     })
 }
 
