@@ -87,6 +87,8 @@ pub struct ValueSet {
 pub struct FacetIndex {
     pub len: usize,
     pub dims: Vec<Vec<ValueSet>>,
+    /// Per dimension: whether its list shows every value, 0 counts too ([`seeded`]).
+    pub seeded: Vec<bool>,
     /// Indices into `Catalogue::services`, by folded name.
     pub by_name: Vec<u32>,
     /// Organisations with working copies: their own views need the per-entry path for those.
@@ -174,7 +176,8 @@ impl FacetIndex {
         let mut by_name: Vec<u32> = (0..len as u32).collect();
         by_name.sort_by(|&a, &b| c.services[a as usize].folded_name.cmp(&c.services[b as usize].folded_name));
         let draft_orgs = c.drafts.iter().map(|d| d.detail.service.provider.id.clone()).collect();
-        FacetIndex { len, dims, by_name, draft_orgs }
+        let seeded = (0..DIMENSIONS).map(|d| !seeded(d).is_empty()).collect();
+        FacetIndex { len, dims, seeded, by_name, draft_orgs }
     }
 
     /// Per dimension, the services its filter lets through (all when inactive).

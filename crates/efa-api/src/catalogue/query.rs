@@ -2,8 +2,8 @@
 //! parse parameters, these decide what matches.
 
 use super::*;
-use super::engine::{self, Query};
-use super::facets::{failed_dimensions, seeded, values_of, Bits, DIMENSIONS};
+use super::engine::{self, Found, Query};
+use super::facets::{failed_dimensions, values_of, Bits, DIMENSIONS};
 use efa_domain::{fold, Anbindung, PriceModel, ServiceStatus};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -70,6 +70,16 @@ pub struct Matched {
     pub suggestion: Option<String>,
 }
 
+impl Matched {
+    /// From a search of `index` (none without a query): the proposal only when nothing matched.
+    fn of(found: Option<Found>, index: &engine::TextIndex, q: &Query) -> Matched {
+        match found {
+            None => Matched::default(),
+            Some(fd) => Matched { suggestion: (fd.hits() == 0).then(|| index.suggest(q)).flatten(), marked: fd.marked },
+        }
+    }
+}
+
 fn matched_on(field: u8) -> MatchedOn {
     match field {
         engine::NAME => MatchedOn::Name,
@@ -110,10 +120,7 @@ pub fn ozg_leistungen(c: &Catalogue, f: &OzgFilter, sort: OzgSort, descending: b
     if descending {
         hits.reverse();
     }
-    let matched = match found {
-        None => Matched::default(),
-        Some(fd) => Matched { suggestion: (fd.hits() == 0).then(|| c.search.ozg.suggest(&q)).flatten(), marked: fd.marked },
-    };
+    let matched = Matched::of(found, &c.search.ozg, &q);
     (hits.into_iter().map(|(i, m, _)| (i, m)).collect(), matched)
 }
 
@@ -205,13 +212,15 @@ pub fn online_services<'a>(c: &'a Catalogue, f: &ServiceFilter, sort: ServiceSor
     }
     let masks = fx.masks(f);
 
-    // Counts per dimension over the other dimensions' selections.
-    let mut counts: Vec<Vec<(String, String, usize)>> = Vec::with_capacity(DIMENSIONS);
+    // Counts per dimension over the other dimensions' selections, in the order of `fx.dims[d]`;
+    // values only a working copy has go to `unindexed`.
+    let mut counts: Vec<Vec<usize>> = Vec::with_capacity(DIMENSIONS);
     for d in 0..DIMENSIONS {
         let mut others = base.clone();
         masks.iter().enumerate().filter(|&(e, _)| e != d).for_each(|(_, m)| others.and(m));
-        counts.push(fx.dims[d].iter().map(|v| (v.value.clone(), v.label.clone(), v.bits.count_and(&others))).collect());
+        counts.push(fx.dims[d].iter().map(|v| v.bits.count_and(&others)).collect());
     }
+    let mut unindexed: Vec<Vec<(String, String, usize)>> = vec![Vec::new(); DIMENSIONS];
     let mut all = base;
     masks.iter().for_each(|m| all.and(m));
 
@@ -233,9 +242,12 @@ pub fn online_services<'a>(c: &'a Catalogue, f: &ServiceFilter, sort: ServiceSor
         for (d, vals) in values.iter().enumerate() {
             if failed == 0 || failed == 1 << d {
                 for (value, label) in vals {
-                    match counts[d].iter_mut().find(|(v, _, _)| v == value) {
-                        Some(e) => e.2 += 1,
-                        None => counts[d].push((value.clone(), label.clone(), 1)),
+                    if let Some(j) = fx.dims[d].iter().position(|v| v.value == *value) {
+                        counts[d][j] += 1;
+                    } else if let Some(e) = unindexed[d].iter_mut().find(|(v, _, _)| v == value) {
+                        e.2 += 1;
+                    } else {
+                        unindexed[d].push((value.clone(), label.clone(), 1));
                     }
                 }
             }
@@ -264,17 +276,22 @@ pub fn online_services<'a>(c: &'a Catalogue, f: &ServiceFilter, sort: ServiceSor
     if descending {
         hits.reverse();
     }
-    let matched = match found {
-        None => Matched::default(),
-        Some(fd) => Matched { suggestion: (fd.hits() == 0).then(|| c.search.services.suggest(&q)).flatten(), marked: fd.marked },
-    };
-    let mut lists = counts.into_iter().enumerate().map(|(d, values)| {
-        let seeded = !seeded(d).is_empty();
-        let mut values: Vec<(String, String, usize)> = values.into_iter().filter(|v| seeded || v.2 > 0).collect();
+    let matched = Matched::of(found, &c.search.services, &q);
+    // Lists of seeded dimensions keep every value in their order; the others only the values
+    // met, most first. Strings are copied for those alone.
+    let mut lists = counts.into_iter().zip(unindexed).enumerate().map(|(d, (counted, more))| {
+        let seeded = fx.seeded[d];
+        let mut values: Vec<FacetValue> = fx.dims[d]
+            .iter()
+            .zip(counted)
+            .filter(|&(_, n)| seeded || n > 0)
+            .map(|(v, count)| FacetValue { value: v.value.clone(), label: v.label.clone(), count })
+            .chain(more.into_iter().map(|(value, label, count)| FacetValue { value, label, count }))
+            .collect();
         if !seeded {
-            values.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.1.cmp(&b.1)));
+            values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.label.cmp(&b.label)));
         }
-        values.into_iter().map(|(value, label, count)| FacetValue { value, label, count }).collect::<Vec<_>>()
+        values
     });
     let mut next = || lists.next().unwrap_or_default();
     let facets = Facets {
