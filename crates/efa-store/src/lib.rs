@@ -5,6 +5,7 @@ pub mod catalogue;
 pub mod db;
 pub mod events;
 pub mod idempotency;
+pub mod kept;
 pub mod listings;
 pub mod mail;
 pub mod migrations;

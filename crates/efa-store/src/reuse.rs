@@ -25,6 +25,9 @@ pub struct ReuseRequestRow {
     pub created_by: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The provider of the online service (it never changes): the provider's lists walk
+    /// their own index and the writes keep the provider's counts.
+    pub provider_org_id: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
@@ -241,10 +244,8 @@ enum Part {
 
 /// The rows of one part of what `viewer` sees, narrowed by `filter` (without its cursor).
 fn request_part<'a>(part: Part, viewer: Viewer<'_>, filter: &ListFilter) -> rr::BoxedQuery<'a, Backend> {
-    use crate::schema::online_services as os;
     let mut q = rr::table.into_boxed();
     let org = viewer.org.unwrap_or_default().to_owned();
-    let own_services = || os::table.filter(os::provider_org_id.eq(org.clone())).select(os::id);
     if part != Part::All && part != Part::Land {
         if let Some(l) = viewer.land {
             // Not in the Land part.
@@ -256,15 +257,19 @@ fn request_part<'a>(part: Part, viewer: Viewer<'_>, filter: &ListFilter) -> rr::
         Part::All => q,
         Part::Land => q.filter(rr::land_code.eq(viewer.land.unwrap_or_default().to_owned())).filter(rr::state.ne("draft")),
         Part::Requested => q.filter(rr::requester_org_id.eq(org.clone())),
-        Part::Provided => q.filter(rr::online_service_id.eq_any(own_services())).filter(rr::state.ne("draft")).filter(rr::requester_org_id.ne(org.clone())),
+        Part::Provided => q.filter(rr::provider_org_id.eq(org.clone())).filter(rr::state.ne("draft")).filter(rr::requester_org_id.ne(org.clone())),
         Part::Covered => q
             .filter(rr::id.eq_any(rm::table.filter(rm::municipality_org_id.eq(org.clone())).select(rm::request_id)))
             .filter(rr::requester_org_id.ne(org.clone()))
-            .filter(rr::online_service_id.ne_all(own_services()).or(rr::state.eq("draft"))),
+            .filter(rr::provider_org_id.ne(org.clone()).or(rr::state.eq("draft"))),
     };
-    if !filter.states.is_empty() {
-        q = q.filter(rr::state.eq_any(filter.states.clone()));
-    }
+    // One state as an equality: PostgreSQL then walks the (…, state, created_at, id) indexes in
+    // order instead of sorting what `= ANY($1)` matches.
+    q = match filter.states.as_slice() {
+        [] => q,
+        [one] => q.filter(rr::state.eq(one.clone())),
+        many => q.filter(rr::state.eq_any(many.to_vec())),
+    };
     if let Some(s) = &filter.online_service {
         q = q.filter(rr::online_service_id.eq(s.clone()));
     }
@@ -301,6 +306,22 @@ pub fn kept_count(conn: &mut DbConn, land: Option<&str>, states: &[String], with
     q.select(diesel::dsl::sql::<diesel::sql_types::BigInt>("CAST(COALESCE(SUM(n), 0) AS BIGINT)")).first(conn)
 }
 
+/// How many requests for `provider`'s services, filed by others and submitted (not drafts),
+/// are in any of `states` (all with an empty list), leaving out those of `land` (a
+/// coordinator's own Land, which its Land part lists): from the kept
+/// `reuse_request_provider_counts`, as [`Part::Provided`] lists them.
+fn provided_count(conn: &mut DbConn, provider: &str, land: Option<&str>, states: &[String]) -> QueryResult<i64> {
+    use crate::schema::reuse_request_provider_counts as c;
+    let mut q = c::table.filter(c::provider_org_id.eq(provider.to_owned())).filter(c::own.eq(0)).filter(c::state.ne("draft")).into_boxed();
+    if let Some(l) = land {
+        q = q.filter(c::land_code.ne(l.to_owned()));
+    }
+    if !states.is_empty() {
+        q = q.filter(c::state.eq_any(states.to_vec()));
+    }
+    q.select(diesel::dsl::sql::<diesel::sql_types::BigInt>("CAST(COALESCE(SUM(n), 0) AS BIGINT)")).first(conn)
+}
+
 /// The same counts recounted from the requests themselves, per (Land, state): what
 /// `reuse_request_counts` must always add up to.
 pub fn recounted(conn: &mut DbConn) -> QueryResult<Vec<(String, String, i64)>> {
@@ -330,6 +351,7 @@ fn part_count(conn: &mut DbConn, part: Part, viewer: Viewer<'_>, filter: &ListFi
     match part {
         Part::All if by_state_only => kept_count(conn, None, &filter.states, false),
         Part::Land if by_state_only => kept_count(conn, viewer.land, &filter.states, true),
+        Part::Provided if by_state_only => provided_count(conn, viewer.org.unwrap_or_default(), viewer.land, &filter.states),
         _ => request_part(part, viewer, filter).count().get_result(conn),
     }
 }
@@ -463,6 +485,29 @@ enum Side {
     Signatory,
 }
 
+impl Side {
+    /// The side's name in the kept `agreement_counts` (all agreements are not kept there).
+    fn kept(self) -> Option<&'static str> {
+        match self {
+            Side::All => None,
+            Side::Provider => Some("provider"),
+            Side::Customer => Some("customer"),
+            Side::Signatory => Some("signatory"),
+        }
+    }
+}
+
+/// How many agreements `org` is party to on one side, in any of `states` (all with an empty
+/// list): from the kept `agreement_counts`.
+fn side_count(conn: &mut DbConn, org: &str, side: &str, states: &[String]) -> QueryResult<i64> {
+    use crate::schema::agreement_counts as c;
+    let mut q = c::table.filter(c::org_id.eq(org.to_owned())).filter(c::side.eq(side.to_owned())).into_boxed();
+    if !states.is_empty() {
+        q = q.filter(c::state.eq_any(states.to_vec()));
+    }
+    q.select(diesel::dsl::sql::<diesel::sql_types::BigInt>("CAST(COALESCE(SUM(n), 0) AS BIGINT)")).first(conn)
+}
+
 /// The agreements of one side of `org`, narrowed by `filter` (without its cursor).
 fn agreements_side<'a>(side: Side, org: &str, filter: &ListFilter) -> ag::BoxedQuery<'a, Backend> {
     let o = org.to_owned();
@@ -473,9 +518,11 @@ fn agreements_side<'a>(side: Side, org: &str, filter: &ListFilter) -> ag::BoxedQ
         Side::Customer => q.filter(ag::customer_org_id.eq(o.clone())).filter(ag::provider_org_id.ne(o)),
         Side::Signatory => q.filter(ag::signatory_org_id.eq(o.clone())).filter(ag::provider_org_id.ne(o.clone())).filter(ag::customer_org_id.ne(o)),
     };
-    if !filter.states.is_empty() {
-        q = q.filter(ag::state.eq_any(filter.states.clone()));
-    }
+    q = match filter.states.as_slice() {
+        [] => q,
+        [one] => q.filter(ag::state.eq(one.clone())),
+        many => q.filter(ag::state.eq_any(many.to_vec())),
+    };
     if let Some(s) = &filter.online_service {
         q = q.filter(ag::online_service_id.eq(s.clone()));
     }
@@ -495,8 +542,12 @@ pub fn list_agreements(conn: &mut DbConn, org: Option<&str>, filter: &ListFilter
     let org = org.unwrap_or_default();
     let mut total = 0;
     let mut rows = Vec::new();
+    let by_state_only = filter.online_service.is_none() && filter.kreis.is_none();
     for side in sides {
-        total += agreements_side(side, org, filter).count().get_result::<i64>(conn)?;
+        total += match side.kept() {
+            Some(name) if by_state_only => side_count(conn, org, name, &filter.states)?,
+            _ => agreements_side(side, org, filter).count().get_result::<i64>(conn)?,
+        };
         let mut q = agreements_side(side, org, filter);
         q = match (filter.order, filter.after.clone()) {
             (Order::NewestFirst, Some(n)) => q.filter(ag::number.lt(n)).order(ag::number.desc()),
@@ -559,10 +610,38 @@ pub fn live_agreements(conn: &mut DbConn, today: NaiveDate) -> QueryResult<Vec<(
         .load(conn)
 }
 
-/// Signature and go-live dates for the adoption report, optionally of one service and of the
-/// customers in one Land. An
-/// agreement is signed when both sides have signed, at the later signature; one signature
-/// alone is no signed agreement.
+/// Adoption per month, optionally of one service and of the customers in one Land, between
+/// two months (`YYYY-MM`, inclusive): (month, agreements signed, services gone live), oldest
+/// first, months without either left out. From the kept `adoption_counts` (an agreement is
+/// signed when both sides have signed, in the month of the later signature).
+pub fn adoption_months(conn: &mut DbConn, service: Option<&str>, land: Option<&str>, from: Option<&str>, to: Option<&str>) -> QueryResult<Vec<(String, i64, i64)>> {
+    use crate::schema::adoption_counts as c;
+    let mut q = c::table.filter(c::land_code.eq(land.unwrap_or_default().to_owned())).filter(c::online_service_id.eq(service.unwrap_or_default().to_owned())).into_boxed();
+    if let Some(f) = from {
+        q = q.filter(c::month.ge(f.to_owned()));
+    }
+    if let Some(t) = to {
+        q = q.filter(c::month.le(t.to_owned()));
+    }
+    let rows: Vec<(String, i64, i64)> = q.order(c::month).select((c::month, c::signed, c::went_live)).load(conn)?;
+    let mut out: Vec<(String, i64, i64)> = Vec::new();
+    for (m, s, l) in rows {
+        match out.last_mut() {
+            Some(last) if last.0 == m => {
+                last.1 += s;
+                last.2 += l;
+            }
+            _ => out.push((m, s, l)),
+        }
+    }
+    out.retain(|r| r.1 != 0 || r.2 != 0);
+    Ok(out)
+}
+
+/// Signature and go-live dates of every agreement, optionally of one service and of the
+/// customers in one Land, read from the agreements themselves: what
+/// [`adoption_months`] must always add up to. An agreement is signed when both sides have
+/// signed, at the later signature; one signature alone is no signed agreement.
 pub fn adoption_rows(conn: &mut DbConn, service: Option<&str>, land: Option<&str>) -> QueryResult<Vec<(Option<NaiveDateTime>, Option<NaiveDate>)>> {
     let mut q = ag::table.filter(ag::customer_signed_at.is_not_null().or(ag::live_since.is_not_null())).into_boxed();
     if let Some(s) = service {
@@ -622,11 +701,16 @@ impl Awaiting {
     }
 }
 
+/// Every count from what the writes keep (`agreement_counts`, `reuse_request_provider_counts`,
+/// `reuse_request_counts`) or from an index of the organisation's own rows: the header shows
+/// them on every page.
 pub fn awaiting(conn: &mut DbConn, org: &str, land: Option<&str>) -> QueryResult<Awaiting> {
-    let to_sign = awaiting_signature(org).count().get_result(conn)?;
+    use crate::schema::agreement_counts as ac;
+    use crate::schema::reuse_request_provider_counts as pc;
+    let sum = || diesel::dsl::sql::<diesel::sql_types::BigInt>("CAST(COALESCE(SUM(n), 0) AS BIGINT)");
+    let to_sign = ac::table.filter(ac::org_id.eq(org)).filter(ac::awaiting.eq(1)).select(sum()).first(conn)?;
     let drafts = own_drafts(org).count().get_result(conn)?;
-    let own_services = crate::schema::online_services::table.filter(crate::schema::online_services::provider_org_id.eq(org.to_owned())).select(crate::schema::online_services::id);
-    let to_accept = rr::table.filter(rr::state.eq("land_approved")).filter(rr::online_service_id.eq_any(own_services)).count().get_result(conn)?;
+    let to_accept = pc::table.filter(pc::provider_org_id.eq(org)).filter(pc::state.eq("land_approved")).select(sum()).first(conn)?;
     let (to_approve, frameworks_to_approve) = match land {
         Some(l) => (
             kept_count(conn, Some(l), &["submitted".to_owned()], false)?,
@@ -640,9 +724,12 @@ pub fn awaiting(conn: &mut DbConn, org: &str, land: Option<&str>) -> QueryResult
 /// Pending agreements awaiting `org`'s signature, on the customer's side (as signatory) or the
 /// provider's: the list behind [`Awaiting::to_sign`].
 fn awaiting_signature<'a>(org: &str) -> ag::BoxedQuery<'a, Backend> {
-    let customer_side = ag::signatory_org_id.eq(org.to_owned()).and(ag::customer_signed_at.is_null());
-    let provider_side = ag::provider_org_id.eq(org.to_owned()).and(ag::provider_signed_at.is_null());
-    ag::table.filter(ag::state.eq(AgreementState::Pending.as_str())).filter(customer_side.or(provider_side)).into_boxed()
+    // Each side of the OR with its own equality and the state, so that both databases read
+    // the two (org, state, number) indexes instead of every pending agreement.
+    let pending = || ag::state.eq(AgreementState::Pending.as_str());
+    let customer_side = ag::signatory_org_id.eq(org.to_owned()).and(pending()).and(ag::customer_signed_at.is_null());
+    let provider_side = ag::provider_org_id.eq(org.to_owned()).and(pending()).and(ag::provider_signed_at.is_null());
+    ag::table.filter(customer_side.or(provider_side)).into_boxed()
 }
 
 /// `org`'s draft requests, not yet submitted: the list behind [`Awaiting::drafts`].
@@ -650,12 +737,12 @@ fn own_drafts<'a>(org: &str) -> rr::BoxedQuery<'a, Backend> {
     rr::table.filter(rr::requester_org_id.eq(org.to_owned())).filter(rr::state.eq("draft")).into_boxed()
 }
 
-/// The agreements [`Awaiting::to_sign`] counts, oldest number first.
-pub fn agreements_to_sign(conn: &mut DbConn, org: &str) -> QueryResult<Vec<AgreementRow>> {
-    awaiting_signature(org).order(ag::number).select(AgreementRow::as_select()).load(conn)
+/// The first `limit` of the agreements [`Awaiting::to_sign`] counts, oldest number first.
+pub fn agreements_to_sign(conn: &mut DbConn, org: &str, limit: i64) -> QueryResult<Vec<AgreementRow>> {
+    awaiting_signature(org).order(ag::number).limit(limit).select(AgreementRow::as_select()).load(conn)
 }
 
-/// The drafts [`Awaiting::drafts`] counts, newest first.
-pub fn drafts_of(conn: &mut DbConn, org: &str) -> QueryResult<Vec<ReuseRequestRow>> {
-    own_drafts(org).order((rr::created_at.desc(), rr::id.desc())).select(ReuseRequestRow::as_select()).load(conn)
+/// The newest `limit` of the drafts [`Awaiting::drafts`] counts.
+pub fn drafts_of(conn: &mut DbConn, org: &str, limit: i64) -> QueryResult<Vec<ReuseRequestRow>> {
+    own_drafts(org).order((rr::created_at.desc(), rr::id.desc())).limit(limit).select(ReuseRequestRow::as_select()).load(conn)
 }

@@ -214,6 +214,40 @@ diesel::table! {
         created_by -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        provider_org_id -> Text,
+    }
+}
+
+diesel::table! {
+    reuse_request_provider_counts (provider_org_id, land_code, state, own, slot) {
+        provider_org_id -> Text,
+        land_code -> Text,
+        state -> Text,
+        own -> Integer,
+        slot -> Integer,
+        n -> BigInt,
+    }
+}
+
+diesel::table! {
+    agreement_counts (org_id, side, state, awaiting, slot) {
+        org_id -> Text,
+        side -> Text,
+        state -> Text,
+        awaiting -> Integer,
+        slot -> Integer,
+        n -> BigInt,
+    }
+}
+
+diesel::table! {
+    adoption_counts (land_code, online_service_id, month, slot) {
+        land_code -> Text,
+        online_service_id -> Text,
+        month -> Text,
+        slot -> Integer,
+        signed -> BigInt,
+        went_live -> BigInt,
     }
 }
 
@@ -467,6 +501,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     reuse_requests,
     reuse_request_counts,
+    reuse_request_provider_counts,
+    agreement_counts,
+    adoption_counts,
     reuse_request_municipalities,
     request_messages,
     framework_agreements,

@@ -130,7 +130,7 @@ pub fn run(conn: &mut DbConn, seed: u64) -> anyhow::Result<SyntheticReport> {
     let population: std::collections::HashMap<&str, (i64, &str, Option<&str>)> =
         gemeinden.iter().map(|g| (g.ags.as_str(), (g.population, g.land_code.as_str(), g.kreis_code.as_deref()))).collect();
 
-    crate::tx::write_transaction(conn, |conn| -> anyhow::Result<SyntheticReport> {
+    let mut report = crate::tx::write_transaction(conn, |conn| -> anyhow::Result<SyntheticReport> {
         // Users: one per organisation, in the role that organisation acts in.
         let mut user_rows = Vec::with_capacity(orgs.len() + 16);
         for o in &orgs {
@@ -278,6 +278,7 @@ pub fn run(conn: &mut DbConn, seed: u64) -> anyhow::Result<SyntheticReport> {
                 created_by: format!("synthetic-user-{requester}"),
                 created_at: t,
                 updated_at: t,
+                provider_org_id: provider.clone(),
             });
             covered.push(RequestMunicipalityRow { request_id: rid.clone(), municipality_org_id: gemeinde.id.clone() });
             let agreement_state = match state {
@@ -338,7 +339,21 @@ pub fn run(conn: &mut DbConn, seed: u64) -> anyhow::Result<SyntheticReport> {
             bundlers: bundler_orgs.len(),
             requests: requests.len(),
             agreements: agreements.len(),
-            millis: started.elapsed().as_millis(),
+            millis: 0,
         })
-    })
+    })?;
+    refresh_statistics(conn)?;
+    report.millis = started.elapsed().as_millis();
+    Ok(report)
+}
+
+/// After a bulk load: the planners' statistics of every table (without them PostgreSQL plans
+/// the lists as if the tables were empty until autovacuum comes round, and SQLite guesses),
+/// and on PostgreSQL the dead rows of the kept counts, which the load updated once per row.
+pub fn refresh_statistics(conn: &mut DbConn) -> QueryResult<()> {
+    use diesel::connection::SimpleConnection;
+    match conn {
+        DbConn::Pg(c) => c.batch_execute("VACUUM ANALYZE"),
+        DbConn::Sqlite(c) => c.batch_execute("ANALYZE"),
+    }
 }

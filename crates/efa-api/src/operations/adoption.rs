@@ -4,7 +4,6 @@
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use chrono::Datelike;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -26,20 +25,12 @@ pub struct AdoptionMonth {
     pub went_live: usize,
 }
 
-/// The months with a signature or a go-live in them, oldest first.
+/// The months with a signature or a go-live in them, oldest first: from the counts the writes
+/// keep (a few rows per month, whatever the number of agreements).
 pub async fn per_month(state: &AppState, q: AdoptionQuery) -> Result<Vec<AdoptionMonth>, ApiError> {
-    let (service, land) = (q.online_service.clone(), q.land.clone());
-    let rows = state.db(move |conn| Ok(efa_store::reuse::adoption_rows(conn, service.as_deref(), land.as_deref())?)).await?;
-    // Counted by (year, month); the strings are written once per month at the end.
-    let mut months: std::collections::BTreeMap<(i32, u32), (usize, usize)> = Default::default();
-    let in_range = |m: (i32, u32)| q.from.is_none_or(|f| m >= f) && q.to.is_none_or(|t| m <= t);
-    for (signed, live) in rows {
-        if let Some(m) = signed.map(|t| (t.year(), t.month())).filter(|&m| in_range(m)) {
-            months.entry(m).or_default().0 += 1;
-        }
-        if let Some(m) = live.map(|d| (d.year(), d.month())).filter(|&m| in_range(m)) {
-            months.entry(m).or_default().1 += 1;
-        }
-    }
-    Ok(months.into_iter().map(|((y, m), (s, l))| AdoptionMonth { month: format!("{y:04}-{m:02}"), agreements_signed: s, went_live: l }).collect())
+    let month = |(y, m): (i32, u32)| format!("{y:04}-{m:02}");
+    let (service, land, from, to) = (q.online_service.clone(), q.land.clone(), q.from.map(month), q.to.map(month));
+    let rows = state.db(move |conn| Ok(efa_store::reuse::adoption_months(conn, service.as_deref(), land.as_deref(), from.as_deref(), to.as_deref())?)).await?;
+    let count = |n: i64| usize::try_from(n).unwrap_or(0);
+    Ok(rows.into_iter().map(|(month, s, l)| AdoptionMonth { month, agreements_signed: count(s), went_live: count(l) }).collect())
 }

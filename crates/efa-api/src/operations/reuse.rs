@@ -120,6 +120,7 @@ pub async fn create_request(state: &AppState, p: &Principal, ctx: &Ctx, input: N
     let version = service.detail.published_version.unwrap_or(1);
     let actor = p.subject.clone();
     let requester = p.org_id.clone();
+    let provider = service.detail.service.provider.id.clone();
     let print = fingerprint(&input)?;
     create(state, p, ctx, CREATE_SCOPE, &print, move |conn| {
         let t = now();
@@ -136,6 +137,7 @@ pub async fn create_request(state: &AppState, p: &Principal, ctx: &Ctx, input: N
             created_by: actor,
             created_at: t,
             updated_at: t,
+            provider_org_id: provider,
         };
         store::insert_request(conn, &row, &municipalities)?;
         let row_for_facts = row.clone();

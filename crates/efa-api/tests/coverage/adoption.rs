@@ -42,6 +42,7 @@ async fn fixture<A: TestApp>(app: &A, w: &World) -> Fixture {
     let edewecht = w.agreement_row(&f.edewecht_agreement);
     let now = edewecht.customer_signed_at.expect("signed").format("%Y-%m").to_string();
     assert_eq!(edewecht.live_since.expect("live").format("%Y-%m").to_string(), now);
+    w.assert_kept("the adoption fixture");
     Fixture { now, familie: f.familie, hebamme: f.hebamme, wohngeld }
 }
 

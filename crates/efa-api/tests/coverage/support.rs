@@ -112,6 +112,12 @@ impl World {
     pub fn agreement_row(&self, number: &str) -> AgreementRow {
         efa_store::reuse::find_agreement(&mut self.db.conn(), number).expect("read agreement").expect("agreement row")
     }
+
+    /// Every count the writes keep equals a recount of the rows (`efa_store::kept`).
+    pub fn assert_kept(&self, after: &str) {
+        let wrong = efa_store::kept::mismatches(&mut self.db.conn()).expect("recount");
+        assert!(wrong.is_empty(), "after {after}: {wrong:#?}");
+    }
 }
 
 // ---- requests ----

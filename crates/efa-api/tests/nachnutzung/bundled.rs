@@ -117,4 +117,5 @@ world_test!(a_bundled_request_makes_one_agreement_per_gemeinde_signed_by_the_bun
     // Notice 10 March 2029 + 6 months = 10 September 2029 → 30 September 2029.
     assert_eq!(w.agreement_row(&bonn_number).end_date, Some(date(2029, 9, 30)));
     assert_eq!(w.request_row(&id).state, "terminated");
+    w.assert_kept("terminating both agreements");
 });

@@ -101,12 +101,14 @@ world_test!(a_municipality_goes_from_request_to_live_and_to_termination, |w, app
     let signed = expect(&agreement_step(app, &n, "sign", &provider, None).await, 200);
     assert_eq!(signed["state"], "pending");
     assert!(signed["provider_signed_at"].is_string() && signed["customer_signed_at"].is_null());
+    w.assert_kept("the provider's signature");
     expect(&agreement_step(app, &n, "sign", &provider, None).await, 409);
     // Onboarding waits for the signatures.
     expect(&agreement_step(app, &n, "onboarding/fit_connect_destination", &koeln, None).await, 409);
     let active = expect(&agreement_step(app, &n, "sign", &koeln, None).await, 200);
     assert_eq!(active["state"], "active");
     assert_eq!(w.agreement_row(&n).state, "active");
+    w.assert_kept("both signatures");
     assert_eq!(ok(app, &uri, &koeln).await["state"], "active");
     assert_eq!(w.request_row(&id).state, "active");
 
@@ -150,6 +152,7 @@ world_test!(a_municipality_goes_from_request_to_live_and_to_termination, |w, app
     assert!(live["onboarding"].as_array().unwrap().iter().all(|s| s["done_by"].is_string()), "{}", live["onboarding"]);
     assert_eq!(live["onboarding"].as_array().unwrap().iter().find(|s| s["step"] == "test_case_passed").unwrap()["done_by"], PROVIDER);
     assert_eq!(w.agreement_row(&n).live_since, Some(efa_domain::calendar::today()));
+    w.assert_kept("going live");
     assert_eq!(ok(app, &uri, &koeln).await["state"], "live");
     // No withdrawal once active.
     expect(&act(app, &id, "withdraw", &koeln, None).await, 409);

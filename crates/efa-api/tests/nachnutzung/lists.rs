@@ -207,12 +207,9 @@ world_test!(agreements_come_oldest_number_first_by_cursor_and_by_kreis, |w, app|
     }
 });
 
-/// The counts the writes keep (`reuse_request_counts`) against a recount of the requests.
+/// The counts the writes keep against a recount of the rows.
 fn assert_counts_kept(w: &World, after: &str) {
-    let mut conn = w.conn();
-    let kept = efa_store::reuse::kept_counts(&mut conn).expect("kept counts");
-    let recounted = efa_store::reuse::recounted(&mut conn).expect("recount");
-    assert_eq!(kept, recounted, "after {after}");
+    w.assert_kept(after);
 }
 
 world_test!(kept_request_counts_equal_a_recount_after_every_kind_of_write, |w, app| {

@@ -113,6 +113,12 @@ impl World {
         self.db.conn()
     }
 
+    /// Every count the writes keep equals a recount of the rows (`efa_store::kept`).
+    pub fn assert_kept(&self, after: &str) {
+        let wrong = efa_store::kept::mismatches(&mut self.conn()).expect("recount");
+        assert!(wrong.is_empty(), "after {after}: {wrong:#?}");
+    }
+
     pub fn request_row(&self, id: &str) -> ReuseRequestRow {
         efa_store::reuse::find_request(&mut self.conn(), id).expect("read request").expect("request row")
     }

@@ -25,8 +25,14 @@ pub struct Draft {
 #[template(path = "pages/order/tasks.html")]
 pub struct TasksPage {
     pub layout: Layout,
+    /// The oldest [`SHOWN`] of the agreements awaiting a signature, and how many there are.
     pub to_sign: Vec<ToSign>,
+    pub to_sign_total: i64,
+    /// The newest [`SHOWN`] drafts, and how many there are.
     pub drafts: Vec<Draft>,
+    pub drafts_total: i64,
+    pub more_to_sign: bool,
+    pub more_drafts: bool,
     /// Requests for the organisation's services approved by the Land, awaiting acceptance.
     pub to_accept: i64,
     /// Submitted requests of the coordinator's Land awaiting approval.
@@ -40,6 +46,10 @@ pub struct TasksPage {
     pub operator: bool,
 }
 
+/// How many agreements to sign and drafts the page lists; the rest are a link away (the
+/// agreements and requests lists, filtered by state).
+pub const SHOWN: i64 = 20;
+
 /// `GET /aufgaben`.
 pub async fn tasks(shop: Shop) -> Page {
     let u = shop.require_user()?;
@@ -52,13 +62,17 @@ pub async fn tasks(shop: Shop) -> Page {
         .db(move |conn| {
             use efa_store::reuse as store;
             let to_review = if operator { efa_store::listings::in_review_count(conn)? } else { 0 };
-            Ok((store::agreements_to_sign(conn, &org)?, store::drafts_of(conn, &org)?, store::awaiting(conn, &org, land.as_deref())?, to_review))
+            Ok((store::agreements_to_sign(conn, &org, SHOWN)?, store::drafts_of(conn, &org, SHOWN)?, store::awaiting(conn, &org, land.as_deref())?, to_review))
         })
         .await?;
     let page = TasksPage {
         layout: layout(&shop, "Meine Aufgaben").await,
         to_sign: sign.iter().map(|a| ToSign { number: a.number.clone(), service: service_name(&c, &a.online_service_id), customer: org_name(&c, &a.customer_org_id) }).collect(),
         drafts: drafts.iter().map(|r| Draft { id: r.id.clone(), service: service_name(&c, &r.online_service_id), created: date(efa_domain::calendar::date_of_utc(r.created_at)) }).collect(),
+        to_sign_total: counts.to_sign,
+        drafts_total: counts.drafts,
+        more_to_sign: counts.to_sign > i64::try_from(sign.len()).unwrap_or(i64::MAX),
+        more_drafts: counts.drafts > i64::try_from(drafts.len()).unwrap_or(i64::MAX),
         to_accept: counts.to_accept,
         to_approve: counts.to_approve,
         frameworks_to_approve: counts.frameworks_to_approve,

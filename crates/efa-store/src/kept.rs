@@ -1,0 +1,100 @@
+//! The counts the writes keep (triggers of `2026-12-05-000001_workspace_counts` and
+//! `2026-12-03-000002_reuse_request_counts`) against a recount of the rows themselves: what the
+//! tests check after every kind of write, and what an operator can run on a database whose
+//! counts are in doubt.
+
+use crate::reuse::{adoption_months, adoption_rows, kept_counts, recounted};
+use crate::schema::{agreement_counts as ac, agreements as ag, organisations as o, reuse_request_provider_counts as pc, reuse_requests as rr};
+use crate::DbConn;
+use chrono::Datelike;
+use diesel::prelude::*;
+use std::collections::BTreeMap;
+
+/// Every difference between a kept count and its recount, described; empty when they agree.
+pub fn mismatches(conn: &mut DbConn) -> QueryResult<Vec<String>> {
+    let mut out = Vec::new();
+    let (kept, counted) = (kept_counts(conn)?, recounted(conn)?);
+    if kept != counted {
+        out.push(format!("reuse_request_counts: kept {kept:?}, recounted {counted:?}"));
+    }
+    compare(&mut out, "reuse_request_provider_counts", provider_kept(conn)?, provider_recounted(conn)?);
+    compare(&mut out, "agreement_counts", agreement_kept(conn)?, agreement_recounted(conn)?);
+    let mut scopes: Vec<Option<String>> = vec![None];
+    scopes.extend(o::table.filter(o::land_code.is_not_null()).select(o::land_code).distinct().load::<Option<String>>(conn)?);
+    let services: Vec<String> = ag::table.select(ag::online_service_id).distinct().load(conn)?;
+    for land in &scopes {
+        for service in std::iter::once(None).chain(services.iter().map(Some)) {
+            let kept: BTreeMap<String, (i64, i64)> = adoption_months(conn, service.map(String::as_str), land.as_deref(), None, None)?.into_iter().map(|(m, s, l)| (m, (s, l))).collect();
+            let mut counted: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+            let month = |y: i32, m: u32| format!("{y:04}-{m:02}");
+            for (signed, live) in adoption_rows(conn, service.map(String::as_str), land.as_deref())? {
+                if let Some(t) = signed {
+                    counted.entry(month(t.year(), t.month())).or_default().0 += 1;
+                }
+                if let Some(d) = live {
+                    counted.entry(month(d.year(), d.month())).or_default().1 += 1;
+                }
+            }
+            compare(&mut out, &format!("adoption_counts (Land {land:?}, service {service:?})"), kept, counted);
+        }
+    }
+    Ok(out)
+}
+
+fn compare<K: std::fmt::Debug + Ord, V: std::fmt::Debug + PartialEq>(out: &mut Vec<String>, what: &str, kept: BTreeMap<K, V>, counted: BTreeMap<K, V>) {
+    if kept != counted {
+        out.push(format!("{what}: kept {kept:?}, recounted {counted:?}"));
+    }
+}
+
+type ProviderKey = (String, String, String, i32);
+
+fn provider_kept(conn: &mut DbConn) -> QueryResult<BTreeMap<ProviderKey, i64>> {
+    let rows: Vec<(String, String, String, i32, i64)> = pc::table.select((pc::provider_org_id, pc::land_code, pc::state, pc::own, pc::n)).load(conn)?;
+    Ok(summed(rows.into_iter().map(|(p, l, s, own, n)| ((p, l, s, own), n))))
+}
+
+fn provider_recounted(conn: &mut DbConn) -> QueryResult<BTreeMap<ProviderKey, i64>> {
+    let rows: Vec<(String, String, String, String)> = rr::table.select((rr::provider_org_id, rr::land_code, rr::state, rr::requester_org_id)).load(conn)?;
+    Ok(summed(rows.into_iter().map(|(p, l, s, requester)| {
+        let own = i32::from(requester == p);
+        ((p, l, s, own), 1)
+    })))
+}
+
+type AgreementKey = (String, &'static str, String, i32);
+
+fn agreement_kept(conn: &mut DbConn) -> QueryResult<BTreeMap<(String, String, String, i32), i64>> {
+    let rows: Vec<(String, String, String, i32, i64)> = ac::table.select((ac::org_id, ac::side, ac::state, ac::awaiting, ac::n)).load(conn)?;
+    Ok(summed(rows.into_iter().map(|(o, side, s, a, n)| ((o, side, s, a), n))))
+}
+
+/// The sides as the agreements list splits them: provider; customer, not also provider;
+/// signatory only. Awaiting: pending and this organisation's signature missing.
+fn agreement_recounted(conn: &mut DbConn) -> QueryResult<BTreeMap<(String, String, String, i32), i64>> {
+    type Row = (String, String, String, String, Option<chrono::NaiveDateTime>, Option<chrono::NaiveDateTime>);
+    let rows: Vec<Row> = ag::table.select((ag::provider_org_id, ag::customer_org_id, ag::signatory_org_id, ag::state, ag::provider_signed_at, ag::customer_signed_at)).load(conn)?;
+    let mut keys: Vec<AgreementKey> = Vec::new();
+    for (provider, customer, signatory, state, provider_signed, customer_signed) in rows {
+        let pending = state == "pending";
+        let signs_customer_side = |org: &str| signatory == org && customer_signed.is_none();
+        keys.push((provider.clone(), "provider", state.clone(), i32::from(pending && (provider_signed.is_none() || signs_customer_side(&provider)))));
+        if customer != provider {
+            keys.push((customer.clone(), "customer", state.clone(), i32::from(pending && signs_customer_side(&customer))));
+        }
+        if signatory != provider && signatory != customer {
+            keys.push((signatory.clone(), "signatory", state.clone(), i32::from(pending && customer_signed.is_none())));
+        }
+    }
+    Ok(summed(keys.into_iter().map(|(o, side, s, a)| ((o, side.to_owned(), s, a), 1))))
+}
+
+/// Slots added up, zeros left out.
+fn summed<K: Ord>(rows: impl Iterator<Item = (K, i64)>) -> BTreeMap<K, i64> {
+    let mut out = BTreeMap::new();
+    for (k, n) in rows {
+        *out.entry(k).or_insert(0) += n;
+    }
+    out.retain(|_, n| *n != 0);
+    out
+}

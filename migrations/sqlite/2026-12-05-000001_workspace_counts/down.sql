@@ -1,0 +1,18 @@
+DROP TRIGGER adoption_counts_delete;
+DROP TRIGGER adoption_counts_update;
+DROP TRIGGER adoption_counts_insert;
+DROP TABLE adoption_counts;
+DROP TRIGGER agreement_counts_delete;
+DROP TRIGGER agreement_counts_update;
+DROP TRIGGER agreement_counts_insert;
+DROP TABLE agreement_counts;
+DROP TRIGGER reuse_request_provider_counts_delete;
+DROP TRIGGER reuse_request_provider_counts_update;
+DROP TRIGGER reuse_request_provider_counts_insert;
+DROP TABLE reuse_request_provider_counts;
+DROP INDEX agreements_signatory_only_number_idx;
+DROP INDEX agreements_provider_only_number_idx;
+DROP INDEX reuse_requests_provider_state_time_idx;
+DROP INDEX reuse_requests_provider_time_idx;
+DROP INDEX reuse_requests_requester_time_idx;
+ALTER TABLE reuse_requests DROP COLUMN provider_org_id;
