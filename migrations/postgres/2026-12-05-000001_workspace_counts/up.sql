@@ -49,8 +49,23 @@ BEGIN
     RETURN NULL;
 END
 $$;
-CREATE TRIGGER reuse_request_provider_counts_insert_delete AFTER INSERT OR DELETE ON reuse_requests
+CREATE TRIGGER reuse_request_provider_counts_delete AFTER DELETE ON reuse_requests
     FOR EACH ROW EXECUTE FUNCTION reuse_request_provider_counts_apply();
+-- Rows inserted, counted per statement (the synthetic load and the seed insert thousands at a
+-- time; one upsert per key and statement instead of one per row).
+CREATE FUNCTION reuse_request_provider_counts_insert_rows() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO reuse_request_provider_counts AS c (provider_org_id, land_code, state, own, slot, n)
+        SELECT provider_org_id, land_code, state, CASE WHEN requester_org_id = provider_org_id THEN 1 ELSE 0 END, strpos('0123456789abcdef', substr(new_rows.id, 1, 1)), count(*)
+        FROM new_rows
+        GROUP BY provider_org_id, land_code, state, CASE WHEN requester_org_id = provider_org_id THEN 1 ELSE 0 END, strpos('0123456789abcdef', substr(new_rows.id, 1, 1))
+    ON CONFLICT (provider_org_id, land_code, state, own, slot) DO UPDATE SET n = c.n + EXCLUDED.n;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER reuse_request_provider_counts_insert AFTER INSERT ON reuse_requests REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION reuse_request_provider_counts_insert_rows();
+
 CREATE TRIGGER reuse_request_provider_counts_update AFTER UPDATE OF provider_org_id, land_code, state, requester_org_id ON reuse_requests
     FOR EACH ROW WHEN (OLD.provider_org_id IS DISTINCT FROM NEW.provider_org_id OR OLD.land_code IS DISTINCT FROM NEW.land_code
                        OR OLD.state IS DISTINCT FROM NEW.state OR OLD.requester_org_id IS DISTINCT FROM NEW.requester_org_id)
@@ -117,8 +132,33 @@ BEGIN
     RETURN NULL;
 END
 $$;
-CREATE TRIGGER agreement_counts_insert_delete AFTER INSERT OR DELETE ON agreements
+CREATE TRIGGER agreement_counts_delete AFTER DELETE ON agreements
     FOR EACH ROW EXECUTE FUNCTION agreement_counts_apply();
+-- Rows inserted, counted per statement (the synthetic load and the seed insert thousands at a
+-- time; one upsert per key and statement instead of one per row).
+CREATE FUNCTION agreement_counts_insert_rows() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO agreement_counts AS c (org_id, side, state, awaiting, slot, n)
+        SELECT org_id, side, state, awaiting, slot, sum(n) FROM (
+            SELECT a.provider_org_id AS org_id, 'provider' AS side, a.state AS state,
+                   CASE WHEN a.state = 'pending' AND (a.provider_signed_at IS NULL OR (a.signatory_org_id = a.provider_org_id AND a.customer_signed_at IS NULL)) THEN 1 ELSE 0 END AS awaiting,
+                   strpos('0123456789abcdef', substr(a.id, 1, 1)) AS slot, 1 AS n FROM new_rows a
+            UNION ALL
+            SELECT a.customer_org_id, 'customer', a.state,
+                   CASE WHEN a.state = 'pending' AND a.signatory_org_id = a.customer_org_id AND a.customer_signed_at IS NULL THEN 1 ELSE 0 END, strpos('0123456789abcdef', substr(a.id, 1, 1)), 1 FROM new_rows a
+                WHERE a.customer_org_id <> a.provider_org_id
+            UNION ALL
+            SELECT a.signatory_org_id, 'signatory', a.state, CASE WHEN a.state = 'pending' AND a.customer_signed_at IS NULL THEN 1 ELSE 0 END, strpos('0123456789abcdef', substr(a.id, 1, 1)), 1 FROM new_rows a
+                WHERE a.signatory_org_id <> a.provider_org_id AND a.signatory_org_id <> a.customer_org_id
+        ) sides
+        GROUP BY org_id, side, state, awaiting, slot
+    ON CONFLICT (org_id, side, state, awaiting, slot) DO UPDATE SET n = c.n + EXCLUDED.n;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER agreement_counts_insert AFTER INSERT ON agreements REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION agreement_counts_insert_rows();
+
 CREATE TRIGGER agreement_counts_update AFTER UPDATE OF provider_org_id, customer_org_id, signatory_org_id, state, provider_signed_at, customer_signed_at ON agreements
     FOR EACH ROW WHEN (OLD.provider_org_id IS DISTINCT FROM NEW.provider_org_id OR OLD.customer_org_id IS DISTINCT FROM NEW.customer_org_id
                        OR OLD.signatory_org_id IS DISTINCT FROM NEW.signatory_org_id OR OLD.state IS DISTINCT FROM NEW.state
@@ -197,8 +237,36 @@ INSERT INTO adoption_counts (land_code, online_service_id, month, slot, signed, 
 SELECT land_code, online_service_id, month, slot, sum(signed), sum(went_live) FROM keyed
 GROUP BY land_code, online_service_id, month, slot;
 
-CREATE TRIGGER adoption_counts_insert_delete AFTER INSERT OR DELETE ON agreements
+CREATE TRIGGER adoption_counts_delete AFTER DELETE ON agreements
     FOR EACH ROW EXECUTE FUNCTION adoption_counts_apply();
+-- Rows inserted, counted per statement (the synthetic load and the seed insert thousands at a
+-- time; one upsert per key and statement instead of one per row).
+CREATE FUNCTION adoption_counts_insert_rows() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    WITH base AS (
+        SELECT strpos('0123456789abcdef', substr(a.id, 1, 1)) AS slot, a.online_service_id AS service, o.land_code AS land, to_char(GREATEST(a.customer_signed_at, a.provider_signed_at), 'YYYY-MM') AS month, 1 AS signed, 0 AS went_live
+            FROM new_rows a LEFT JOIN organisations o ON o.id = a.customer_org_id
+            WHERE a.customer_signed_at IS NOT NULL AND a.provider_signed_at IS NOT NULL
+        UNION ALL
+        SELECT strpos('0123456789abcdef', substr(a.id, 1, 1)), a.online_service_id, o.land_code, to_char(a.live_since, 'YYYY-MM'), 0, 1
+            FROM new_rows a LEFT JOIN organisations o ON o.id = a.customer_org_id
+            WHERE a.live_since IS NOT NULL
+    ), keyed AS (
+        SELECT '' AS land_code, '' AS online_service_id, month, slot, signed, went_live FROM base
+        UNION ALL SELECT land, '', month, slot, signed, went_live FROM base WHERE land IS NOT NULL
+        UNION ALL SELECT '', service, month, slot, signed, went_live FROM base
+        UNION ALL SELECT land, service, month, slot, signed, went_live FROM base WHERE land IS NOT NULL
+    )
+    INSERT INTO adoption_counts AS c (land_code, online_service_id, month, slot, signed, went_live)
+    SELECT land_code, online_service_id, month, slot, sum(signed), sum(went_live) FROM keyed
+    GROUP BY land_code, online_service_id, month, slot
+    ON CONFLICT (land_code, online_service_id, month, slot) DO UPDATE SET signed = c.signed + EXCLUDED.signed, went_live = c.went_live + EXCLUDED.went_live;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER adoption_counts_insert AFTER INSERT ON agreements REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION adoption_counts_insert_rows();
+
 CREATE TRIGGER adoption_counts_update AFTER UPDATE OF customer_signed_at, provider_signed_at, live_since, customer_org_id, online_service_id ON agreements
     FOR EACH ROW WHEN (OLD.customer_signed_at IS DISTINCT FROM NEW.customer_signed_at OR OLD.provider_signed_at IS DISTINCT FROM NEW.provider_signed_at
                        OR OLD.live_since IS DISTINCT FROM NEW.live_since OR OLD.customer_org_id IS DISTINCT FROM NEW.customer_org_id

@@ -298,3 +298,39 @@ crate::order_test!(the_provider_gives_notice_for_a_later_day, |s, w| {
     assert_eq!(d.agreement.end_date, Some(expected_end));
     assert!(d.folder.iter().any(|f| f.kind == "termination" && f.title.contains(&notice.to_string())), "notice given for the day entered");
 });
+
+crate::order_test!(the_tasks_list_the_oldest_twenty_agreements_to_sign_and_count_them_all, |s, w| {
+    // The provider's side of Köln's agreement, and twenty more for other Gemeinden of NRW.
+    let (_, first) = accepted(&w).await;
+    w.state
+        .db(move |conn| {
+            use diesel::prelude::*;
+            use efa_store::schema::organisations as o;
+            let row = efa_store::reuse::find_agreement(conn, &first)?.expect("the agreement");
+            let others: Vec<String> = o::table.filter(o::kind.eq("kommune")).filter(o::land_code.eq("05")).filter(o::id.ne(&row.customer_org_id)).order(o::id).limit(20).select(o::id).load(conn)?;
+            for (i, customer) in others.into_iter().enumerate() {
+                let a = efa_store::reuse::AgreementRow {
+                    id: uuid::Uuid::new_v4().to_string(),
+                    number: efa_store::reuse_number(2099, 100 + i as i64),
+                    request_id: None,
+                    customer_org_id: customer.clone(),
+                    signatory_org_id: customer,
+                    ..row.clone()
+                };
+                assert!(efa_store::reuse::insert_agreement(conn, &a)?, "inserted");
+            }
+            Ok(())
+        })
+        .await
+        .expect("agreements");
+    s.login("05", "provider_publisher").await;
+    let tasks = s.page("/aufgaben").await;
+    assert_eq!(tasks.text("#anzahl-unterschreiben"), "21");
+    let listed = tasks.select("[data-testid=aufgabe-unterschreiben]");
+    assert_eq!(listed.len(), 20, "the first twenty");
+    assert!(tasks.text("#weitere-unterschreiben").starts_with("Die 20 ältesten von 21 Verträgen."), "{}", tasks.text("#weitere-unterschreiben"));
+    assert_eq!(tasks.attr("#weitere-unterschreiben a", "href"), "/vertraege?status=pending");
+    assert_eq!(count(&tasks).as_deref(), Some("21 offen"), "the header counts all of them");
+    // The agreements list counts them from what the writes keep, and lists them.
+    assert_eq!(s.page("/vertraege?status=pending").await.text("#anzahl"), "21 Verträge");
+});
