@@ -288,6 +288,12 @@ fn parts(viewer: Viewer<'_>) -> Vec<Part> {
     }
 }
 
+/// The sum of the `n` slots of a kept count (0 when no row matches), as a BIGINT on both
+/// databases (PostgreSQL's SUM of a BIGINT is a NUMERIC).
+fn sum_n() -> diesel::expression::SqlLiteral<diesel::sql_types::BigInt> {
+    diesel::dsl::sql::<diesel::sql_types::BigInt>("CAST(COALESCE(SUM(n), 0) AS BIGINT)")
+}
+
 /// How many requests of `land` (every Land with `None`) are in any of `states` (all with an
 /// empty list), drafts left out with `without_drafts`: from the counts the writes keep
 /// (`reuse_request_counts`, kept by triggers in the writing transaction).
@@ -303,7 +309,7 @@ pub fn kept_count(conn: &mut DbConn, land: Option<&str>, states: &[String], with
     if without_drafts {
         q = q.filter(c::state.ne("draft"));
     }
-    q.select(diesel::dsl::sql::<diesel::sql_types::BigInt>("CAST(COALESCE(SUM(n), 0) AS BIGINT)")).first(conn)
+    q.select(sum_n()).first(conn)
 }
 
 /// How many requests for `provider`'s services, filed by others and submitted (not drafts),
@@ -319,7 +325,7 @@ fn provided_count(conn: &mut DbConn, provider: &str, land: Option<&str>, states:
     if !states.is_empty() {
         q = q.filter(c::state.eq_any(states.to_vec()));
     }
-    q.select(diesel::dsl::sql::<diesel::sql_types::BigInt>("CAST(COALESCE(SUM(n), 0) AS BIGINT)")).first(conn)
+    q.select(sum_n()).first(conn)
 }
 
 /// The same counts recounted from the requests themselves, per (Land, state): what
@@ -505,7 +511,7 @@ fn side_count(conn: &mut DbConn, org: &str, side: &str, states: &[String]) -> Qu
     if !states.is_empty() {
         q = q.filter(c::state.eq_any(states.to_vec()));
     }
-    q.select(diesel::dsl::sql::<diesel::sql_types::BigInt>("CAST(COALESCE(SUM(n), 0) AS BIGINT)")).first(conn)
+    q.select(sum_n()).first(conn)
 }
 
 /// The agreements of one side of `org`, narrowed by `filter` (without its cursor).
@@ -707,10 +713,9 @@ impl Awaiting {
 pub fn awaiting(conn: &mut DbConn, org: &str, land: Option<&str>) -> QueryResult<Awaiting> {
     use crate::schema::agreement_counts as ac;
     use crate::schema::reuse_request_provider_counts as pc;
-    let sum = || diesel::dsl::sql::<diesel::sql_types::BigInt>("CAST(COALESCE(SUM(n), 0) AS BIGINT)");
-    let to_sign = ac::table.filter(ac::org_id.eq(org)).filter(ac::awaiting.eq(1)).select(sum()).first(conn)?;
+    let to_sign = ac::table.filter(ac::org_id.eq(org)).filter(ac::awaiting.eq(1)).select(sum_n()).first(conn)?;
     let drafts = own_drafts(org).count().get_result(conn)?;
-    let to_accept = pc::table.filter(pc::provider_org_id.eq(org)).filter(pc::state.eq("land_approved")).select(sum()).first(conn)?;
+    let to_accept = pc::table.filter(pc::provider_org_id.eq(org)).filter(pc::state.eq("land_approved")).select(sum_n()).first(conn)?;
     let (to_approve, frameworks_to_approve) = match land {
         Some(l) => (
             kept_count(conn, Some(l), &["submitted".to_owned()], false)?,
