@@ -221,6 +221,12 @@ macro_rules! kreis_orgs {
     }};
 }
 
+/// The organisations of the filter's Kreis, read once per list: each part's statements then
+/// take them as one list instead of planning the subquery again.
+fn kreis_members(conn: &mut DbConn, filter: &ListFilter) -> QueryResult<Option<Vec<String>>> {
+    filter.kreis.as_deref().map(|k| kreis_orgs!(k).load(conn)).transpose()
+}
+
 /// The page of the rows of disjoint parts, each read in `order` up to `offset + limit`.
 fn merged<T, K: Ord>(mut rows: Vec<T>, key: impl Fn(&T) -> K, order: Order, offset: i64, limit: i64) -> Vec<T> {
     rows.sort_by_cached_key(|r| key(r));
@@ -243,7 +249,7 @@ enum Part {
 }
 
 /// The rows of one part of what `viewer` sees, narrowed by `filter` (without its cursor).
-fn request_part<'a>(part: Part, viewer: Viewer<'_>, filter: &ListFilter) -> rr::BoxedQuery<'a, Backend> {
+fn request_part<'a>(part: Part, viewer: Viewer<'_>, filter: &ListFilter, kreis: Option<&[String]>) -> rr::BoxedQuery<'a, Backend> {
     let mut q = rr::table.into_boxed();
     let org = viewer.org.unwrap_or_default().to_owned();
     if part != Part::All && part != Part::Land {
@@ -273,8 +279,8 @@ fn request_part<'a>(part: Part, viewer: Viewer<'_>, filter: &ListFilter) -> rr::
     if let Some(s) = &filter.online_service {
         q = q.filter(rr::online_service_id.eq(s.clone()));
     }
-    if let Some(k) = &filter.kreis {
-        q = q.filter(rr::id.eq_any(rm::table.filter(rm::municipality_org_id.eq_any(kreis_orgs!(k))).select(rm::request_id)));
+    if let Some(members) = kreis {
+        q = q.filter(rr::id.eq_any(rm::table.filter(rm::municipality_org_id.eq_any(members.to_vec())).select(rm::request_id)));
     }
     q
 }
@@ -352,13 +358,13 @@ pub fn kept_counts(conn: &mut DbConn) -> QueryResult<Vec<(String, String, i64)>>
 /// A part's count: from the kept counts where they answer it exactly (all requests, or a
 /// Land's, narrowed by state only), else counted from the rows (a page's filter of service or
 /// Kreis keeps that small).
-fn part_count(conn: &mut DbConn, part: Part, viewer: Viewer<'_>, filter: &ListFilter) -> QueryResult<i64> {
+fn part_count(conn: &mut DbConn, part: Part, viewer: Viewer<'_>, filter: &ListFilter, kreis: Option<&[String]>) -> QueryResult<i64> {
     let by_state_only = filter.online_service.is_none() && filter.kreis.is_none();
     match part {
         Part::All if by_state_only => kept_count(conn, None, &filter.states, false),
         Part::Land if by_state_only => kept_count(conn, viewer.land, &filter.states, true),
         Part::Provided if by_state_only => provided_count(conn, viewer.org.unwrap_or_default(), viewer.land, &filter.states),
-        _ => request_part(part, viewer, filter).count().get_result(conn),
+        _ => request_part(part, viewer, filter, kreis).count().get_result(conn),
     }
 }
 
@@ -372,13 +378,14 @@ pub fn list_requests(conn: &mut DbConn, viewer: Viewer<'_>, filter: &ListFilter,
         Some(Some(c)) => Some(c),
         None => None,
     };
+    let kreis = kreis_members(conn, filter)?;
     let mut total = 0;
     let mut rows = Vec::new();
     // Each part walks its index in the list's order and reads at most a page; the merge of
     // the parts is the page.
     for part in parts(viewer) {
-        total += part_count(conn, part, viewer, filter)?;
-        let mut q = request_part(part, viewer, filter);
+        total += part_count(conn, part, viewer, filter, kreis.as_deref())?;
+        let mut q = request_part(part, viewer, filter, kreis.as_deref());
         q = match (filter.order, &after) {
             (Order::NewestFirst, Some((at, id))) => q.filter(rr::created_at.le(*at)).filter(rr::created_at.lt(*at).or(rr::id.lt(id.clone()))),
             (Order::OldestFirst, Some((at, id))) => q.filter(rr::created_at.ge(*at)).filter(rr::created_at.gt(*at).or(rr::id.gt(id.clone()))),
@@ -515,7 +522,7 @@ fn side_count(conn: &mut DbConn, org: &str, side: &str, states: &[String]) -> Qu
 }
 
 /// The agreements of one side of `org`, narrowed by `filter` (without its cursor).
-fn agreements_side<'a>(side: Side, org: &str, filter: &ListFilter) -> ag::BoxedQuery<'a, Backend> {
+fn agreements_side<'a>(side: Side, org: &str, filter: &ListFilter, kreis: Option<&[String]>) -> ag::BoxedQuery<'a, Backend> {
     let o = org.to_owned();
     let mut q = ag::table.into_boxed();
     q = match side {
@@ -532,8 +539,8 @@ fn agreements_side<'a>(side: Side, org: &str, filter: &ListFilter) -> ag::BoxedQ
     if let Some(s) = &filter.online_service {
         q = q.filter(ag::online_service_id.eq(s.clone()));
     }
-    if let Some(k) = &filter.kreis {
-        q = q.filter(ag::customer_org_id.eq_any(kreis_orgs!(k)));
+    if let Some(members) = kreis {
+        q = q.filter(ag::customer_org_id.eq_any(members.to_vec()));
     }
     q
 }
@@ -549,12 +556,13 @@ pub fn list_agreements(conn: &mut DbConn, org: Option<&str>, filter: &ListFilter
     let mut total = 0;
     let mut rows = Vec::new();
     let by_state_only = filter.online_service.is_none() && filter.kreis.is_none();
+    let kreis = kreis_members(conn, filter)?;
     for side in sides {
         total += match side.kept() {
             Some(name) if by_state_only => side_count(conn, org, name, &filter.states)?,
-            _ => agreements_side(side, org, filter).count().get_result::<i64>(conn)?,
+            _ => agreements_side(side, org, filter, kreis.as_deref()).count().get_result::<i64>(conn)?,
         };
-        let mut q = agreements_side(side, org, filter);
+        let mut q = agreements_side(side, org, filter, kreis.as_deref());
         q = match (filter.order, filter.after.clone()) {
             (Order::NewestFirst, Some(n)) => q.filter(ag::number.lt(n)).order(ag::number.desc()),
             (Order::NewestFirst, None) => q.order(ag::number.desc()),

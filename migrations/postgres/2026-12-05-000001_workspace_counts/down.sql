@@ -1,3 +1,8 @@
+DROP TRIGGER reuse_request_counts_insert ON reuse_requests;
+DROP FUNCTION reuse_request_counts_insert_rows();
+DROP TRIGGER reuse_request_counts_delete ON reuse_requests;
+CREATE TRIGGER reuse_request_counts_insert_delete AFTER INSERT OR DELETE ON reuse_requests
+    FOR EACH ROW EXECUTE FUNCTION reuse_request_counts_apply();
 DROP TRIGGER adoption_counts_update ON agreements;
 DROP TRIGGER adoption_counts_delete ON agreements;
 DROP TRIGGER adoption_counts_insert ON agreements;

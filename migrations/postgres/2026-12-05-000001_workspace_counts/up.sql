@@ -272,3 +272,20 @@ CREATE TRIGGER adoption_counts_update AFTER UPDATE OF customer_signed_at, provid
                        OR OLD.live_since IS DISTINCT FROM NEW.live_since OR OLD.customer_org_id IS DISTINCT FROM NEW.customer_org_id
                        OR OLD.online_service_id IS DISTINCT FROM NEW.online_service_id)
     EXECUTE FUNCTION adoption_counts_apply();
+
+-- 5. The requests per Land and state of `2026-12-03-000002_reuse_request_counts` are counted per
+--    statement on insert as well (the row trigger stays for deletes).
+DROP TRIGGER reuse_request_counts_insert_delete ON reuse_requests;
+CREATE TRIGGER reuse_request_counts_delete AFTER DELETE ON reuse_requests
+    FOR EACH ROW EXECUTE FUNCTION reuse_request_counts_apply();
+CREATE FUNCTION reuse_request_counts_insert_rows() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO reuse_request_counts AS c (land_code, state, slot, n)
+        SELECT land_code, state, strpos('0123456789abcdef', substr(id, 1, 1)), count(*) FROM new_rows
+        GROUP BY land_code, state, strpos('0123456789abcdef', substr(id, 1, 1))
+        ON CONFLICT (land_code, state, slot) DO UPDATE SET n = c.n + EXCLUDED.n;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER reuse_request_counts_insert AFTER INSERT ON reuse_requests REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION reuse_request_counts_insert_rows();
