@@ -36,12 +36,11 @@ INSERT INTO reuse_request_provider_counts (provider_org_id, land_code, state, ow
 
 CREATE FUNCTION reuse_request_provider_counts_apply() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        INSERT INTO reuse_request_provider_counts AS c (provider_org_id, land_code, state, own, slot, n)
-            VALUES (OLD.provider_org_id, OLD.land_code, OLD.state, CASE WHEN OLD.requester_org_id = OLD.provider_org_id THEN 1 ELSE 0 END, strpos('0123456789abcdef', substr(OLD.id, 1, 1)), -1)
-            ON CONFLICT (provider_org_id, land_code, state, own, slot) DO UPDATE SET n = c.n + EXCLUDED.n;
-    END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    -- Fired for updates and deletes only: inserts are counted per statement (below).
+    INSERT INTO reuse_request_provider_counts AS c (provider_org_id, land_code, state, own, slot, n)
+        VALUES (OLD.provider_org_id, OLD.land_code, OLD.state, CASE WHEN OLD.requester_org_id = OLD.provider_org_id THEN 1 ELSE 0 END, strpos('0123456789abcdef', substr(OLD.id, 1, 1)), -1)
+        ON CONFLICT (provider_org_id, land_code, state, own, slot) DO UPDATE SET n = c.n + EXCLUDED.n;
+    IF TG_OP = 'UPDATE' THEN
         INSERT INTO reuse_request_provider_counts AS c (provider_org_id, land_code, state, own, slot, n)
             VALUES (NEW.provider_org_id, NEW.land_code, NEW.state, CASE WHEN NEW.requester_org_id = NEW.provider_org_id THEN 1 ELSE 0 END, strpos('0123456789abcdef', substr(NEW.id, 1, 1)), 1)
             ON CONFLICT (provider_org_id, land_code, state, own, slot) DO UPDATE SET n = c.n + EXCLUDED.n;
@@ -101,21 +100,20 @@ INSERT INTO agreement_counts (org_id, side, state, awaiting, slot, n)
 
 CREATE FUNCTION agreement_counts_apply() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        INSERT INTO agreement_counts AS c (org_id, side, state, awaiting, slot, n)
-        SELECT OLD.provider_org_id AS org_id, 'provider' AS side, OLD.state AS state,
-               CASE WHEN OLD.state = 'pending' AND (OLD.provider_signed_at IS NULL OR (OLD.signatory_org_id = OLD.provider_org_id AND OLD.customer_signed_at IS NULL)) THEN 1 ELSE 0 END AS awaiting,
-               strpos('0123456789abcdef', substr(OLD.id, 1, 1)) AS slot, -1 AS n
-        UNION ALL
-        SELECT OLD.customer_org_id, 'customer', OLD.state,
-               CASE WHEN OLD.state = 'pending' AND OLD.signatory_org_id = OLD.customer_org_id AND OLD.customer_signed_at IS NULL THEN 1 ELSE 0 END, strpos('0123456789abcdef', substr(OLD.id, 1, 1)), -1
-            WHERE OLD.customer_org_id <> OLD.provider_org_id
-        UNION ALL
-        SELECT OLD.signatory_org_id, 'signatory', OLD.state, CASE WHEN OLD.state = 'pending' AND OLD.customer_signed_at IS NULL THEN 1 ELSE 0 END, strpos('0123456789abcdef', substr(OLD.id, 1, 1)), -1
-            WHERE OLD.signatory_org_id <> OLD.provider_org_id AND OLD.signatory_org_id <> OLD.customer_org_id
-        ON CONFLICT (org_id, side, state, awaiting, slot) DO UPDATE SET n = c.n + EXCLUDED.n;
-    END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    -- Fired for updates and deletes only: inserts are counted per statement (below).
+    INSERT INTO agreement_counts AS c (org_id, side, state, awaiting, slot, n)
+    SELECT OLD.provider_org_id AS org_id, 'provider' AS side, OLD.state AS state,
+           CASE WHEN OLD.state = 'pending' AND (OLD.provider_signed_at IS NULL OR (OLD.signatory_org_id = OLD.provider_org_id AND OLD.customer_signed_at IS NULL)) THEN 1 ELSE 0 END AS awaiting,
+           strpos('0123456789abcdef', substr(OLD.id, 1, 1)) AS slot, -1 AS n
+    UNION ALL
+    SELECT OLD.customer_org_id, 'customer', OLD.state,
+           CASE WHEN OLD.state = 'pending' AND OLD.signatory_org_id = OLD.customer_org_id AND OLD.customer_signed_at IS NULL THEN 1 ELSE 0 END, strpos('0123456789abcdef', substr(OLD.id, 1, 1)), -1
+        WHERE OLD.customer_org_id <> OLD.provider_org_id
+    UNION ALL
+    SELECT OLD.signatory_org_id, 'signatory', OLD.state, CASE WHEN OLD.state = 'pending' AND OLD.customer_signed_at IS NULL THEN 1 ELSE 0 END, strpos('0123456789abcdef', substr(OLD.id, 1, 1)), -1
+        WHERE OLD.signatory_org_id <> OLD.provider_org_id AND OLD.signatory_org_id <> OLD.customer_org_id
+    ON CONFLICT (org_id, side, state, awaiting, slot) DO UPDATE SET n = c.n + EXCLUDED.n;
+    IF TG_OP = 'UPDATE' THEN
         INSERT INTO agreement_counts AS c (org_id, side, state, awaiting, slot, n)
         SELECT NEW.provider_org_id AS org_id, 'provider' AS side, NEW.state AS state,
                CASE WHEN NEW.state = 'pending' AND (NEW.provider_signed_at IS NULL OR (NEW.signatory_org_id = NEW.provider_org_id AND NEW.customer_signed_at IS NULL)) THEN 1 ELSE 0 END AS awaiting,
@@ -202,13 +200,12 @@ $$;
 
 CREATE FUNCTION adoption_counts_apply() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        PERFORM adoption_counts_add(OLD.id, OLD.customer_org_id, OLD.online_service_id,
-            CASE WHEN OLD.customer_signed_at IS NOT NULL AND OLD.provider_signed_at IS NOT NULL
-                 THEN to_char(GREATEST(OLD.customer_signed_at, OLD.provider_signed_at), 'YYYY-MM') END,
-            to_char(OLD.live_since, 'YYYY-MM'), -1);
-    END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    -- Fired for updates and deletes only: inserts are counted per statement (below).
+    PERFORM adoption_counts_add(OLD.id, OLD.customer_org_id, OLD.online_service_id,
+        CASE WHEN OLD.customer_signed_at IS NOT NULL AND OLD.provider_signed_at IS NOT NULL
+             THEN to_char(GREATEST(OLD.customer_signed_at, OLD.provider_signed_at), 'YYYY-MM') END,
+        to_char(OLD.live_since, 'YYYY-MM'), -1);
+    IF TG_OP = 'UPDATE' THEN
         PERFORM adoption_counts_add(NEW.id, NEW.customer_org_id, NEW.online_service_id,
             CASE WHEN NEW.customer_signed_at IS NOT NULL AND NEW.provider_signed_at IS NOT NULL
                  THEN to_char(GREATEST(NEW.customer_signed_at, NEW.provider_signed_at), 'YYYY-MM') END,
