@@ -211,6 +211,19 @@ pub fn is_agreement_cursor(s: &str) -> bool {
     !s.is_empty() && s.len() <= 40 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
+/// `$q` narrowed to the rows whose `$column` is one of `$states` (all rows with an empty list).
+/// One state is an equality: PostgreSQL then walks the (…, state, …) indexes in order instead of
+/// sorting what `= ANY($1)` matches.
+macro_rules! in_states {
+    ($q:expr, $column:expr, $states:expr) => {
+        match $states {
+            [] => $q,
+            [one] => $q.filter($column.eq(one.clone())),
+            many => $q.filter($column.eq_any(many.to_vec())),
+        }
+    };
+}
+
 /// The organisations of a Kreis (a five-digit code): its Gemeinden (by AGS) and the Kreis
 /// itself (by ARS), as a subquery of their ids.
 macro_rules! kreis_orgs {
@@ -269,13 +282,7 @@ fn request_part<'a>(part: Part, viewer: Viewer<'_>, filter: &ListFilter, kreis: 
             .filter(rr::requester_org_id.ne(org.clone()))
             .filter(rr::provider_org_id.ne(org.clone()).or(rr::state.eq("draft"))),
     };
-    // One state as an equality: PostgreSQL then walks the (…, state, created_at, id) indexes in
-    // order instead of sorting what `= ANY($1)` matches.
-    q = match filter.states.as_slice() {
-        [] => q,
-        [one] => q.filter(rr::state.eq(one.clone())),
-        many => q.filter(rr::state.eq_any(many.to_vec())),
-    };
+    q = in_states!(q, rr::state, filter.states.as_slice());
     if let Some(s) = &filter.online_service {
         q = q.filter(rr::online_service_id.eq(s.clone()));
     }
@@ -309,9 +316,7 @@ pub fn kept_count(conn: &mut DbConn, land: Option<&str>, states: &[String], with
     if let Some(l) = land {
         q = q.filter(c::land_code.eq(l.to_owned()));
     }
-    if !states.is_empty() {
-        q = q.filter(c::state.eq_any(states.to_vec()));
-    }
+    q = in_states!(q, c::state, states);
     if without_drafts {
         q = q.filter(c::state.ne("draft"));
     }
@@ -328,31 +333,8 @@ fn provided_count(conn: &mut DbConn, provider: &str, land: Option<&str>, states:
     if let Some(l) = land {
         q = q.filter(c::land_code.ne(l.to_owned()));
     }
-    if !states.is_empty() {
-        q = q.filter(c::state.eq_any(states.to_vec()));
-    }
+    q = in_states!(q, c::state, states);
     q.select(sum_n()).first(conn)
-}
-
-/// The same counts recounted from the requests themselves, per (Land, state): what
-/// `reuse_request_counts` must always add up to.
-pub fn recounted(conn: &mut DbConn) -> QueryResult<Vec<(String, String, i64)>> {
-    rr::table.group_by((rr::land_code, rr::state)).select((rr::land_code, rr::state, diesel::dsl::count_star())).order((rr::land_code, rr::state)).load(conn)
-}
-
-/// The kept counts per (Land, state), their slots added up, leaving out the zeros.
-pub fn kept_counts(conn: &mut DbConn) -> QueryResult<Vec<(String, String, i64)>> {
-    use crate::schema::reuse_request_counts as c;
-    let rows: Vec<(String, String, i64)> = c::table.select((c::land_code, c::state, c::n)).order((c::land_code, c::state)).load(conn)?;
-    let mut out: Vec<(String, String, i64)> = Vec::new();
-    for (l, s, n) in rows {
-        match out.last_mut() {
-            Some(last) if last.0 == l && last.1 == s => last.2 += n,
-            _ => out.push((l, s, n)),
-        }
-    }
-    out.retain(|r| r.2 != 0);
-    Ok(out)
 }
 
 /// A part's count: from the kept counts where they answer it exactly (all requests, or a
@@ -515,9 +497,7 @@ impl Side {
 fn side_count(conn: &mut DbConn, org: &str, side: &str, states: &[String]) -> QueryResult<i64> {
     use crate::schema::agreement_counts as c;
     let mut q = c::table.filter(c::org_id.eq(org.to_owned())).filter(c::side.eq(side.to_owned())).into_boxed();
-    if !states.is_empty() {
-        q = q.filter(c::state.eq_any(states.to_vec()));
-    }
+    q = in_states!(q, c::state, states);
     q.select(sum_n()).first(conn)
 }
 
@@ -531,11 +511,7 @@ fn agreements_side<'a>(side: Side, org: &str, filter: &ListFilter, kreis: Option
         Side::Customer => q.filter(ag::customer_org_id.eq(o.clone())).filter(ag::provider_org_id.ne(o)),
         Side::Signatory => q.filter(ag::signatory_org_id.eq(o.clone())).filter(ag::provider_org_id.ne(o.clone())).filter(ag::customer_org_id.ne(o)),
     };
-    q = match filter.states.as_slice() {
-        [] => q,
-        [one] => q.filter(ag::state.eq(one.clone())),
-        many => q.filter(ag::state.eq_any(many.to_vec())),
-    };
+    q = in_states!(q, ag::state, filter.states.as_slice());
     if let Some(s) = &filter.online_service {
         q = q.filter(ag::online_service_id.eq(s.clone()));
     }
@@ -650,23 +626,6 @@ pub fn adoption_months(conn: &mut DbConn, service: Option<&str>, land: Option<&s
     }
     out.retain(|r| r.1 != 0 || r.2 != 0);
     Ok(out)
-}
-
-/// Signature and go-live dates of every agreement, optionally of one service and of the
-/// customers in one Land, read from the agreements themselves: what
-/// [`adoption_months`] must always add up to. An agreement is signed when both sides have
-/// signed, at the later signature; one signature alone is no signed agreement.
-pub fn adoption_rows(conn: &mut DbConn, service: Option<&str>, land: Option<&str>) -> QueryResult<Vec<(Option<NaiveDateTime>, Option<NaiveDate>)>> {
-    let mut q = ag::table.filter(ag::customer_signed_at.is_not_null().or(ag::live_since.is_not_null())).into_boxed();
-    if let Some(s) = service {
-        q = q.filter(ag::online_service_id.eq(s.to_owned()));
-    }
-    if let Some(l) = land {
-        let customers = crate::schema::organisations::table.filter(crate::schema::organisations::land_code.eq(l.to_owned())).select(crate::schema::organisations::id);
-        q = q.filter(ag::customer_org_id.eq_any(customers));
-    }
-    let rows = q.select((ag::customer_signed_at, ag::provider_signed_at, ag::live_since)).load::<(Option<NaiveDateTime>, Option<NaiveDateTime>, Option<NaiveDate>)>(conn)?;
-    Ok(rows.into_iter().map(|(c, p, live)| (c.zip(p).map(|(c, p)| c.max(p)), live)).collect())
 }
 
 /// Whether `customer` already has a pending, active or live agreement for `service`.

@@ -234,3 +234,9 @@ macro_rules! both_backends {
         )+
     };
 }
+
+/// Every count the writes keep equals a recount of the rows ([`crate::kept::mismatches`]).
+pub fn assert_kept(conn: &mut DbConn, after: &str) {
+    let wrong = crate::kept::mismatches(conn).expect("recount");
+    assert!(wrong.is_empty(), "after {after}: {wrong:#?}");
+}

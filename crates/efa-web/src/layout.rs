@@ -66,11 +66,16 @@ impl Layout {
     }
 
     pub async fn of(shop: &Shop, title: impl Into<String>) -> Layout {
-        let user = shop.user.as_ref().map(user_box);
         let awaiting = match &shop.user {
             Some(u) => awaiting(shop, u).await.map(|a| a.total()).unwrap_or(0),
             None => 0,
         };
+        Layout::counted(shop, title, awaiting)
+    }
+
+    /// With the header's count already read: the tasks page shows the same figures.
+    pub fn counted(shop: &Shop, title: impl Into<String>, awaiting: i64) -> Layout {
+        let user = shop.user.as_ref().map(user_box);
         Layout {
             title: title.into(),
             user,

@@ -207,34 +207,29 @@ world_test!(agreements_come_oldest_number_first_by_cursor_and_by_kreis, |w, app|
     }
 });
 
-/// The counts the writes keep against a recount of the rows.
-fn assert_counts_kept(w: &World, after: &str) {
-    w.assert_kept(after);
-}
-
 world_test!(kept_request_counts_equal_a_recount_after_every_kind_of_write, |w, app| {
     use crate::helpers::{join_all, send};
     use actix_web::test::TestRequest;
     let service = published_service(app, w).await;
-    assert_counts_kept(w, "the seed");
+    w.assert_kept("the seed");
     let (nrw, by) = (w.coordinator("05"), w.coordinator("09"));
     // Drafts in two Länder, then every transition a request takes.
     let mut filed_ids = Vec::new();
     for ags in [KOELN, BONN, MUENCHEN, KOELN, BONN, MUENCHEN] {
         filed_ids.push((ags, filed(app, &w.kommune(ags), &service, &[]).await));
     }
-    assert_counts_kept(w, "filing drafts");
+    w.assert_kept("filing drafts");
     for (ags, id) in &filed_ids[..5] {
         act_ok(app, id, "submit", &w.kommune(ags), None).await;
     }
-    assert_counts_kept(w, "submitting");
+    w.assert_kept("submitting");
     act_ok(app, &filed_ids[0].1, "approve", &nrw, None).await;
     act_ok(app, &filed_ids[1].1, "reject", &nrw, Some(json!({"reason": "Nicht im Haushalt."}))).await;
     act_ok(app, &filed_ids[2].1, "approve", &by, None).await;
     act_ok(app, &filed_ids[3].1, "withdraw", &w.kommune(KOELN), None).await;
-    assert_counts_kept(w, "approving, rejecting, withdrawing");
+    w.assert_kept("approving, rejecting, withdrawing");
     act_ok(app, &filed_ids[0].1, "accept", &w.provider(), Some(json!({}))).await;
-    assert_counts_kept(w, "accepting (agreements made)");
+    w.assert_kept("accepting (agreements made)");
     // What reads the counts answers as a recount would.
     // NRW: of Köln's and Bonn's four submitted, one approved, one rejected, one withdrawn.
     assert_eq!(total(&ok(app, "/api/v1/reuse-requests?state=submitted", &nrw).await), 1);
@@ -274,7 +269,7 @@ world_test!(kept_request_counts_equal_a_recount_after_every_kind_of_write, |w, a
             })
             .collect();
         assert!(statuses(&join_all(approvals).await).iter().all(|&c| c == 200));
-        assert_counts_kept(w, "two instances submitting and approving at once");
+        w.assert_kept("two instances submitting and approving at once");
         // The sixteen of NRW, and München's for the service NRW's government provides.
         assert_eq!(total(&ok(second, "/api/v1/reuse-requests?state=land_approved", &nrw).await), 17);
     }

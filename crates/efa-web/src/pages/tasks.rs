@@ -3,7 +3,7 @@
 //! decision, counted. The list and the header's count come from the same queries.
 
 use super::order::{org_name, service_name};
-use super::{date, layout, render, Page};
+use super::{date, render, Page};
 use crate::layout::Layout;
 use crate::session::Shop;
 use askama::Template;
@@ -55,18 +55,18 @@ pub async fn tasks(shop: Shop) -> Page {
     let u = shop.require_user()?;
     let c = shop.app.catalogue()?;
     let org = u.principal.org_id.clone();
-    let land = u.has(Role::LandCoordinator).then(|| u.principal.land.as_ref().map(|l| l.to_string())).flatten();
     let operator = u.has(Role::Operator);
-    let (sign, drafts, counts, to_review) = shop
+    // The header's figures, read once for the header and the page.
+    let counts = crate::layout::awaiting(&shop, u).await?;
+    let (sign, drafts) = shop
         .app
         .db(move |conn| {
             use efa_store::reuse as store;
-            let to_review = if operator { efa_store::listings::in_review_count(conn)? } else { 0 };
-            Ok((store::agreements_to_sign(conn, &org, SHOWN)?, store::drafts_of(conn, &org, SHOWN)?, store::awaiting(conn, &org, land.as_deref())?, to_review))
+            Ok((store::agreements_to_sign(conn, &org, SHOWN)?, store::drafts_of(conn, &org, SHOWN)?))
         })
         .await?;
     let page = TasksPage {
-        layout: layout(&shop, "Meine Aufgaben").await,
+        layout: Layout::counted(&shop, "Meine Aufgaben", counts.total()),
         to_sign: sign.iter().map(|a| ToSign { number: a.number.clone(), service: service_name(&c, &a.online_service_id), customer: org_name(&c, &a.customer_org_id) }).collect(),
         drafts: drafts.iter().map(|r| Draft { id: r.id.clone(), service: service_name(&c, &r.online_service_id), created: date(efa_domain::calendar::date_of_utc(r.created_at)) }).collect(),
         to_sign_total: counts.to_sign,
@@ -76,7 +76,7 @@ pub async fn tasks(shop: Shop) -> Page {
         to_accept: counts.to_accept,
         to_approve: counts.to_approve,
         frameworks_to_approve: counts.frameworks_to_approve,
-        to_review,
+        to_review: counts.to_review,
         provider: u.has(Role::ProviderPublisher),
         coordinator: u.has(Role::LandCoordinator),
         operator,
