@@ -240,6 +240,14 @@ fn kreis_members(conn: &mut DbConn, filter: &ListFilter) -> QueryResult<Option<V
     filter.kreis.as_deref().map(|k| kreis_orgs!(k).load(conn)).transpose()
 }
 
+/// A part's count when its page query already read all of it: without a cursor, a part that
+/// returned fewer than the `offset + limit` rows asked for has no more, so it is not counted
+/// again (most parts of most viewers are small: a Land government requests nothing itself).
+fn fewer_than_asked(read: usize, after_cursor: bool, offset: i64, limit: i64) -> Option<i64> {
+    let read = i64::try_from(read).ok()?;
+    (!after_cursor && limit > 0 && read < offset.saturating_add(limit)).then_some(read)
+}
+
 /// The page of the rows of disjoint parts, each read in `order` up to `offset + limit`.
 fn merged<T, K: Ord>(mut rows: Vec<T>, key: impl Fn(&T) -> K, order: Order, offset: i64, limit: i64) -> Vec<T> {
     rows.sort_by_cached_key(|r| key(r));
@@ -302,9 +310,31 @@ fn parts(viewer: Viewer<'_>) -> Vec<Part> {
 }
 
 /// The sum of the `n` slots of a kept count (0 when no row matches), as a BIGINT on both
-/// databases (PostgreSQL's SUM of a BIGINT is a NUMERIC).
-fn sum_n() -> diesel::expression::SqlLiteral<diesel::sql_types::BigInt> {
-    diesel::dsl::sql::<diesel::sql_types::BigInt>("CAST(COALESCE(SUM(n), 0) AS BIGINT)")
+/// databases (PostgreSQL's SUM of a BIGINT is a NUMERIC): `CAST(COALESCE(SUM(n), 0) AS BIGINT)`.
+/// Its own expression rather than `dsl::sql`, which diesel never keeps prepared: these sums
+/// run on every workspace page, and each would be parsed and planned again.
+#[derive(Debug, Clone, Copy, diesel::query_builder::QueryId)]
+struct SumN;
+
+impl Expression for SumN {
+    type SqlType = diesel::sql_types::BigInt;
+}
+
+impl<DB: diesel::backend::Backend> diesel::query_builder::QueryFragment<DB> for SumN {
+    fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        out.push_sql("CAST(COALESCE(SUM(n), 0) AS BIGINT)");
+        Ok(())
+    }
+}
+
+impl<QS> diesel::SelectableExpression<QS> for SumN {}
+impl<QS> diesel::AppearsOnTable<QS> for SumN {}
+impl diesel::expression::ValidGrouping<()> for SumN {
+    type IsAggregate = diesel::expression::is_aggregate::Yes;
+}
+
+fn sum_n() -> SumN {
+    SumN
 }
 
 /// How many requests of `land` (every Land with `None`) are in any of `states` (all with an
@@ -366,7 +396,6 @@ pub fn list_requests(conn: &mut DbConn, viewer: Viewer<'_>, filter: &ListFilter,
     // Each part walks its index in the list's order and reads at most a page; the merge of
     // the parts is the page.
     for part in parts(viewer) {
-        total += part_count(conn, part, viewer, filter, kreis.as_deref())?;
         let mut q = request_part(part, viewer, filter, kreis.as_deref());
         q = match (filter.order, &after) {
             (Order::NewestFirst, Some((at, id))) => q.filter(rr::created_at.le(*at)).filter(rr::created_at.lt(*at).or(rr::id.lt(id.clone()))),
@@ -377,7 +406,12 @@ pub fn list_requests(conn: &mut DbConn, viewer: Viewer<'_>, filter: &ListFilter,
             Order::NewestFirst => q.order((rr::created_at.desc(), rr::id.desc())),
             Order::OldestFirst => q.order((rr::created_at.asc(), rr::id.asc())),
         };
-        rows.extend(q.limit(offset.saturating_add(limit)).select(ReuseRequestRow::as_select()).load(conn)?);
+        let read: Vec<ReuseRequestRow> = q.limit(offset.saturating_add(limit)).select(ReuseRequestRow::as_select()).load(conn)?;
+        total += match fewer_than_asked(read.len(), after.is_some(), offset, limit) {
+            Some(all) => all,
+            None => part_count(conn, part, viewer, filter, kreis.as_deref())?,
+        };
+        rows.extend(read);
     }
     Ok(ListPage { rows: merged(rows, |r| (r.created_at, r.id.clone()), filter.order, offset, limit), total })
 }
@@ -534,10 +568,6 @@ pub fn list_agreements(conn: &mut DbConn, org: Option<&str>, filter: &ListFilter
     let by_state_only = filter.online_service.is_none() && filter.kreis.is_none();
     let kreis = kreis_members(conn, filter)?;
     for side in sides {
-        total += match side.kept() {
-            Some(name) if by_state_only => side_count(conn, org, name, &filter.states)?,
-            _ => agreements_side(side, org, filter, kreis.as_deref()).count().get_result::<i64>(conn)?,
-        };
         let mut q = agreements_side(side, org, filter, kreis.as_deref());
         q = match (filter.order, filter.after.clone()) {
             (Order::NewestFirst, Some(n)) => q.filter(ag::number.lt(n)).order(ag::number.desc()),
@@ -545,7 +575,13 @@ pub fn list_agreements(conn: &mut DbConn, org: Option<&str>, filter: &ListFilter
             (Order::OldestFirst, Some(n)) => q.filter(ag::number.gt(n)).order(ag::number.asc()),
             (Order::OldestFirst, None) => q.order(ag::number.asc()),
         };
-        rows.extend(q.limit(offset.saturating_add(limit)).select(AgreementRow::as_select()).load(conn)?);
+        let read: Vec<AgreementRow> = q.limit(offset.saturating_add(limit)).select(AgreementRow::as_select()).load(conn)?;
+        total += match (fewer_than_asked(read.len(), filter.after.is_some(), offset, limit), side.kept()) {
+            (Some(all), _) => all,
+            (None, Some(name)) if by_state_only => side_count(conn, org, name, &filter.states)?,
+            (None, _) => agreements_side(side, org, filter, kreis.as_deref()).count().get_result::<i64>(conn)?,
+        };
+        rows.extend(read);
     }
     Ok(ListPage { rows: merged(rows, |a| a.number.clone(), filter.order, offset, limit), total })
 }
@@ -717,4 +753,21 @@ pub fn agreements_to_sign(conn: &mut DbConn, org: &str, limit: i64) -> QueryResu
 /// The newest `limit` of the drafts [`Awaiting::drafts`] counts.
 pub fn drafts_of(conn: &mut DbConn, org: &str, limit: i64) -> QueryResult<Vec<ReuseRequestRow>> {
     own_drafts(org).order((rr::created_at.desc(), rr::id.desc())).limit(limit).select(ReuseRequestRow::as_select()).load(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fewer_than_asked;
+
+    #[test]
+    fn a_part_read_short_of_its_page_is_counted_by_what_was_read() {
+        // Page 1 of 20: 7 rows read is all there is; 20 may be the first of more.
+        assert_eq!(fewer_than_asked(7, false, 0, 20), Some(7));
+        assert_eq!(fewer_than_asked(20, false, 0, 20), None);
+        // Page 3 asks for 60 rows: 45 read is all there is.
+        assert_eq!(fewer_than_asked(45, false, 40, 20), Some(45));
+        // After a cursor the rows before it are not read: count them.
+        assert_eq!(fewer_than_asked(3, true, 0, 20), None);
+        assert_eq!(fewer_than_asked(0, false, 0, 0), None);
+    }
 }

@@ -1,0 +1,8 @@
+ALTER TABLE reuse_request_counts RESET (autovacuum_vacuum_scale_factor, autovacuum_vacuum_threshold, autovacuum_analyze_scale_factor);
+DROP INDEX reuse_request_counts_read_idx;
+ALTER TABLE reuse_request_provider_counts RESET (autovacuum_vacuum_scale_factor, autovacuum_vacuum_threshold, autovacuum_analyze_scale_factor);
+DROP INDEX reuse_request_provider_counts_read_idx;
+ALTER TABLE agreement_counts RESET (autovacuum_vacuum_scale_factor, autovacuum_vacuum_threshold, autovacuum_analyze_scale_factor);
+DROP INDEX agreement_counts_read_idx;
+ALTER TABLE adoption_counts RESET (autovacuum_vacuum_scale_factor, autovacuum_vacuum_threshold, autovacuum_analyze_scale_factor);
+DROP INDEX adoption_counts_read_idx;
