@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 /// Every difference between a kept count and its recount, described; empty when they agree.
 pub fn mismatches(conn: &mut DbConn) -> QueryResult<Vec<String>> {
-    let mut out = Vec::new();
+    let mut out = crate::audit::kept_mismatches(conn)?;
     compare(&mut out, "reuse_request_counts", land_kept(conn)?, land_recounted(conn)?);
     compare(&mut out, "reuse_request_provider_counts", provider_kept(conn)?, provider_recounted(conn)?);
     compare(&mut out, "agreement_counts", agreement_kept(conn)?, agreement_recounted(conn)?);

@@ -314,7 +314,7 @@ fn parts(viewer: Viewer<'_>) -> Vec<Part> {
 /// Its own expression rather than `dsl::sql`, which diesel never keeps prepared: these sums
 /// run on every workspace page, and each would be parsed and planned again.
 #[derive(Debug, Clone, Copy, diesel::query_builder::QueryId)]
-struct SumN;
+pub(crate) struct SumN;
 
 impl Expression for SumN {
     type SqlType = diesel::sql_types::BigInt;
@@ -333,7 +333,7 @@ impl diesel::expression::ValidGrouping<()> for SumN {
     type IsAggregate = diesel::expression::is_aggregate::Yes;
 }
 
-fn sum_n() -> SumN {
+pub(crate) fn sum_n() -> SumN {
     SumN
 }
 

@@ -252,6 +252,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    audit_counts (scope, slot) {
+        scope -> Text,
+        slot -> Integer,
+        n -> BigInt,
+    }
+}
+
+diesel::table! {
     reuse_request_counts (land_code, state, slot) {
         land_code -> Text,
         state -> Text,
@@ -501,6 +509,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     reuse_requests,
     reuse_request_counts,
+    audit_counts,
     reuse_request_provider_counts,
     agreement_counts,
     adoption_counts,

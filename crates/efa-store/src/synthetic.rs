@@ -8,7 +8,7 @@
 
 use crate::models::*;
 use crate::reuse::{AgreementRow, ReuseRequestRow, RequestMunicipalityRow};
-use crate::schema::{contract_counters, online_service_ozg_leistungen, online_services, org_memberships, organisations, reuse_request_municipalities, reuse_requests, users};
+use crate::schema::{audit_events, contract_counters, online_service_ozg_leistungen, online_services, org_memberships, organisations, reuse_request_municipalities, reuse_requests, users};
 use crate::DbConn;
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -66,6 +66,7 @@ pub struct SyntheticReport {
     pub bundlers: usize,
     pub requests: usize,
     pub agreements: usize,
+    pub audit_events: usize,
     pub millis: u128,
 }
 
@@ -73,8 +74,8 @@ impl std::fmt::Display for SyntheticReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "synthetic: {} users, {} listings, {} bundlers, {} reuse requests, {} agreements in {} ms",
-            self.users, self.listings, self.bundlers, self.requests, self.agreements, self.millis
+            "synthetic: {} users, {} listings, {} bundlers, {} reuse requests, {} agreements, {} audit events in {} ms",
+            self.users, self.listings, self.bundlers, self.requests, self.agreements, self.audit_events, self.millis
         )
     }
 }
@@ -242,6 +243,9 @@ pub fn run(conn: &mut DbConn, seed: u64) -> anyhow::Result<SyntheticReport> {
         }
         let mut requests = Vec::with_capacity(REQUESTS);
         let mut covered = Vec::with_capacity(REQUESTS);
+        // The audit log as the requests' creation wrote it: the operator's and every
+        // organisation's log then reads at national volume too.
+        let mut audit = Vec::with_capacity(REQUESTS);
         let mut agreements = Vec::new();
         let mut seq: i64 = 0;
         let listing_ids: Vec<(String, String)> = {
@@ -281,6 +285,19 @@ pub fn run(conn: &mut DbConn, seed: u64) -> anyhow::Result<SyntheticReport> {
                 provider_org_id: provider.clone(),
             });
             covered.push(RequestMunicipalityRow { request_id: rid.clone(), municipality_org_id: gemeinde.id.clone() });
+            audit.push(crate::audit::AuditEventRow {
+                id: id(&mut rng),
+                occurred_at: t,
+                actor: format!("synthetic-user-{requester}"),
+                actor_org_id: Some(requester.clone()),
+                action: "reuse_request.create".into(),
+                resource_type: "reuse_request".into(),
+                resource_id: rid.clone(),
+                owner_org_id: Some(requester.clone()),
+                before: None,
+                after: Some(format!(r#"{{"id":"{rid}","online_service_id":"{service_id}","state":"draft","note":"synthetic"}}"#)),
+                request_id: None,
+            });
             let agreement_state = match state {
                 "agreement_pending" => "pending",
                 "active" | "live" | "terminated" => state,
@@ -326,6 +343,7 @@ pub fn run(conn: &mut DbConn, seed: u64) -> anyhow::Result<SyntheticReport> {
         insert_chunks!(conn, reuse_requests::table, requests);
         insert_chunks!(conn, reuse_request_municipalities::table, covered);
         insert_chunks!(conn, crate::schema::agreements::table, agreements);
+        insert_chunks!(conn, audit_events::table, audit);
         // Contract numbers continue after the synthetic ones of 2024.
         crate::per_backend!(conn, |c| diesel::insert_into(contract_counters::table)
             .values((contract_counters::year.eq(2024), contract_counters::last_seq.eq(seq)))
@@ -339,6 +357,7 @@ pub fn run(conn: &mut DbConn, seed: u64) -> anyhow::Result<SyntheticReport> {
             bundlers: bundler_orgs.len(),
             requests: requests.len(),
             agreements: agreements.len(),
+            audit_events: audit.len(),
             millis: 0,
         })
     })?;

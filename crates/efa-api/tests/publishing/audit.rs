@@ -190,6 +190,17 @@ world_test!(events_filter_by_organisation_action_kind_and_until, |w, app| {
     assert!(items(&by_org).iter().all(|e| e["resource_id"] == theirs.as_str()));
     let by_fitko = ok_as(app, &format!("/api/v1/audit-events?org={}", fitko()), Some(&operator)).await;
     assert_eq!(event_ids(&by_fitko).len(), 1);
+    // A full page takes its total from the counts the writes keep (the whole log, what an
+    // organisation's people did, an organisation's own view), not from what it read: the same
+    // totals as the pages that read everything.
+    let all = ok_as(app, "/api/v1/audit-events?per_page=100", Some(&operator)).await["total"].clone();
+    assert_eq!(ok_as(app, "/api/v1/audit-events?per_page=1", Some(&operator)).await["total"], all);
+    assert_eq!(ok_as(app, &format!("/api/v1/audit-events?org={}&per_page=1", bayern()), Some(&operator)).await["total"], 2);
+    let own = ok_as(app, "/api/v1/audit-events?per_page=1", Some(&nrw_token)).await;
+    assert_eq!((items(&own).len(), &own["total"]), (1, &json!(3)), "NRW's create and submit, the operator's approval: {own}");
+    // Past the end: nothing read, still the total.
+    assert_eq!(ok_as(app, "/api/v1/audit-events?per_page=2&page=9", Some(&by_token)).await["total"], 2);
+    efa_store::test_util::assert_kept(&mut w.conn(), "the audit log");
     assert_eq!(items(&by_fitko)[0]["action"], "listing.approve");
     // The action, and the kind of resource.
     let submits = ok_as(app, "/api/v1/audit-events?action=listing.submit&per_page=100", Some(&operator)).await;

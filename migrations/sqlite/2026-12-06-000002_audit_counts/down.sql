@@ -1,0 +1,2 @@
+DROP TRIGGER audit_counts_insert;
+DROP TABLE audit_counts;
