@@ -105,28 +105,6 @@ fn kept_count(conn: &mut DbConn, scope: &str) -> QueryResult<i64> {
     c::table.filter(c::scope.eq(scope)).select(crate::reuse::sum_n()).first(conn)
 }
 
-/// Every scope of `audit_counts` against a recount of the log: what the tests check.
-pub fn kept_mismatches(conn: &mut DbConn) -> QueryResult<Vec<String>> {
-    use crate::schema::audit_counts as c;
-    let mut kept: std::collections::BTreeMap<String, i64> = Default::default();
-    for (scope, n) in c::table.select((c::scope, c::n)).load::<(String, i64)>(conn)? {
-        *kept.entry(scope).or_default() += n;
-    }
-    kept.retain(|_, n| *n != 0);
-    let mut counted: std::collections::BTreeMap<String, i64> = Default::default();
-    for (actor, owner) in a::table.select((a::actor_org_id, a::owner_org_id)).load::<(Option<String>, Option<String>)>(conn)? {
-        *counted.entry(String::new()).or_default() += 1;
-        if let Some(o) = &actor {
-            *counted.entry(format!("actor:{o}")).or_default() += 1;
-            *counted.entry(format!("visible:{o}")).or_default() += 1;
-        }
-        if let Some(o) = owner.filter(|o| actor.as_ref() != Some(o)) {
-            *counted.entry(format!("visible:{o}")).or_default() += 1;
-        }
-    }
-    Ok(if kept == counted { Vec::new() } else { vec![format!("audit_counts: kept {kept:?}, recounted {counted:?}")] })
-}
-
 /// Every event about one resource, oldest first, leaving out the actions in `except`: the
 /// whole history, however long (a contract folder must not lose its first decisions).
 pub fn history_of(conn: &mut DbConn, resource_id: &str, except: &[&str]) -> QueryResult<Vec<AuditEventRow>> {
