@@ -10,9 +10,12 @@
 -- EXPECT the one status that counts as success (201 for a new order, 200 for an approval)
 -- METHOD POST (default), or PATCH: BODY is a JSON merge patch, sent as
 --        `application/merge-patch+json` with `If-Match: *` (listing edits: the bench measures
---        the writes and the rebuilds after them, not the conflicts of racing editors)
+--        the writes and the rebuilds after them, not the conflicts of racing editors),
+--        or GET (reads of many addresses in turn, e.g. the relevance set's searches)
 --
--- Every request has `Authorization: Bearer TOKEN`; a POST with a BODY has
+-- TOKEN "-" sends no Authorization header (a visitor's read).
+--
+-- Every request but a visitor's has `Authorization: Bearer TOKEN`; a POST with a BODY has
 -- `Content-Type: application/json`. Statuses are counted per code; throughput is
 -- measured from the first request sent to the last response received with a monotonic
 -- clock (wrk's own Requests/sec divides by the whole -d even when the list ran out).
@@ -59,11 +62,14 @@ function init(args)
     method = args[4] or "POST"
     assert(list, "post.lua: the list file is required")
     assert(mode == "cycle" or mode == "once", "post.lua: MODE is cycle or once")
-    assert(method == "POST" or method == "PATCH", "post.lua: METHOD is POST or PATCH")
+    assert(method == "POST" or method == "PATCH" or method == "GET", "post.lua: METHOD is POST, PATCH or GET")
     for line in io.lines(list) do
         local path, token, body = line:match("^([^\t]+)\t([^\t]+)\t?(.*)$")
         if path then
-            local headers = { ["Authorization"] = "Bearer " .. token }
+            local headers = {}
+            if token ~= "-" then
+                headers["Authorization"] = "Bearer " .. token
+            end
             if method == "PATCH" then
                 headers["Content-Type"] = "application/merge-patch+json"
                 headers["If-Match"] = "*"

@@ -9,8 +9,10 @@
 #   load     wrk -t1 -c32 -d$BENCH_SECONDS --timeout 30s, one endpoint at a time:
 #            (a) catalogue search with facets: GET /api/v1/online-services?q=wohngeld&status=live
 #                and GET /api/v1/ozg-leistungen?q=wohngeld; several words, a typo, a compound;
-#                browsing the services without a query, with one filter and with several (each
-#                against the ceiling of (e), p99 < 10 ms); then the relevance table of the
+#                browsing the services without a query, with one filter and with several; the
+#                relevance set's queries in turn on both lists, with the search memo and, on a
+#                second server, without it (EFA_SEARCH_MEMO=0) (each against the ceiling of (e),
+#                p99 < 10 ms); then the relevance table of the
 #                search (efa search-eval: recall@1, recall@3, MRR per category)
 #            (b) listing detail: GET /api/v1/online-services/{id} (a real listing)
 #            (c) placing an order: POST /api/v1/reuse-requests as municipality_user, rotating
@@ -676,6 +678,31 @@ search_loads() {
         bytes=$(body_bytes "$base$url")
         run_wrk "$backend" "$key" "(a) \`GET $url\` (${bytes} B)" "$pid" "$base$url"
     done
+    # The relevance set's queries in turn, on both lists: what people search, each query a
+    # different address. Once with the search memo (each index keeps its recent searches, see
+    # engine.rs), then on a second server with the memo off (EFA_SEARCH_MEMO=0): the cost of
+    # every search the first time it is asked.
+    local mixed="$W/searches.tsv"
+    python3 - "$ROOT/crates/efa-api/tests/relevance/queries.csv" >"$mixed" <<'PY' || die "could not write the search list"
+import csv, sys, urllib.parse
+with open(sys.argv[1], newline="", encoding="utf-8") as f:
+    for row in csv.DictReader(f):
+        q = urllib.parse.quote(row["anfrage"])
+        print(f"/api/v1/online-services?q={q}\t-")
+        print(f"/api/v1/ozg-leistungen?q={q}\t-")
+PY
+    local n_mixed
+    n_mixed=$(wc -l <"$mixed")
+    run_wrk "$backend" search7 "(a) the relevance set's queries in turn, both lists ($n_mixed addresses)" "$pid" "$base/" "$mixed" cycle 200 GET
+    local port0 base0 pid0
+    port0=$(free_port)
+    base0="http://127.0.0.1:$port0"
+    (cd "$W" && EFA_BIND="127.0.0.1:$port0" EFA_LOG=warn EFA_SEARCH_MEMO=0 DATABASE_URL=$DB_URL exec "$EFA" serve) >"$W/efa.nomemo.log" 2>&1 &
+    pid0=$!
+    PIDS+=("$pid0")
+    wait_ready "$pid0" "$base0/readyz" "$W/efa.nomemo.log"
+    run_wrk "$backend" search8 "(a) the same, search memo off (\`EFA_SEARCH_MEMO=0\`): every search computed" "$pid0" "$base0/" "$mixed" cycle 200 GET
+    stop_pid "$pid0"
     if [[ ! -s $RUN_DIR/relevance.md ]]; then
         efa_in "$W" search-eval --queries "$ROOT/crates/efa-api/tests/relevance/queries.csv" >"$RUN_DIR/relevance.md" \
             || die "efa search-eval failed ($backend)"
@@ -839,7 +866,7 @@ bench_backend() {
 search_targets() {
     local b i key ratio
     for b in "${BACKENDS[@]}"; do
-        for key in search1 search2 search3 search4 search5 search6 browse1 browse2 browse3; do
+        for key in search1 search2 search3 search4 search5 search6 search7 search8 browse1 browse2 browse3; do
             i=$(row_of "$b" "$key") || continue
             ratio=$(fmt_ratio "${R_RPS[$i]}" "${CEIL_RPS[$b]}")
             echo "| search ≥ 0.5× ceiling: ${R_LABEL[$i]} | $b | ${ratio}× | $(verdict ge "$ratio" 0.5) |"

@@ -218,7 +218,32 @@ fn request_id(req: &ServiceRequest) -> String {
         .and_then(|v| v.to_str().ok())
         .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
         .map(str::to_owned)
-        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+        .unwrap_or_else(new_request_id)
+}
+
+/// A fresh request id, a version-4 UUID: from a per-thread sequence seeded once by the system's
+/// random source and mixed by SplitMix64 (a bijection, so a thread never repeats an id).
+/// Request ids must be unique, not secret: no system call per request for them.
+fn new_request_id() -> String {
+    use std::cell::Cell;
+    fn mix(mut z: u64) -> u64 {
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    thread_local! {
+        static SEQ: Cell<(u64, u64)> = Cell::new(uuid::Uuid::new_v4().as_u64_pair());
+    }
+    let (hi, lo) = SEQ.with(|s| {
+        let (a, b) = s.get();
+        let next = (a.wrapping_add(0x9e37_79b9_7f4a_7c15), b.wrapping_add(0x9e37_79b9_7f4a_7c15));
+        s.set(next);
+        (mix(next.0), mix(next.1))
+    });
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&hi.to_be_bytes());
+    bytes[8..].copy_from_slice(&lo.to_be_bytes());
+    uuid::Builder::from_random_bytes(bytes).into_uuid().to_string()
 }
 
 /// A front end served by the same application beside the API (the shop): its routes, mounted
@@ -276,7 +301,7 @@ pub fn app_with(
             let started = Instant::now();
             let id = request_id(&req);
             actix_web::HttpMessage::extensions_mut(&req).insert(crate::extract::RequestId(id.clone()));
-            let method = req.method().to_string();
+            let method = crate::metrics::method_label(req.method());
             // HEAD is GET without the body (RFC 9110 §9.3.2): routed as GET; the HTTP codec
             // noted the HEAD when it read the request and leaves the body out of the answer.
             if req.method() == actix_web::http::Method::HEAD {
@@ -289,7 +314,6 @@ pub fn app_with(
                 let status = res.status().as_u16();
                 let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
                 let elapsed = started.elapsed();
-                metrics.observe(&route, &method, status, elapsed.as_secs_f64());
                 if let Ok(v) = HeaderValue::from_str(&id) {
                     res.headers_mut().insert(HeaderName::from_static("x-request-id"), v);
                 }
@@ -301,6 +325,7 @@ pub fn app_with(
                     duration_us = elapsed.as_micros() as u64,
                     "request"
                 );
+                metrics.observe(route, method, status, elapsed.as_secs_f64());
                 Ok(res)
             }
         })
@@ -309,6 +334,13 @@ pub fn app_with(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn request_ids_are_distinct_version_4_uuids() {
+        let ids: std::collections::HashSet<String> = (0..10_000).map(|_| new_request_id()).collect();
+        assert_eq!(ids.len(), 10_000);
+        assert!(ids.iter().all(|id| uuid::Uuid::parse_str(id).is_ok_and(|u| u.get_version_num() == 4)));
+    }
 
     #[test]
     fn route_table_knows_methods_of_templated_paths() {

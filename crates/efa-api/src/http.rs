@@ -2,7 +2,7 @@
 //! `If-None-Match` answers 304.
 
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use serde::Serialize;
 
 use crate::error::ApiError;
@@ -60,9 +60,14 @@ pub fn conditional(req: &HttpRequest, etag: &str, make: impl FnOnce() -> Result<
     Ok(res)
 }
 
-/// A list response with its RFC 8288 `Link` header.
+/// A list response with its RFC 8288 `Link` header. The body is written into a buffer sized
+/// for a typical page (most lists are a few to 16 KB), not grown from nothing.
 pub fn json_with_links<T: Serialize>(value: &T, link: String) -> HttpResponse {
-    HttpResponse::Ok().insert_header((header::LINK, link)).json(value)
+    let mut body = Vec::with_capacity(16 * 1024);
+    match serde_json::to_writer(&mut body, value) {
+        Ok(()) => HttpResponse::Ok().content_type("application/json").insert_header((header::LINK, link)).body(body),
+        Err(e) => ApiError::Internal(e.into()).error_response(),
+    }
 }
 
 #[cfg(test)]

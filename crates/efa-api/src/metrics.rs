@@ -17,15 +17,26 @@ struct Series {
 
 #[derive(Default)]
 pub struct Metrics {
-    series: Mutex<HashMap<(String, String, u16), Series>>,
+    series: Mutex<HashMap<(String, &'static str, u16), Series>>,
     /// Per kind of rebuild: how many, and their seconds in all.
     rebuilds: Mutex<std::collections::BTreeMap<&'static str, (u64, f64)>>,
 }
 
+/// The label of a request method: the standard ones by name, any other as "other" (a label
+/// per made-up method would let clients grow the series without bound).
+pub fn method_label(m: &actix_web::http::Method) -> &'static str {
+    use actix_web::http::Method;
+    [Method::GET, Method::HEAD, Method::POST, Method::PUT, Method::PATCH, Method::DELETE, Method::OPTIONS, Method::TRACE, Method::CONNECT]
+        .iter()
+        .zip(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"])
+        .find(|(known, _)| *known == m)
+        .map_or("other", |(_, name)| name)
+}
+
 impl Metrics {
-    pub fn observe(&self, route: &str, method: &str, status: u16, seconds: f64) {
+    pub fn observe(&self, route: String, method: &'static str, status: u16, seconds: f64) {
         let mut map = self.series.lock().unwrap_or_else(|p| p.into_inner());
-        let s = map.entry((route.to_owned(), method.to_owned(), status)).or_default();
+        let s = map.entry((route, method, status)).or_default();
         s.count += 1;
         s.sum += seconds;
         for (i, le) in BUCKETS.iter().enumerate() {
@@ -77,7 +88,7 @@ impl Metrics {
     }
 }
 
-fn labels((route, method, status): &(String, String, u16)) -> String {
+fn labels((route, method, status): &(String, &str, u16)) -> String {
     let esc = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
     format!("route=\"{}\",method=\"{}\",status=\"{status}\"", esc(route), esc(method))
 }
@@ -89,8 +100,8 @@ mod tests {
     #[test]
     fn histogram_is_cumulative_and_counts_match() {
         let m = Metrics::default();
-        m.observe("/api/v1/laender", "GET", 200, 0.0007);
-        m.observe("/api/v1/laender", "GET", 200, 0.02);
+        m.observe("/api/v1/laender".into(), "GET", 200, 0.0007);
+        m.observe("/api/v1/laender".into(), "GET", 200, 0.02);
         let text = m.render();
         assert!(text.contains("efa_http_requests_total{route=\"/api/v1/laender\",method=\"GET\",status=\"200\"} 2"));
         assert!(text.contains("le=\"0.0005\"} 0"));

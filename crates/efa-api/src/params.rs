@@ -103,10 +103,16 @@ impl Page {
 
     /// The slice of `items` this page shows.
     pub fn slice<'a, T>(&self, items: &'a [T]) -> &'a [T] {
-        let start = (u64::from(self.page) - 1) * u64::from(self.per_page);
-        let start = usize::try_from(start).unwrap_or(usize::MAX).min(items.len());
-        let end = start.saturating_add(self.per_page as usize).min(items.len());
+        let (skip, take) = self.window();
+        let start = skip.min(items.len());
+        let end = start.saturating_add(take).min(items.len());
         &items[start..end]
+    }
+
+    /// How many items come before this page, and how many it holds at most.
+    pub fn window(&self) -> (usize, usize) {
+        let start = (u64::from(self.page.max(1)) - 1) * u64::from(self.per_page);
+        (usize::try_from(start).unwrap_or(usize::MAX), self.per_page as usize)
     }
 
     pub fn last(&self, total: usize) -> u32 {
@@ -117,11 +123,10 @@ impl Page {
     /// RFC 8288 `Link` header with first, prev, next and last, keeping every other parameter.
     pub fn link_header(&self, req: &HttpRequest, total: usize) -> String {
         let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
-        let url = |page: u32| {
-            let mut q: Vec<(String, String)> = pairs.iter().filter(|(k, _)| k != "page").cloned().collect();
-            q.push(("page".into(), page.to_string()));
-            format!("{}?{}", req.path(), serde_urlencoded::to_string(&q).unwrap_or_default())
-        };
+        // The other parameters, encoded once for all the links.
+        let kept: Vec<&(String, String)> = pairs.iter().filter(|(k, _)| k != "page").collect();
+        let others = serde_urlencoded::to_string(&kept).unwrap_or_default();
+        let url = |page: u32| if others.is_empty() { format!("{}?page={page}", req.path()) } else { format!("{}?{others}&page={page}", req.path()) };
         let last = self.last(total);
         let mut links = vec![format!("<{}>; rel=\"first\"", url(1))];
         if self.page > 1 {

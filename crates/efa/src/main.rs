@@ -26,6 +26,10 @@ enum Command {
         /// HTTP worker threads (default: one per CPU).
         #[arg(long, env = "EFA_WORKERS")]
         workers: Option<usize>,
+        /// Searches each catalogue search index keeps with their results, for as long as the
+        /// index lives (a snapshot); 0 keeps none.
+        #[arg(long, env = "EFA_SEARCH_MEMO", default_value_t = 512)]
+        search_memo: usize,
         #[command(flatten)]
         shop: config::ShopArgs,
         #[command(flatten)]
@@ -211,7 +215,10 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     cli.config.init_tracing();
     match cli.command {
-        Command::Serve { bind, workers, shop, webhooks, mail } => serve(&cli.config, &bind, workers, &shop, &webhooks, &mail),
+        Command::Serve { bind, workers, search_memo, shop, webhooks, mail } => {
+            efa_api::catalogue::engine::set_memo_entries(search_memo);
+            serve(&cli.config, &bind, workers, &shop, &webhooks, &mail)
+        }
         Command::Migrate => {
             let mut conn = cli.config.connect()?;
             let applied = efa_store::migrations::run(&mut conn)?;

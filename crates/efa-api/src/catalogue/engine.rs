@@ -39,7 +39,8 @@ use super::grams::Grams;
 use super::query::Words;
 use efa_domain::fold;
 use std::collections::{HashMap, HashSet};
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Fields of a document, best first.
 pub const NAME: u8 = 0;
@@ -115,9 +116,19 @@ fn distance(a: &[u8], b: &[u8], max: usize) -> Option<usize> {
         return None;
     }
     let n = b.len();
-    let mut prev2 = vec![0usize; n + 1];
-    let mut prev: Vec<usize> = (0..=n).collect();
-    let mut cur = vec![0usize; n + 1];
+    // Three rows of the table; on the stack for words of up to 63 letters (all but a few).
+    let mut stack = [0usize; 3 * 64];
+    let mut heap = Vec::new();
+    let rows: &mut [usize] = if n < 64 {
+        &mut stack[..3 * (n + 1)]
+    } else {
+        heap.resize(3 * (n + 1), 0);
+        &mut heap
+    };
+    let (prev2, rest) = rows.split_at_mut(n + 1);
+    let (prev, cur) = rest.split_at_mut(n + 1);
+    let (mut prev2, mut prev, mut cur) = (prev2, prev, cur);
+    prev.iter_mut().enumerate().for_each(|(j, v)| *v = j);
     for i in 1..=a.len() {
         cur[0] = i;
         let mut row_min = cur[0];
@@ -179,6 +190,51 @@ pub struct TextIndex {
     by_len: Vec<Vec<u32>>,
     /// Trigrams of the words, for words inside compounds.
     grams: Grams,
+    /// Recent searches of this index and what they found ([`Memo`]).
+    memo: Mutex<Memo>,
+}
+
+/// Searches kept per index, at most (in two generations of half as many): set by
+/// `efa serve --search-memo` ([`set_memo_entries`]); 0 keeps none.
+static MEMO_ENTRIES: AtomicUsize = AtomicUsize::new(512);
+
+/// How many searches each index keeps ([`Memo`]); 0 turns keeping off.
+pub fn set_memo_entries(n: usize) {
+    MEMO_ENTRIES.store(n, Ordering::Relaxed);
+}
+
+/// Recent searches of one index with what they found, as Solr keeps its query results per
+/// searcher: an index never changes, so an answer stays right for as long as the index
+/// lives, and a new snapshot brings new indexes with empty memos — nothing is ever stale, and
+/// every instance keeps only what it can recompute. Two generations stand in for
+/// least-recently-used: when the young one is full it becomes the old one (the previous old
+/// one is dropped), and a search found in the old one moves to the young one.
+#[derive(Debug, Default)]
+struct Memo {
+    young: HashMap<Box<str>, Arc<Found>>,
+    old: HashMap<Box<str>, Arc<Found>>,
+}
+
+impl Memo {
+    fn get(&mut self, key: &str) -> Option<Arc<Found>> {
+        if let Some(f) = self.young.get(key) {
+            return Some(f.clone());
+        }
+        let (k, f) = self.old.remove_entry(key)?;
+        self.put(k, f.clone());
+        Some(f)
+    }
+
+    fn put(&mut self, key: Box<str>, found: Arc<Found>) {
+        let half = MEMO_ENTRIES.load(Ordering::Relaxed) / 2;
+        if half == 0 {
+            return;
+        }
+        if self.young.len() >= half {
+            self.old = std::mem::take(&mut self.young);
+        }
+        self.young.insert(key, found);
+    }
 }
 
 impl TextIndex {
@@ -310,11 +366,17 @@ impl TextIndex {
             return Vec::new();
         }
         let mut found: Vec<((usize, std::cmp::Reverse<usize>), Vec<String>)> = Vec::new();
+        // The first part is a beginning of `w`, and a stem a beginning of its word (plain
+        // words are ASCII: the stemmer only cuts endings): a first part can only have a known
+        // stem if one of the known stems begins `w` and is no longer than the part. Bit `l`
+        // set: `w[..l]` is a known stem. Most beginnings are then ruled out without stemming.
+        let stems_of_w = (1..w.len().min(64)).filter(|&l| self.by_stem.contains_key(&w[..l])).fold(0u64, |m, l| m | 1 << l);
+        let known_first = |x: &str| self.id(x).is_some() || (stems_of_w & (u64::MAX >> (63 - x.len().min(63))) != 0 && self.by_stem.contains_key(stem(x).as_str()));
         for i in 3..=w.len() - 3 {
             let (a, b) = w.split_at(i);
             let first = [a, a.strip_suffix("es").unwrap_or(""), a.strip_suffix('s').unwrap_or(""), a.strip_suffix("en").unwrap_or(""), a.strip_suffix('n').unwrap_or(""), a.strip_suffix('e').unwrap_or("")]
                 .into_iter()
-                .find(|x| x.len() >= 3 && self.known(x));
+                .find(|x| x.len() >= 3 && known_first(x));
             let Some(first) = first else { continue };
             let rests = if self.known(b) {
                 vec![vec![b.to_owned()]]
@@ -362,8 +424,19 @@ impl TextIndex {
         (acc, matched)
     }
 
-    /// Searches the index.
-    pub fn search(&self, q: &Query) -> Found {
+    /// Searches the index, or answers from its memo when the same query was searched lately.
+    pub fn search(&self, q: &Query) -> Arc<Found> {
+        let key = q.key();
+        let memo = || self.memo.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(found) = memo().get(&key) {
+            return found;
+        }
+        let found = Arc::new(self.compute(q));
+        memo().put(key.into_boxed_str(), found.clone());
+        found
+    }
+
+    fn compute(&self, q: &Query) -> Found {
         let mut terms: Vec<(Vec<u8>, usize)> = Vec::with_capacity(q.terms.len());
         let mut marked: Vec<u32> = Vec::new();
         for t in &q.terms {
@@ -396,19 +469,24 @@ impl TextIndex {
         let all_common = terms.iter().all(|(_, df)| common(*df));
         let mut rank = vec![u32::MAX; self.docs];
         for (d, r) in rank.iter_mut().enumerate() {
-            let matched: Vec<&(Vec<u8>, usize)> = terms.iter().filter(|(s, _)| s[d] != u8::MAX).collect();
-            if matched.is_empty() || !(all_common || matched.iter().any(|(_, df)| !common(*df))) {
-                continue;
-            }
-            let dropped = (terms.len() - matched.len()) as u32;
+            let (mut kept, mut rare) = (0u32, false);
             let (mut corrected, mut fields, mut kinds, mut worst) = (0u32, 0u32, 0u32, 0u32);
-            for (s, _) in matched {
+            for (s, df) in &terms {
+                if s[d] == u8::MAX {
+                    continue;
+                }
+                kept += 1;
+                rare |= !common(*df);
                 let (c, f, k) = unscore(s[d]);
                 corrected += c;
                 fields += f;
                 kinds += k;
                 worst = worst.max(f);
             }
+            if kept == 0 || !(all_common || rare) {
+                continue;
+            }
+            let dropped = terms.len() as u32 - kept;
             *r = dropped << 24 | corrected << 20 | fields << 12 | kinds << 4 | worst;
         }
         marked.sort_unstable();
@@ -509,6 +587,20 @@ impl Query {
 
     pub fn is_empty(&self) -> bool {
         self.terms.is_empty()
+    }
+
+    /// The query in one string, equal for equal queries (words and what synonyms add).
+    fn key(&self) -> String {
+        let mut k = String::new();
+        for t in &self.terms {
+            k.push_str(&t.words.join(" "));
+            for alt in &t.synonyms {
+                k.push('\u{1}');
+                k.push_str(&alt.join(" "));
+            }
+            k.push('\u{2}');
+        }
+        k
     }
 }
 
@@ -616,6 +708,18 @@ mod tests {
         assert_eq!(distance(b"personalausweis", b"persnalausweis", 2), Some(1));
         assert_eq!(distance(b"abc", b"xyz", 2), None);
         assert_eq!(distance(b"abc", b"abc", 0), Some(0));
+        let long = "a".repeat(70);
+        assert_eq!(distance(long.as_bytes(), format!("{}b", &long[1..]).as_bytes(), 1), Some(1), "past the stack rows");
+    }
+
+    #[test]
+    fn stems_are_beginnings_of_plain_words() {
+        // `splits` rules out first parts by this: the stemmer only cuts endings of plain words
+        // (including u and y between vowels, which it marks while it works).
+        for w in ["bauen", "frauen", "treue", "bayern", "mayer", "anmeldungen", "fahrzeugregister", "kinderbetreuung", "ehrlichkeiten", "neuerungen", "gebaeude", "zulassungsbehorde"] {
+            let p = plain(w);
+            assert!(p.starts_with(&stem(&p)), "{p} → {}", stem(&p));
+        }
     }
 
     #[test]
@@ -682,5 +786,37 @@ mod tests {
     fn marks_the_matched_words_of_a_name() {
         let marked: Vec<Box<str>> = vec!["fuhrerschein".into()];
         assert_eq!(mark("Führerschein (Umtausch)", &marked), vec![("Führerschein", true), (" (Umtausch)", false)]);
+    }
+
+    #[test]
+    fn a_search_asked_again_comes_from_the_memo_with_the_same_answer() {
+        let idx = index(&["Wohngeld", "Sperrmüll Entsorgung", "Personalausweis beantragen"]);
+        let syn = Synonyms::default();
+        let q = Query::parse("sperrmüllentsorgung", &syn);
+        let first = idx.search(&q);
+        let again = idx.search(&Query::parse("Sperrmuellentsorgung", &syn));
+        assert!(Arc::ptr_eq(&first, &again), "the same plain query is looked up, not searched again");
+        let computed = idx.compute(&q);
+        assert_eq!((&first.rank, &first.marked), (&computed.rank, &computed.marked));
+        assert!(first.is_hit(1) && !first.is_hit(0));
+        let other = idx.search(&Query::parse("wohngeld", &syn));
+        assert!(other.is_hit(0) && !other.is_hit(1), "another query has its own answer");
+    }
+
+    #[test]
+    fn the_memo_keeps_two_generations() {
+        let half = MEMO_ENTRIES.load(Ordering::Relaxed) / 2;
+        let mut memo = Memo::default();
+        let found = Arc::new(Found::default());
+        for i in 0..=half {
+            memo.put(format!("q{i}").into(), found.clone());
+        }
+        assert_eq!((memo.old.len(), memo.young.len()), (half, 1), "a full young generation became the old one");
+        assert!(memo.get("q0").is_some(), "the old generation still answers");
+        assert!(memo.young.contains_key("q0") && !memo.old.contains_key("q0"), "and what it answered moves to the young one");
+        for i in 0..2 * half {
+            memo.put(format!("r{i}").into(), found.clone());
+        }
+        assert!(memo.get("q1").is_none(), "two generations later a search is gone");
     }
 }

@@ -79,6 +79,15 @@ pub struct ValueSet {
     pub value: String,
     pub label: String,
     pub bits: Bits,
+    /// The start of its JSON in a facet list, up to the count: `{"value":…,"label":…,"count":`.
+    pub json: Box<str>,
+}
+
+impl ValueSet {
+    fn new(value: String, label: String, len: usize) -> ValueSet {
+        let json = format!("{{\"value\":{},\"label\":{},\"count\":", serde_json::Value::from(value.as_str()), serde_json::Value::from(label.as_str())).into_boxed_str();
+        ValueSet { value, label, bits: Bits::empty(len), json }
+    }
 }
 
 /// Per dimension its values (those every list shows first, then the rest as met), and the
@@ -160,13 +169,13 @@ pub fn failed_dimensions(f: &ServiceFilter, values: &[Vec<(String, String)>; DIM
 impl FacetIndex {
     pub fn build(c: &Catalogue) -> FacetIndex {
         let len = c.services.len();
-        let mut dims: Vec<Vec<ValueSet>> = (0..DIMENSIONS).map(|d| seeded(d).into_iter().map(|(value, label)| ValueSet { value, label, bits: Bits::empty(len) }).collect()).collect();
+        let mut dims: Vec<Vec<ValueSet>> = (0..DIMENSIONS).map(|d| seeded(d).into_iter().map(|(value, label)| ValueSet::new(value, label, len)).collect()).collect();
         let mut place: Vec<HashMap<String, usize>> = dims.iter().map(|vs| vs.iter().enumerate().map(|(i, v)| (v.value.clone(), i)).collect()).collect();
         for (i, s) in c.services.iter().enumerate() {
             for (d, values) in values_of(s).into_iter().enumerate() {
                 for (value, label) in values {
                     let j = *place[d].entry(value.clone()).or_insert_with(|| {
-                        dims[d].push(ValueSet { value, label, bits: Bits::empty(len) });
+                        dims[d].push(ValueSet::new(value, label, len));
                         dims[d].len() - 1
                     });
                     dims[d][j].bits.set(i);

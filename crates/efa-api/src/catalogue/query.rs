@@ -5,7 +5,10 @@ use super::*;
 use super::engine::{self, Found, Query};
 use super::facets::{failed_dimensions, values_of, Bits, DIMENSIONS};
 use efa_domain::{fold, Anbindung, PriceModel, ServiceStatus};
+use crate::params::Page;
 use serde::Serialize;
+use std::borrow::Cow;
+use std::io::Write;
 use utoipa::ToSchema;
 
 /// Search words, folded (case, umlauts, ß) so that "Fuehrerschein" meets "Führerschein".
@@ -72,10 +75,10 @@ pub struct Matched {
 
 impl Matched {
     /// From a search of `index` (none without a query): the proposal only when nothing matched.
-    fn of(found: Option<Found>, index: &engine::TextIndex, q: &Query) -> Matched {
+    fn of(found: Option<Arc<Found>>, index: &engine::TextIndex, q: &Query) -> Matched {
         match found {
             None => Matched::default(),
-            Some(fd) => Matched { suggestion: (fd.hits() == 0).then(|| index.suggest(q)).flatten(), marked: fd.marked },
+            Some(fd) => Matched { suggestion: (fd.hits() == 0).then(|| index.suggest(q)).flatten(), marked: fd.marked.clone() },
         }
     }
 }
@@ -147,11 +150,18 @@ pub struct ServiceFilter {
     pub efa: Option<bool>,
 }
 
+// Value and label are borrowed from the snapshot (owned only for a value that a viewer's own
+// working copy alone has), so a list costs no copies of the snapshot's strings.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct FacetValue {
+pub struct FacetValue<'a> {
     /// The value to pass to the filter parameter of the same name.
-    pub value: String,
-    pub label: String,
+    #[schema(value_type = String)]
+    pub value: Cow<'a, str>,
+    #[schema(value_type = String)]
+    pub label: Cow<'a, str>,
+    /// The snapshot's JSON of value and label ([`ValueSet::json`](super::facets::ValueSet)).
+    #[serde(skip)]
+    pub json: Option<&'a str>,
     /// Services that would match with this value, given all *other* active filters.
     pub count: usize,
 }
@@ -159,15 +169,67 @@ pub struct FacetValue {
 /// Counts per filter dimension. Each dimension is counted over the services matching
 /// every other active filter (but not its own), as a shop shows them.
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]
-pub struct Facets {
-    pub themenfeld: Vec<FacetValue>,
-    pub provider: Vec<FacetValue>,
-    pub lead_land: Vec<FacetValue>,
-    pub status: Vec<FacetValue>,
-    pub reifegrad: Vec<FacetValue>,
-    pub anbindung: Vec<FacetValue>,
-    pub price_model: Vec<FacetValue>,
-    pub efa: Vec<FacetValue>,
+pub struct Facets<'a> {
+    pub themenfeld: Vec<FacetValue<'a>>,
+    pub provider: Vec<FacetValue<'a>>,
+    pub lead_land: Vec<FacetValue<'a>>,
+    pub status: Vec<FacetValue<'a>>,
+    pub reifegrad: Vec<FacetValue<'a>>,
+    pub anbindung: Vec<FacetValue<'a>>,
+    pub price_model: Vec<FacetValue<'a>>,
+    pub efa: Vec<FacetValue<'a>>,
+}
+
+impl Facets<'_> {
+    /// The JSON that `Serialize` writes, from the snapshot's pre-rendered values where it has
+    /// them: a list response does not escape the same labels on every request.
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        let lists = [
+            ("themenfeld", &self.themenfeld),
+            ("provider", &self.provider),
+            ("lead_land", &self.lead_land),
+            ("status", &self.status),
+            ("reifegrad", &self.reifegrad),
+            ("anbindung", &self.anbindung),
+            ("price_model", &self.price_model),
+            ("efa", &self.efa),
+        ];
+        out.push(b'{');
+        for (n, (name, values)) in lists.into_iter().enumerate() {
+            if n > 0 {
+                out.push(b',');
+            }
+            out.push(b'"');
+            out.extend_from_slice(name.as_bytes());
+            out.extend_from_slice(b"\":[");
+            for (i, v) in values.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                // Writing into a Vec cannot fail.
+                let _ = match v.json {
+                    Some(start) => {
+                        out.extend_from_slice(start.as_bytes());
+                        write!(out, "{}}}", v.count)
+                    }
+                    None => serde_json::to_writer(&mut *out, v).map_err(std::io::Error::other),
+                };
+            }
+            out.push(b']');
+        }
+        out.push(b'}');
+    }
+}
+
+/// One page of the services a search found, with what the whole result needs beside it.
+#[derive(Debug)]
+pub struct ServiceHits<'a> {
+    /// The requested page, in order.
+    pub page: Vec<&'a ServiceEntry>,
+    /// Services matching, on all pages.
+    pub total: usize,
+    pub facets: Facets<'a>,
+    pub matched: Matched,
 }
 
 /// The viewer's own working copies: each with the index of the published version it stands
@@ -177,12 +239,13 @@ fn own_drafts<'a>(c: &'a Catalogue, viewer_org: Option<&str>) -> Vec<(&'a Servic
     c.drafts.iter().filter(|d| d.detail.service.provider.id == org).map(|d| (&**d, c.service_by_id.get(&d.detail.service.id).copied())).collect()
 }
 
-/// Services matching the filter (ordered), the facet counts, and what the search matched.
+/// The page of services matching the filter (ordered), their number, the facet counts, and
+/// what the search matched.
 ///
 /// The published services are filtered and counted with the snapshot's bitsets
 /// ([`facets`](super::facets)); the viewer's own working copies, which stand in for their
 /// published versions, one by one with the same rules.
-pub fn online_services<'a>(c: &'a Catalogue, f: &ServiceFilter, sort: ServiceSort, descending: bool, viewer_org: Option<&'a str>) -> (Vec<&'a ServiceEntry>, Facets, Matched) {
+pub fn online_services<'a>(c: &'a Catalogue, f: &ServiceFilter, sort: ServiceSort, descending: bool, page: Page, viewer_org: Option<&'a str>) -> ServiceHits<'a> {
     let fx = &c.facets;
     let q = Query::parse(&f.q, &c.search.synonyms);
     let found = (!q.is_empty()).then(|| c.search.services.search(&q));
@@ -258,24 +321,48 @@ pub fn online_services<'a>(c: &'a Catalogue, f: &ServiceFilter, sort: ServiceSor
     }
 
     let name_order = matches!(sort, ServiceSort::Name) || (matches!(sort, ServiceSort::Relevance) && found.is_none());
-    let mut hits: Vec<(&ServiceEntry, u32)> = if name_order && extra.is_empty() {
-        // Already in order: the snapshot keeps the services by name.
-        fx.by_name.iter().map(|&i| i as usize).filter(|&i| all.has(i)).map(|i| (&*c.services[i], 0)).collect()
+    let (skip, take) = page.window();
+    let (page_hits, total): (Vec<&ServiceEntry>, usize) = if name_order && extra.is_empty() {
+        // Already in order: the snapshot keeps the services by name. Only the page is taken.
+        let in_page = |i: &u32| all.has(*i as usize);
+        let pick = |i: u32| &*c.services[i as usize];
+        let hits = if descending {
+            fx.by_name.iter().rev().copied().filter(|i| in_page(i)).skip(skip).take(take).map(pick).collect()
+        } else {
+            fx.by_name.iter().copied().filter(|i| in_page(i)).skip(skip).take(take).map(pick).collect()
+        };
+        (hits, all.count())
     } else {
         let rank = |i: usize| found.as_ref().map_or(0, |fd| fd.rank[i]);
-        let mut h: Vec<(&ServiceEntry, u32)> = (0..fx.len).filter(|&i| all.has(i)).map(|i| (&*c.services[i], rank(i))).collect();
+        let mut h: Vec<(&ServiceEntry, u32)> = Vec::with_capacity(all.count() + extra.len());
+        h.extend((0..fx.len).filter(|&i| all.has(i)).map(|i| (&*c.services[i], rank(i))));
         h.extend(extra);
-        match sort {
-            ServiceSort::Relevance => h.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.folded_name.cmp(&b.0.folded_name))),
-            ServiceSort::Name => h.sort_by(|a, b| a.0.folded_name.cmp(&b.0.folded_name)),
-            ServiceSort::Reifegrad => h.sort_by(|a, b| a.0.detail.service.reifegrad.cmp(&b.0.detail.service.reifegrad).then_with(|| b.0.folded_name.cmp(&a.0.folded_name))),
-            ServiceSort::UpdatedAt => h.sort_by(|a, b| (a.0.detail.updated_at, &a.0.detail.service.id).cmp(&(b.0.detail.updated_at, &b.0.detail.service.id))),
+        // Each order is made total by the place in `h` (the published in catalogue order, then
+        // the working copies): the page is that of a stable sort, and descending its reverse.
+        let mut placed: Vec<(usize, &ServiceEntry, u32)> = h.into_iter().enumerate().map(|(at, (s, r))| (at, s, r)).collect();
+        let order = |(ia, sa, ra): &(usize, &ServiceEntry, u32), (ib, sb, rb): &(usize, &ServiceEntry, u32)| {
+            let by = match sort {
+                ServiceSort::Relevance => ra.cmp(rb).then_with(|| sa.folded_name.cmp(&sb.folded_name)),
+                ServiceSort::Name => sa.folded_name.cmp(&sb.folded_name),
+                ServiceSort::Reifegrad => sa.detail.service.reifegrad.cmp(&sb.detail.service.reifegrad).then_with(|| sb.folded_name.cmp(&sa.folded_name)),
+                ServiceSort::UpdatedAt => (sa.detail.updated_at, &sa.detail.service.id).cmp(&(sb.detail.updated_at, &sb.detail.service.id)),
+            }
+            .then(ia.cmp(ib));
+            if descending { by.reverse() } else { by }
+        };
+        let total = placed.len();
+        // Only the entries up to the end of the page are put in order.
+        let end = skip.saturating_add(take).min(total);
+        if end == 0 {
+            placed.clear();
+        } else if end < total {
+            placed.select_nth_unstable_by(end - 1, order);
+            placed.truncate(end);
         }
-        h
+        placed.sort_unstable_by(order);
+        let page_hits = placed.into_iter().skip(skip).map(|(_, s, _)| s).collect();
+        (page_hits, total)
     };
-    if descending {
-        hits.reverse();
-    }
     let matched = Matched::of(found, &c.search.services, &q);
     // Lists of seeded dimensions keep every value in their order; the others only the values
     // met, most first. Strings are copied for those alone.
@@ -285,8 +372,8 @@ pub fn online_services<'a>(c: &'a Catalogue, f: &ServiceFilter, sort: ServiceSor
             .iter()
             .zip(counted)
             .filter(|&(_, n)| seeded || n > 0)
-            .map(|(v, count)| FacetValue { value: v.value.clone(), label: v.label.clone(), count })
-            .chain(more.into_iter().map(|(value, label, count)| FacetValue { value, label, count }))
+            .map(|(v, count)| FacetValue { value: Cow::Borrowed(&v.value), label: Cow::Borrowed(&v.label), count, json: Some(&v.json) })
+            .chain(more.into_iter().map(|(value, label, count)| FacetValue { value: value.into(), label: label.into(), count, json: None }))
             .collect();
         if !seeded {
             values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.label.cmp(&b.label)));
@@ -304,7 +391,7 @@ pub fn online_services<'a>(c: &'a Catalogue, f: &ServiceFilter, sort: ServiceSor
         price_model: next(),
         efa: next(),
     };
-    (hits.into_iter().map(|(s, _)| s).collect(), facets, matched)
+    ServiceHits { page: page_hits, total, facets, matched }
 }
 
 /// Gemeinden by name (name matches starting with the first word first, then larger ones first).

@@ -5,10 +5,11 @@ use crate::catalogue::query::{self, Facets, ServiceFilter, ServiceSort};
 use crate::catalogue::{Catalogue, ServiceEntry};
 use crate::error::ApiError;
 use crate::extract::Viewer;
-use crate::http::{json_with_etag, json_with_links};
+use crate::http::json_with_etag;
 use crate::params::{self, Page, PageMeta};
 use crate::state::AppState;
 use crate::views::{OnlineService, OnlineServiceDetail};
+use actix_web::http::header;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use efa_domain::{Anbindung, LandCode, OzgId, PriceModel, Principal, Reifegrad, Role, ServiceStatus};
 use serde::{Deserialize, Serialize};
@@ -64,22 +65,34 @@ pub struct OnlineServicesResponse {
     pub items: Vec<OnlineService>,
     #[serde(flatten)]
     pub meta: PageMeta,
-    pub facets: Facets,
+    pub facets: Facets<'static>,
     /// "Did you mean": the query with the nearest known words, only when nothing matched.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = "wohngeld")]
     pub suggestion: Option<String>,
 }
 
-/// What [`OnlineServicesResponse`] documents, written from the items' pre-rendered JSON.
-#[derive(Serialize)]
-struct OnlineServicesPage<'a> {
-    items: Vec<&'a serde_json::value::RawValue>,
-    #[serde(flatten)]
-    meta: PageMeta,
-    facets: Facets,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    suggestion: Option<String>,
+/// The JSON that [`OnlineServicesResponse`] documents, written from the snapshot's pre-rendered
+/// items and facet values.
+fn page_json(items: &[&ServiceEntry], meta: &PageMeta, facets: &Facets, suggestion: Option<&str>) -> Vec<u8> {
+    use std::io::Write;
+    let mut out = Vec::with_capacity(16 * 1024);
+    out.extend_from_slice(b"{\"items\":[");
+    for (i, s) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(s.item_json.get().as_bytes());
+    }
+    // Writing into a Vec cannot fail.
+    let _ = write!(out, "],\"total\":{},\"page\":{},\"per_page\":{},\"facets\":", meta.total, meta.page, meta.per_page);
+    facets.write_json(&mut out);
+    if let Some(s) = suggestion {
+        out.extend_from_slice(b",\"suggestion\":");
+        let _ = serde_json::to_writer(&mut out, s);
+    }
+    out.push(b'}');
+    out
 }
 
 /// A parsed search of online services: what matches, in which order, which page.
@@ -124,10 +137,9 @@ pub async fn list_online_services(req: HttpRequest, state: web::Data<AppState>, 
     let ServiceQuery { filter, sort, descending, page } = q.parse()?;
     let c = state.catalogue()?;
     let viewer_org = viewer.0.as_ref().map(|p| p.org_id.as_str());
-    let (hits, facets, matched) = query::online_services(&c, &filter, sort, descending, viewer_org);
-    let items = page.slice(&hits).iter().map(|s| &*s.item_json).collect();
-    let body = OnlineServicesPage { items, meta: PageMeta::new(page, hits.len()), facets, suggestion: matched.suggestion };
-    Ok(json_with_links(&body, page.link_header(&req, hits.len())))
+    let hits = query::online_services(&c, &filter, sort, descending, page, viewer_org);
+    let body = page_json(&hits.page, &PageMeta::new(page, hits.total), &hits.facets, hits.matched.suggestion.as_deref());
+    Ok(HttpResponse::Ok().content_type("application/json").insert_header((header::LINK, page.link_header(&req, hits.total))).body(body))
 }
 
 /// One online service with its description, prices and Themenfelder.
@@ -149,4 +161,27 @@ pub fn visible_service<'a>(c: &'a Catalogue, raw_id: &str, viewer: Option<&Princ
     c.service_for(&id, viewer_org)
         .or_else(|| if operator { c.draft(&id) } else { None })
         .ok_or_else(|| ApiError::not_found(format!("online service {id} does not exist")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::query::FacetValue;
+    use std::borrow::Cow;
+
+    #[test]
+    fn the_written_page_is_what_serde_writes() {
+        let value = |v: &'static str, label: &'static str, count, json: Option<&'static str>| FacetValue { value: Cow::Borrowed(v), label: Cow::Borrowed(label), count, json };
+        let facets = Facets {
+            themenfeld: vec![value("2", "Familie & Kind \"Kita\"", 3, Some("{\"value\":\"2\",\"label\":\"Familie & Kind \\\"Kita\\\"\",\"count\":")), value("7", "Ökologie", 0, None)],
+            efa: vec![value("true", "true", 12, None)],
+            ..Facets::default()
+        };
+        let meta = PageMeta { total: 41, page: 3, per_page: 20 };
+        let written = page_json(&[], &meta, &facets, Some("wohngeld"));
+        let documented = OnlineServicesResponse { items: Vec::new(), meta: meta.clone(), facets: facets.clone(), suggestion: Some("wohngeld".into()) };
+        let expected = serde_json::to_value(&documented).unwrap();
+        assert_eq!(serde_json::from_slice::<serde_json::Value>(&written).unwrap(), expected);
+        assert_eq!(String::from_utf8(written).unwrap(), serde_json::to_string(&documented).unwrap(), "the same bytes, keys in the documented order");
+    }
 }

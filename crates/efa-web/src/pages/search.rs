@@ -62,8 +62,8 @@ fn group(name: &'static str, legend: &'static str, values: &[FacetValue], select
     let chosen: Vec<&str> = selected.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
     let choices = values
         .iter()
-        .filter(|v| v.count > 0 || chosen.contains(&v.value.as_str()))
-        .map(|v| Choice { value: v.value.clone(), label: format!("{} ({})", label(v), v.count), checked: chosen.contains(&v.value.as_str()) })
+        .filter(|v| v.count > 0 || chosen.contains(&&*v.value))
+        .map(|v| Choice { value: v.value.to_string(), label: format!("{} ({})", label(v), v.count), checked: chosen.contains(&&*v.value) })
         .collect();
     FacetGroup { name, legend, kind: "checkbox", choices }
 }
@@ -84,12 +84,12 @@ impl FacetGroup {
 }
 
 fn enum_label<T: Copy>(parse: fn(&str) -> Result<T, efa_domain::EnumError>, de: fn(T) -> &'static str) -> impl Fn(&FacetValue) -> String {
-    move |v: &FacetValue| parse(&v.value).map(de).map(str::to_owned).unwrap_or_else(|_| v.label.clone())
+    move |v: &FacetValue| parse(&v.value).map(de).map(str::to_owned).unwrap_or_else(|_| v.label.to_string())
 }
 
 fn facet_groups(f: &Facets, pairs: &[(String, String)]) -> Vec<FacetGroup> {
     let sel = |n: &str| get(pairs, n).unwrap_or_default();
-    let plain = |v: &FacetValue| v.label.clone();
+    let plain = |v: &FacetValue| v.label.to_string();
     let min = sel("reifegrad_min");
     let reifegrad = std::iter::once(Choice { value: String::new(), label: "Beliebig".into(), checked: min.is_empty() })
         .chain((1..=4u8).map(|n| {
@@ -175,7 +175,8 @@ pub async fn services(shop: Shop) -> Page {
     let ServiceQuery { filter, sort, descending, page } = params.parse()?;
     let c = snaps.catalogue.clone();
     let viewer_org = shop.user.as_ref().map(|u| u.principal.org_id.as_str());
-    let (hits, facets, matched) = query::online_services(&c, &filter, sort, descending, viewer_org);
+    let hits = query::online_services(&c, &filter, sort, descending, page, viewer_org);
+    let matched = &hits.matched;
     let q = get(&pairs, "q").unwrap_or_default();
     let sorts = [("", "Relevanz (bei Suchbegriff), sonst Name"), ("name", "Name A–Z"), ("-name", "Name Z–A"), ("-reifegrad", "Höchster Reifegrad zuerst"), ("-updated_at", "Zuletzt geändert zuerst")];
     let title = if q.trim().is_empty() { "Onlinedienste".to_owned() } else { format!("Onlinedienste zu „{}“", q.trim()) };
@@ -187,12 +188,12 @@ pub async fn services(shop: Shop) -> Page {
         layout: page_layout,
         sort: get(&pairs, "sort").unwrap_or_default(),
         sorts: sorts.iter().map(|(v, l)| ((*v).to_owned(), (*l).to_owned())).collect(),
-        facets: facet_groups(&facets, &pairs),
-        total: number(hits.len() as i64),
-        results: page.slice(&hits).iter().map(|s| ServiceRow { name_parts: marked(&s.detail.service.name, &matched), ..ServiceRow::of(s) }).collect(),
-        suggestion: suggestion("/onlinedienste", &pairs, &matched),
+        facets: facet_groups(&hits.facets, &pairs),
+        total: number(hits.total as i64),
+        results: hits.page.iter().map(|s| ServiceRow { name_parts: marked(&s.detail.service.name, matched), ..ServiceRow::of(s) }).collect(),
+        suggestion: suggestion("/onlinedienste", &pairs, matched),
         tray: shop.tray(),
-        pager: Pager::new("/onlinedienste", &without_page(&pairs), "page", page.page, page.last(hits.len())),
+        pager: Pager::new("/onlinedienste", &without_page(&pairs), "page", page.page, page.last(hits.total)),
         here: shop.req.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/onlinedienste".into()),
         errors: crate::forms::Errors::default(),
         q,
