@@ -10,6 +10,12 @@ pub fn fold(s: &str) -> String {
     let mut space = true; // swallow leading separators
     for ch in s.chars() {
         let piece: &str = match ch {
+            // Most letters of German names: no table of lower-case mappings needed.
+            c if c.is_ascii_alphanumeric() => {
+                out.push(c.to_ascii_lowercase());
+                space = false;
+                continue;
+            }
             'ä' | 'Ä' => "ae",
             'ö' | 'Ö' => "oe",
             'ü' | 'Ü' => "ue",
