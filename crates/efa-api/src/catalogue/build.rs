@@ -431,12 +431,19 @@ fn add_listings(c: &mut Catalogue, r: &Rows, earlier: Option<&Catalogue>) -> any
         e.services.len() == c.services.len()
             && e.services.iter().zip(&c.services).all(|(a, b)| Arc::ptr_eq(a, b) || (a.folded_name == b.folded_name && a.folded_text == b.folded_text))
     };
-    c.search.services = match earlier.filter(|e| same_texts(e)) {
-        Some(e) => e.search.services.clone(),
-        None => Arc::new(service_index(c)),
-    };
-    c.facets = facets::FacetIndex::build(c);
-    c.published_fingerprint = super::published_fingerprint(&c.services);
+    let kept = earlier.filter(|e| same_texts(e)).map(|e| e.search.services.clone());
+    // The text index (the larger part) is made on a second thread beside the facets and the
+    // fingerprint: at start-up the other core is free by then.
+    let (index, facets, fingerprint) = std::thread::scope(|scope| {
+        let snapshot: &Catalogue = c;
+        let index = kept.is_none().then(|| scope.spawn(|| service_index(snapshot)));
+        let facets = facets::FacetIndex::build(snapshot);
+        let fingerprint = super::published_fingerprint(&snapshot.services);
+        (index.map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))), facets, fingerprint)
+    });
+    c.search.services = kept.or(index.map(Arc::new)).unwrap_or_default();
+    c.facets = facets;
+    c.published_fingerprint = fingerprint;
     c.loaded = true;
     Ok(())
 }
@@ -444,10 +451,25 @@ fn add_listings(c: &mut Catalogue, r: &Rows, earlier: Option<&Catalogue>) -> any
 /// The published services' index: a service is found by its name; the names of its
 /// OZG-Leistungen and their LeiKa-Leistungen; its description and provider.
 fn service_index(c: &Catalogue) -> engine::TextIndex {
-    engine::TextIndex::build(c.services.iter().map(|s| {
-        let linked = s.ozg.iter().flat_map(|&o| std::iter::once(c.ozg[o].view.name.as_str()).chain(c.ozg[o].leika.iter().map(|&l| c.leika[l].view.name.as_str())));
-        let other = [s.detail.description.as_deref().unwrap_or(""), c.orgs[s.provider].view.name.as_str()];
-        std::iter::once((engine::NAME, s.detail.service.name.as_str())).chain(linked.map(|t| (engine::LINKED, t))).chain(other.map(|t| (engine::OTHER, t)))
+    // The linked names of each OZG-Leistung, cut into words once for all its services.
+    let mut linked: HashMap<usize, Vec<String>> = HashMap::new();
+    for s in &c.services {
+        for &o in &s.ozg {
+            linked.entry(o).or_insert_with(|| std::iter::once(&c.ozg[o].view.name).chain(c.ozg[o].leika.iter().map(|&l| &c.leika[l].view.name)).flat_map(|t| engine::words(t)).collect());
+        }
+    }
+    let own: Vec<(Vec<String>, Vec<String>)> = c
+        .services
+        .iter()
+        .map(|s| {
+            let other = [s.detail.description.as_deref().unwrap_or(""), c.orgs[s.provider].view.name.as_str()];
+            (engine::words(&s.detail.service.name), other.iter().flat_map(|t| engine::words(t)).collect())
+        })
+        .collect();
+    engine::TextIndex::from_words(c.services.iter().zip(&own).map(|(s, (name, other))| {
+        let names = name.iter().map(|w| (engine::NAME, w.as_str()));
+        let links = s.ozg.iter().flat_map(|o| linked[o].iter()).map(|w| (engine::LINKED, w.as_str()));
+        names.chain(links).chain(other.iter().map(|w| (engine::OTHER, w.as_str())))
     }))
 }
 

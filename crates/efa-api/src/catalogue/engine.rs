@@ -244,34 +244,43 @@ impl TextIndex {
         D: IntoIterator<Item = F>,
         F: IntoIterator<Item = (u8, &'a str)>,
     {
-        let mut occ: HashMap<String, Vec<Posting>> = HashMap::new();
+        let tokens: Vec<Vec<(u8, String)>> = docs.into_iter().map(|fields| fields.into_iter().flat_map(|(field, text)| words(text).into_iter().map(move |w| (field, w))).collect()).collect();
+        TextIndex::from_words(tokens.iter().map(|doc| doc.iter().map(|(f, w)| (*f, w.as_str()))))
+    }
+
+    /// From documents already cut into plain words ([`words`]): texts many documents share
+    /// (the names of an OZG-Leistung linked from every service implementing it) are cut once.
+    pub fn from_words<'w, D, F>(docs: D) -> TextIndex
+    where
+        D: IntoIterator<Item = F>,
+        F: IntoIterator<Item = (u8, &'w str)>,
+    {
+        let mut occ: HashMap<&'w str, Vec<Posting>> = HashMap::new();
         let mut n = 0usize;
         for (d, fields) in docs.into_iter().enumerate() {
             n = d + 1;
             let doc = u32::try_from(d).expect("fewer than 2^32 documents");
-            for (field, text) in fields {
-                for w in words(text) {
-                    let list = occ.entry(w).or_default();
-                    match list.last_mut() {
-                        Some(p) if p.doc == doc => p.field = p.field.min(field),
-                        _ => list.push(Posting { doc, field }),
-                    }
+            for (field, w) in fields {
+                let list = occ.entry(w).or_default();
+                match list.last_mut() {
+                    Some(p) if p.doc == doc => p.field = p.field.min(field),
+                    _ => list.push(Posting { doc, field }),
                 }
             }
         }
-        let mut entries: Vec<(String, Vec<Posting>)> = occ.into_iter().collect();
-        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let mut entries: Vec<(&str, Vec<Posting>)> = occ.into_iter().collect();
+        entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
         let mut idx = TextIndex { docs: n, ..TextIndex::default() };
         for (id, (w, p)) in entries.into_iter().enumerate() {
             let id = id as u32;
-            idx.by_stem.entry(stem(&w).into_boxed_str()).or_default().push(id);
+            idx.by_stem.entry(stem(w).into_boxed_str()).or_default().push(id);
             if idx.by_len.len() <= w.len() {
                 idx.by_len.resize(w.len() + 1, Vec::new());
             }
             idx.by_len[w.len()].push(id);
-            idx.masks.push(letter_mask(&w));
+            idx.masks.push(letter_mask(w));
             idx.postings.push(p.into_boxed_slice());
-            idx.words.push(w.into_boxed_str());
+            idx.words.push(w.into());
         }
         idx.grams = Grams::build(idx.words.iter().map(|w| &**w));
         idx

@@ -152,6 +152,16 @@ impl CoverageIndex {
         let mut covered_count = vec![0; c.gemeinden.len()];
         let mut service_gemeinden = vec![0; c.services.len()];
         let mut seen = vec![usize::MAX; c.services.len()];
+        // Gemeinden per OZG-Leistung and Land / Kreis, counted in dense tables (Länder and
+        // Kreise numbered as they come) and put into the maps once at the end.
+        let mut lands: Vec<&str> = Vec::new();
+        let mut kreise: Vec<&str> = Vec::new();
+        let mut land_no: HashMap<&str, usize> = HashMap::new();
+        let mut kreis_no: HashMap<&str, usize> = HashMap::new();
+        let mut per_land: Vec<Vec<u32>> = vec![Vec::new(); c.ozg.len()];
+        let mut per_kreis: Vec<Vec<u32>> = vec![Vec::new(); c.ozg.len()];
+        let mut best: Vec<Option<Best>> = vec![None; c.ozg.len()];
+        let mut touched: Vec<usize> = Vec::new();
         for (gi, g) in c.gemeinden.iter().enumerate().filter(|(_, g)| !g.view.gemeindefrei) {
             for cover in index.covers(gi) {
                 if seen[cover.service] != gi {
@@ -159,17 +169,23 @@ impl CoverageIndex {
                     service_gemeinden[cover.service] += 1;
                 }
             }
-            let covered = index.covered(gi);
-            covered_count[gi] = covered.len();
-            for (o, _) in covered {
+            index.covered_into(gi, &mut best, &mut touched);
+            covered_count[gi] = touched.len();
+            let l = number(&mut lands, &mut land_no, &g.view.land.code);
+            let k = g.view.kreis.as_ref().map(|k| number(&mut kreise, &mut kreis_no, &k.code));
+            for &o in &touched {
                 let e = &mut counts[o];
                 e.gemeinden += 1;
                 e.population += g.view.population;
-                bump(&mut e.by_land, &g.view.land.code);
-                if let Some(k) = &g.view.kreis {
-                    bump(&mut e.by_kreis, &k.code);
+                add_at(&mut per_land[o], l);
+                if let Some(k) = k {
+                    add_at(&mut per_kreis[o], k);
                 }
             }
+        }
+        for (o, e) in counts.iter_mut().enumerate() {
+            e.by_land = per_land[o].iter().enumerate().filter(|(_, n)| **n > 0).map(|(l, &n)| (lands[l].to_owned(), n as usize)).collect();
+            e.by_kreis = per_kreis[o].iter().enumerate().filter(|(_, n)| **n > 0).map(|(k, &n)| (kreise[k].to_owned(), n as usize)).collect();
         }
         index.counts = counts;
         index.covered_count = covered_count;
@@ -210,37 +226,55 @@ impl CoverageIndex {
     /// Every covered in-scope OZG-Leistung of Gemeinde `gi` with its best cover:
     /// the highest Reifegrad, then the closest way (own agreement before Kreis before Land-wide).
     pub fn covered(&self, gi: usize) -> HashMap<usize, Best> {
+        let mut best = vec![None; self.catalogue.ozg.len()];
+        let mut touched = Vec::new();
+        self.covered_into(gi, &mut best, &mut touched);
+        touched.into_iter().filter_map(|o| best[o].take().map(|b| (o, b))).collect()
+    }
+
+    /// [`covered`](Self::covered) into tables the caller keeps for many Gemeinden: `best`
+    /// (one place per OZG-Leistung, all `None` between calls: this call clears what the last
+    /// one left) and `touched`, the OZG-Leistungen covered, in the order they were met.
+    pub fn covered_into(&self, gi: usize, best: &mut [Option<Best>], touched: &mut Vec<usize>) {
+        for &o in touched.iter() {
+            best[o] = None;
+        }
+        touched.clear();
         let c = &self.catalogue;
-        let mut best: HashMap<usize, Best> = HashMap::new();
-        let mut offer = |cover: Cover| {
+        for cover in self.covers(gi) {
             let s = &c.services[cover.service];
             let reifegrad = s.detail.service.reifegrad;
             for &o in &s.ozg {
                 if !self.in_scope_set[o] {
                     continue;
                 }
-                let better = match best.get(&o) {
-                    None => true,
+                let better = match &best[o] {
+                    None => {
+                        touched.push(o);
+                        true
+                    }
                     Some(b) => (reifegrad, std::cmp::Reverse(cover.through)) > (b.reifegrad, std::cmp::Reverse(b.cover.through)),
                 };
                 if better {
-                    best.insert(o, Best { cover, reifegrad });
+                    best[o] = Some(Best { cover, reifegrad });
                 }
             }
-        };
-        for cover in self.covers(gi) {
-            offer(cover);
         }
-        best
     }
 }
 
-/// Counts one more for `key`, allocating its name only the first time.
-fn bump(counts: &mut HashMap<String, usize>, key: &str) {
-    match counts.get_mut(key) {
-        Some(n) => *n += 1,
-        None => {
-            counts.insert(key.to_owned(), 1);
-        }
+/// The number of `key` in a table numbering keys as they come.
+fn number<'a>(names: &mut Vec<&'a str>, nos: &mut HashMap<&'a str, usize>, key: &'a str) -> usize {
+    *nos.entry(key).or_insert_with(|| {
+        names.push(key);
+        names.len() - 1
+    })
+}
+
+/// One more at place `i` of a count table that grows as needed.
+fn add_at(counts: &mut Vec<u32>, i: usize) {
+    if counts.len() <= i {
+        counts.resize(i + 1, 0);
     }
+    counts[i] += 1;
 }
