@@ -279,8 +279,11 @@ pub fn next(ix: &CoverageIndex, ags: &Ags, today: chrono::NaiveDate) -> Result<N
         .filter(|&o| o != gi && population_class(c.gemeinden[o].view.population) == class)
         .collect();
     let mut live_count: std::collections::HashMap<usize, usize> = Default::default();
+    // One pair of tables for all the similar Gemeinden (see `covered_into`).
+    let (mut best, mut touched) = (vec![None; c.ozg.len()], Vec::new());
     for &o in &similar {
-        for k in ix.covered(o).into_keys() {
+        ix.covered_into(o, &mut best, &mut touched);
+        for &k in &touched {
             *live_count.entry(k).or_default() += 1;
         }
     }
