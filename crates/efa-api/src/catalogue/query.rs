@@ -324,22 +324,17 @@ pub fn online_services<'a>(c: &'a Catalogue, f: &ServiceFilter, sort: ServiceSor
     let (skip, take) = page.window();
     let (page_hits, total): (Vec<&ServiceEntry>, usize) = if name_order && extra.is_empty() {
         // Already in order: the snapshot keeps the services by name. Only the page is taken.
-        let in_page = |i: &u32| all.has(*i as usize);
-        let pick = |i: u32| &*c.services[i as usize];
-        let hits = if descending {
-            fx.by_name.iter().rev().copied().filter(|i| in_page(i)).skip(skip).take(take).map(pick).collect()
-        } else {
-            fx.by_name.iter().copied().filter(|i| in_page(i)).skip(skip).take(take).map(pick).collect()
-        };
+        let by_name: &mut dyn Iterator<Item = &u32> = if descending { &mut fx.by_name.iter().rev() } else { &mut fx.by_name.iter() };
+        let hits = by_name.filter(|&&i| all.has(i as usize)).skip(skip).take(take).map(|&i| &*c.services[i as usize]).collect();
         (hits, all.count())
     } else {
         let rank = |i: usize| found.as_ref().map_or(0, |fd| fd.rank[i]);
-        let mut h: Vec<(&ServiceEntry, u32)> = Vec::with_capacity(all.count() + extra.len());
-        h.extend((0..fx.len).filter(|&i| all.has(i)).map(|i| (&*c.services[i], rank(i))));
-        h.extend(extra);
-        // Each order is made total by the place in `h` (the published in catalogue order, then
-        // the working copies): the page is that of a stable sort, and descending its reverse.
-        let mut placed: Vec<(usize, &ServiceEntry, u32)> = h.into_iter().enumerate().map(|(at, (s, r))| (at, s, r)).collect();
+        // Each order is made total by the place in this list (the published in catalogue
+        // order, then the working copies): the page is that of a stable sort, and descending
+        // its reverse.
+        let mut placed: Vec<(usize, &ServiceEntry, u32)> = Vec::with_capacity(all.count() + extra.len());
+        let published = (0..fx.len).filter(|&i| all.has(i)).map(|i| (&*c.services[i], rank(i)));
+        placed.extend(published.chain(extra).enumerate().map(|(at, (s, r))| (at, s, r)));
         let order = |(ia, sa, ra): &(usize, &ServiceEntry, u32), (ib, sb, rb): &(usize, &ServiceEntry, u32)| {
             let by = match sort {
                 ServiceSort::Relevance => ra.cmp(rb).then_with(|| sa.folded_name.cmp(&sb.folded_name)),
