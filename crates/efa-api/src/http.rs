@@ -61,13 +61,21 @@ pub fn conditional(req: &HttpRequest, etag: &str, make: impl FnOnce() -> Result<
 }
 
 /// A list response with its RFC 8288 `Link` header. The body is written into a buffer sized
-/// for a typical page (most lists are a few to 16 KB), not grown from nothing.
+/// for a typical page, not grown from nothing.
 pub fn json_with_links<T: Serialize>(value: &T, link: String) -> HttpResponse {
-    let mut body = Vec::with_capacity(16 * 1024);
+    let mut body = Vec::with_capacity(LIST_BODY_BYTES);
     match serde_json::to_writer(&mut body, value) {
-        Ok(()) => HttpResponse::Ok().content_type("application/json").insert_header((header::LINK, link)).body(body),
+        Ok(()) => json_list(body, link),
         Err(e) => ApiError::Internal(e.into()).error_response(),
     }
+}
+
+/// What a list body's buffer starts with: most pages are a few to 16 KB.
+pub const LIST_BODY_BYTES: usize = 16 * 1024;
+
+/// A list response from its JSON body, written already, with its RFC 8288 `Link` header.
+pub fn json_list(body: Vec<u8>, link: String) -> HttpResponse {
+    HttpResponse::Ok().content_type("application/json").insert_header((header::LINK, link)).body(body)
 }
 
 #[cfg(test)]

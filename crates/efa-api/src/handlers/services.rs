@@ -5,11 +5,10 @@ use crate::catalogue::query::{self, Facets, ServiceFilter, ServiceSort};
 use crate::catalogue::{Catalogue, ServiceEntry};
 use crate::error::ApiError;
 use crate::extract::Viewer;
-use crate::http::json_with_etag;
+use crate::http::{json_list, json_with_etag, LIST_BODY_BYTES};
 use crate::params::{self, Page, PageMeta};
 use crate::state::AppState;
 use crate::views::{OnlineService, OnlineServiceDetail};
-use actix_web::http::header;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use efa_domain::{Anbindung, LandCode, OzgId, PriceModel, Principal, Reifegrad, Role, ServiceStatus};
 use serde::{Deserialize, Serialize};
@@ -76,7 +75,7 @@ pub struct OnlineServicesResponse {
 /// items and facet values.
 fn page_json(items: &[&ServiceEntry], meta: &PageMeta, facets: &Facets, suggestion: Option<&str>) -> Vec<u8> {
     use std::io::Write;
-    let mut out = Vec::with_capacity(16 * 1024);
+    let mut out = Vec::with_capacity(LIST_BODY_BYTES);
     out.extend_from_slice(b"{\"items\":[");
     for (i, s) in items.iter().enumerate() {
         if i > 0 {
@@ -139,7 +138,7 @@ pub async fn list_online_services(req: HttpRequest, state: web::Data<AppState>, 
     let viewer_org = viewer.0.as_ref().map(|p| p.org_id.as_str());
     let hits = query::online_services(&c, &filter, sort, descending, page, viewer_org);
     let body = page_json(&hits.page, &PageMeta::new(page, hits.total), &hits.facets, hits.matched.suggestion.as_deref());
-    Ok(HttpResponse::Ok().content_type("application/json").insert_header((header::LINK, page.link_header(&req, hits.total))).body(body))
+    Ok(json_list(body, page.link_header(&req, hits.total)))
 }
 
 /// One online service with its description, prices and Themenfelder.
