@@ -199,14 +199,14 @@ now_ns() { date +%s%N; }
 ms_since() { echo $(( ($(now_ns) - $1) / 1000000 )); }
 secs() { awk -v ms="$1" 'BEGIN { printf "%.2f", ms / 1000 }'; }
 
-# A TCP port on 127.0.0.1 that nothing listens on, below the ephemeral range
-# so that wrk's client sockets cannot collide with it.
 # rss_split PID -> "A MB heap / F MB file" (RssAnon / RssFile now; file pages are the page
 # cache of mapped files, the SQLite database among them, which the kernel can take back)
 rss_split() {
     awk '/^RssAnon:/ { a = $2 } /^RssFile:/ { f = $2 } END { printf "%d MB heap / %d MB file", a / 1024, f / 1024 }' "/proc/$1/status"
 }
 
+# A TCP port on 127.0.0.1 that nothing listens on, below the ephemeral range
+# so that wrk's client sockets cannot collide with it.
 free_port() {
     local p _
     for _ in $(seq 1 500); do
@@ -715,7 +715,9 @@ PY
     wait_ready "$pid0" "$base0/readyz" "$W/efa.nomemo.log"
     run_wrk "$backend" search8 "(a) the same, search memo off (\`EFA_SEARCH_MEMO=0\`): every search computed" "$pid0" "$base0/" "$mixed" cycle 200 GET
     stop_pid "$pid0"
-    [[ $backend == sqlite ]] && rm -f "$db0" "$db0"-wal "$db0"-shm "$db0".serve-lock
+    if [[ $backend == sqlite ]]; then
+        rm -f "$db0" "$db0"-wal "$db0"-shm "$db0".serve-lock
+    fi
     if [[ ! -s $RUN_DIR/relevance.md ]]; then
         efa_in "$W" search-eval --queries "$ROOT/crates/efa-api/tests/relevance/queries.csv" >"$RUN_DIR/relevance.md" \
             || die "efa search-eval failed ($backend)"
