@@ -54,11 +54,18 @@ struct Key {
     key: DecodingKey,
 }
 
+/// Tokens whose signature and claims were checked, kept per verifier (in two generations of
+/// this many): a client sends the same token with every request until it expires, and an
+/// Ed25519 or RSA verification costs more than the rest of a small request. A kept token is
+/// the same string verified with the same keys, so only its times are checked again.
+const CHECKED_HALF: usize = 512;
+
 /// Verifies tokens: signature, algorithm, exp, nbf, iss, aud and the claims above.
 pub struct Verifier {
     keys: Vec<Key>,
     issuer: String,
     audience: String,
+    checked: std::sync::Mutex<crate::memo::Memo<std::sync::Arc<Claims>>>,
 }
 
 impl Verifier {
@@ -76,10 +83,24 @@ impl Verifier {
             keys.push(Key { kid: jwk.common.key_id.clone(), alg, key: DecodingKey::from_jwk(jwk).context("unusable JWKS key")? });
         }
         anyhow::ensure!(!keys.is_empty(), "JWKS holds no keys");
-        Ok(Verifier { keys, issuer: issuer.to_owned(), audience: audience.to_owned() })
+        Ok(Verifier { keys, issuer: issuer.to_owned(), audience: audience.to_owned(), checked: Default::default() })
     }
 
     pub fn verify(&self, token: &str) -> Result<Claims, AuthError> {
+        let now = chrono::Utc::now().timestamp();
+        let checked = || self.checked.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(claims) = checked().get(token, CHECKED_HALF) {
+            in_time(&claims, now)?;
+            return Ok(Claims::clone(&claims));
+        }
+        let claims = self.verify_signed(token)?;
+        in_time(&claims, now)?;
+        checked().put(token.into(), std::sync::Arc::new(claims.clone()), CHECKED_HALF);
+        Ok(claims)
+    }
+
+    /// Signature, algorithm, issuer, audience and required claims (and exp and nbf as of now).
+    fn verify_signed(&self, token: &str) -> Result<Claims, AuthError> {
         let header = jsonwebtoken::decode_header(token).map_err(|e| AuthError::Invalid(e.to_string()))?;
         if !matches!(header.alg, Algorithm::RS256 | Algorithm::EdDSA) {
             return Err(AuthError::Invalid(format!("algorithm {:?} is not accepted", header.alg)));
@@ -95,17 +116,28 @@ impl Verifier {
         let mut last = AuthError::Invalid("no key matches the token".into());
         for k in candidates {
             match jsonwebtoken::decode::<Claims>(token, &k.key, &validation) {
-                Ok(data) => {
-                    if data.claims.iat.is_some_and(|iat| iat > chrono::Utc::now().timestamp() + LEEWAY_SECONDS as i64) {
-                        return Err(AuthError::Invalid("the token was issued in the future (iat)".into()));
-                    }
-                    return Ok(data.claims);
-                }
+                Ok(data) => return Ok(data.claims),
                 Err(e) => last = AuthError::Invalid(e.to_string()),
             }
         }
         Err(last)
     }
+}
+
+/// The times of verified claims as of `now` (seconds), with the leeway: not expired, valid
+/// already, not issued in the future. Checked on every use of a kept token as well.
+fn in_time(claims: &Claims, now: i64) -> Result<(), AuthError> {
+    let leeway = LEEWAY_SECONDS as i64;
+    if claims.exp < now - leeway {
+        return Err(AuthError::Invalid("ExpiredSignature".into()));
+    }
+    if claims.nbf > now + leeway {
+        return Err(AuthError::Invalid("ImmatureSignature".into()));
+    }
+    if claims.iat.is_some_and(|iat| iat > now + leeway) {
+        return Err(AuthError::Invalid("the token was issued in the future (iat)".into()));
+    }
+    Ok(())
 }
 
 /// The domain principal from verified claims; malformed role or Land claims are invalid tokens.
@@ -228,6 +260,24 @@ mod tests {
         assert!(v.verify(&key.mint(&c).unwrap()).is_err());
         let other = DevKey::generate().unwrap();
         assert!(v.verify(&other.mint(&claims(3600)).unwrap()).is_err());
+    }
+
+    #[test]
+    fn a_kept_token_is_checked_for_its_times_and_only_the_same_string_is_kept() {
+        let (key, v) = setup();
+        let token = key.mint(&claims(3600)).unwrap();
+        assert_eq!(v.verify(&token).unwrap().sub, "alice");
+        assert_eq!(v.verify(&token).unwrap().sub, "alice", "the kept token verifies again");
+        assert!(v.checked.lock().unwrap().get(&token, CHECKED_HALF).is_some(), "it was kept");
+        // Another signature on the same header and payload is not the kept token.
+        let (head, sig) = token.rsplit_once('.').unwrap();
+        let flipped = format!("{head}.{}{}", if sig.starts_with('A') { 'B' } else { 'A' }, &sig[1..]);
+        assert!(v.verify(&flipped).is_err(), "a changed signature is verified, and fails");
+        let c = v.checked.lock().unwrap().get(&token, CHECKED_HALF).unwrap();
+        let now = chrono::Utc::now().timestamp();
+        assert!(in_time(&c, now).is_ok());
+        assert!(in_time(&c, now + 3600 + 31).is_err(), "a kept token expires as any other");
+        assert!(in_time(&c, now - 31 - 1).is_err(), "and is not valid before its nbf");
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod follow;
 pub mod handlers;
 pub mod http;
 pub mod mail;
+pub mod memo;
 pub mod metrics;
 pub mod nachnutzung;
 pub mod operations;

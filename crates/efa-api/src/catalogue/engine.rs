@@ -205,36 +205,12 @@ pub fn set_memo_entries(n: usize) {
 
 /// Recent searches of one index with what they found, as Solr keeps its query results per
 /// searcher: an index never changes, so an answer stays right for as long as the index
-/// lives, and a new snapshot brings new indexes with empty memos — nothing is ever stale, and
-/// every instance keeps only what it can recompute. Two generations stand in for
-/// least-recently-used: when the young one is full it becomes the old one (the previous old
-/// one is dropped), and a search found in the old one moves to the young one.
-#[derive(Debug, Default)]
-struct Memo {
-    young: HashMap<Box<str>, Arc<Found>>,
-    old: HashMap<Box<str>, Arc<Found>>,
-}
+/// lives, and a new snapshot brings new indexes with empty memos — nothing is ever stale.
+type Memo = crate::memo::Memo<Arc<Found>>;
 
-impl Memo {
-    fn get(&mut self, key: &str) -> Option<Arc<Found>> {
-        if let Some(f) = self.young.get(key) {
-            return Some(f.clone());
-        }
-        let (k, f) = self.old.remove_entry(key)?;
-        self.put(k, f.clone());
-        Some(f)
-    }
-
-    fn put(&mut self, key: Box<str>, found: Arc<Found>) {
-        let half = MEMO_ENTRIES.load(Ordering::Relaxed) / 2;
-        if half == 0 {
-            return;
-        }
-        if self.young.len() >= half {
-            self.old = std::mem::take(&mut self.young);
-        }
-        self.young.insert(key, found);
-    }
+/// The size of a generation of each index's [`Memo`].
+fn memo_half() -> usize {
+    MEMO_ENTRIES.load(Ordering::Relaxed) / 2
 }
 
 impl TextIndex {
@@ -437,11 +413,11 @@ impl TextIndex {
     pub fn search(&self, q: &Query) -> Arc<Found> {
         let key = q.key();
         let memo = || self.memo.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(found) = memo().get(&key) {
+        if let Some(found) = memo().get(&key, memo_half()) {
             return found;
         }
         let found = Arc::new(self.compute(q));
-        memo().put(key.into_boxed_str(), found.clone());
+        memo().put(key.into_boxed_str(), found.clone(), memo_half());
         found
     }
 
@@ -810,22 +786,5 @@ mod tests {
         assert!(first.is_hit(1) && !first.is_hit(0));
         let other = idx.search(&Query::parse("wohngeld", &syn));
         assert!(other.is_hit(0) && !other.is_hit(1), "another query has its own answer");
-    }
-
-    #[test]
-    fn the_memo_keeps_two_generations() {
-        let half = MEMO_ENTRIES.load(Ordering::Relaxed) / 2;
-        let mut memo = Memo::default();
-        let found = Arc::new(Found::default());
-        for i in 0..=half {
-            memo.put(format!("q{i}").into(), found.clone());
-        }
-        assert_eq!((memo.old.len(), memo.young.len()), (half, 1), "a full young generation became the old one");
-        assert!(memo.get("q0").is_some(), "the old generation still answers");
-        assert!(memo.young.contains_key("q0") && !memo.old.contains_key("q0"), "and what it answered moves to the young one");
-        for i in 0..2 * half {
-            memo.put(format!("r{i}").into(), found.clone());
-        }
-        assert!(memo.get("q1").is_none(), "two generations later a search is gone");
     }
 }
