@@ -715,17 +715,25 @@ impl Awaiting {
 /// them on every page.
 pub fn awaiting(conn: &mut DbConn, org: &str, land: Option<&str>) -> QueryResult<Awaiting> {
     use crate::schema::agreement_counts as ac;
+    use crate::schema::reuse_request_counts as rc;
     use crate::schema::reuse_request_provider_counts as pc;
-    let to_sign = ac::table.filter(ac::org_id.eq(org)).filter(ac::awaiting.eq(1)).select(sum_n()).first(conn)?;
-    let drafts = own_drafts(org).count().get_result(conn)?;
-    let to_accept = pc::table.filter(pc::provider_org_id.eq(org)).filter(pc::state.eq("land_approved")).select(sum_n()).first(conn)?;
-    let (to_approve, frameworks_to_approve) = match land {
-        Some(l) => (
-            kept_count(conn, Some(l), &["submitted".to_owned()], false)?,
-            fw::table.filter(fw::state.eq("offered")).filter(fw::land_code.eq(l)).count().get_result(conn)?,
-        ),
-        None => (0, 0),
+    // One statement for all of them (on PostgreSQL one round trip instead of five per page).
+    let to_sign = ac::table.filter(ac::org_id.eq(org.to_owned())).filter(ac::awaiting.eq(1)).select(sum_n()).single_value();
+    let drafts = own_drafts(org).count().single_value();
+    let to_accept = pc::table.filter(pc::provider_org_id.eq(org.to_owned())).filter(pc::state.eq("land_approved")).select(sum_n()).single_value();
+    let counts: [Option<i64>; 5] = match land {
+        Some(l) => {
+            let to_approve = rc::table.filter(rc::land_code.eq(l.to_owned())).filter(rc::state.eq("submitted")).select(sum_n()).single_value();
+            let frameworks = fw::table.filter(fw::state.eq("offered")).filter(fw::land_code.eq(l.to_owned())).count().single_value();
+            let (a, b, c, d, e) = diesel::select((to_sign, drafts, to_accept, to_approve, frameworks)).get_result(conn)?;
+            [a, b, c, d, e]
+        }
+        None => {
+            let (a, b, c) = diesel::select((to_sign, drafts, to_accept)).get_result(conn)?;
+            [a, b, c, Some(0), Some(0)]
+        }
     };
+    let [to_sign, drafts, to_accept, to_approve, frameworks_to_approve] = counts.map(|n| n.unwrap_or(0));
     Ok(Awaiting { to_sign, drafts, to_accept, to_approve, frameworks_to_approve, to_review: 0 })
 }
 
