@@ -1,9 +1,10 @@
 //! The counts the writes keep (triggers of `2026-12-03-000002_reuse_request_counts`,
-//! `2026-12-05-000001_workspace_counts` and `2026-12-06-000002_audit_counts`) against a recount
-//! of the rows themselves: what the tests check after every kind of write.
+//! `2026-12-05-000001_workspace_counts` and `2026-12-06-000002_audit_counts`) and the request
+//! states on the municipality rows (`2026-12-07-000002_request_municipality_state`) against a
+//! recount of the rows themselves: what the tests check after every kind of write.
 
 use crate::reuse::adoption_months;
-use crate::schema::{agreement_counts as ac, agreements as ag, audit_counts as auc, audit_events as ae, organisations as o, reuse_request_counts as rc, reuse_request_provider_counts as pc, reuse_requests as rr};
+use crate::schema::{agreement_counts as ac, agreements as ag, audit_counts as auc, audit_events as ae, organisations as o, reuse_request_counts as rc, reuse_request_municipalities as rm, reuse_request_provider_counts as pc, reuse_requests as rr};
 use crate::DbConn;
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -16,6 +17,10 @@ pub fn mismatches(conn: &mut DbConn) -> QueryResult<Vec<String>> {
     compare(&mut out, "reuse_request_counts", land_kept(conn)?, land_recounted(conn)?);
     compare(&mut out, "reuse_request_provider_counts", provider_kept(conn)?, provider_recounted(conn)?);
     compare(&mut out, "agreement_counts", agreement_kept(conn)?, agreement_recounted(conn)?);
+    let covered: BTreeMap<(String, String), String> = rm::table.select((rm::request_id, rm::municipality_org_id, rm::state)).load::<(String, String, String)>(conn)?.into_iter().map(|(r, m, s)| ((r, m), s)).collect();
+    let of_request: BTreeMap<(String, String), String> =
+        rm::table.inner_join(rr::table.on(rr::id.eq(rm::request_id))).select((rm::request_id, rm::municipality_org_id, rr::state)).load::<(String, String, String)>(conn)?.into_iter().map(|(r, m, s)| ((r, m), s)).collect();
+    compare(&mut out, "reuse_request_municipalities.state", covered, of_request);
     let mut scopes: Vec<Option<String>> = vec![None];
     scopes.extend(o::table.filter(o::land_code.is_not_null()).select(o::land_code).distinct().load::<Option<String>>(conn)?);
     let services: Vec<String> = ag::table.select(ag::online_service_id).distinct().load(conn)?;

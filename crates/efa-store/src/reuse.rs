@@ -224,6 +224,19 @@ macro_rules! in_states {
     };
 }
 
+/// `$q` narrowed to the requests with a municipality row matching `$which` in any of `$states`
+/// (all with an empty list): the municipality rows carry their request's state (kept by
+/// triggers), so the organisation's index gives just the requests in the states asked for.
+macro_rules! covering {
+    ($q:expr, $which:expr, $states:expr) => {
+        match $states {
+            [] => $q.filter(rr::id.eq_any(rm::table.filter($which).select(rm::request_id))),
+            [one] => $q.filter(rr::id.eq_any(rm::table.filter($which).filter(rm::state.eq(one.clone())).select(rm::request_id))),
+            many => $q.filter(rr::id.eq_any(rm::table.filter($which).filter(rm::state.eq_any(many.to_vec())).select(rm::request_id))),
+        }
+    };
+}
+
 /// The organisations of a Kreis (a five-digit code): its Gemeinden (by AGS) and the Kreis
 /// itself (by ARS), as a subquery of their ids.
 macro_rules! kreis_orgs {
@@ -285,8 +298,7 @@ fn request_part<'a>(part: Part, viewer: Viewer<'_>, filter: &ListFilter, kreis: 
         Part::Land => q.filter(rr::land_code.eq(viewer.land.unwrap_or_default().to_owned())).filter(rr::state.ne("draft")),
         Part::Requested => q.filter(rr::requester_org_id.eq(org.clone())),
         Part::Provided => q.filter(rr::provider_org_id.eq(org.clone())).filter(rr::state.ne("draft")).filter(rr::requester_org_id.ne(org.clone())),
-        Part::Covered => q
-            .filter(rr::id.eq_any(rm::table.filter(rm::municipality_org_id.eq(org.clone())).select(rm::request_id)))
+        Part::Covered => covering!(q, rm::municipality_org_id.eq(org.clone()), filter.states.as_slice())
             .filter(rr::requester_org_id.ne(org.clone()))
             .filter(rr::provider_org_id.ne(org.clone()).or(rr::state.eq("draft"))),
     };
@@ -295,7 +307,7 @@ fn request_part<'a>(part: Part, viewer: Viewer<'_>, filter: &ListFilter, kreis: 
         q = q.filter(rr::online_service_id.eq(s.clone()));
     }
     if let Some(members) = kreis {
-        q = q.filter(rr::id.eq_any(rm::table.filter(rm::municipality_org_id.eq_any(members.to_vec())).select(rm::request_id)));
+        q = covering!(q, rm::municipality_org_id.eq_any(members.to_vec()), filter.states.as_slice());
     }
     q
 }

@@ -272,6 +272,7 @@ diesel::table! {
     reuse_request_municipalities (request_id, municipality_org_id) {
         request_id -> Text,
         municipality_org_id -> Text,
+        state -> Text,
     }
 }
 

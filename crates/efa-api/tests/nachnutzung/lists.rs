@@ -173,6 +173,12 @@ world_test!(the_coordinator_inbox_narrows_by_kreis_and_comes_oldest_first_page_b
     let page2 = ok(app, "/api/v1/reuse-requests?state=submitted&per_page=2&page=2&sort=created_at", &nrw).await;
     assert_eq!(strs(&page2, "id"), oldest[2..4].iter().map(String::as_str).collect::<Vec<_>>());
 
+    // A decision moves the request out of the Kreis's submitted ones and into its approved ones.
+    act_ok(app, &koeln_ids[0], "approve", &nrw, None).await;
+    assert_eq!(strs(&ok(app, "/api/v1/reuse-requests?kreis=05315&state=land_approved", &nrw).await, "id"), [koeln_ids[0].as_str()]);
+    assert_eq!(total(&ok(app, "/api/v1/reuse-requests?kreis=05315&state=submitted", &nrw).await), 2);
+    assert_eq!(total(&ok(app, "/api/v1/reuse-requests?state=draft", &koeln).await), 1, "a Gemeinde's own draft, by its state");
+
     for (query, parameter) in [
         ("kreis=0531", "kreis"),
         ("kreis=053150", "kreis"),

@@ -1,0 +1,7 @@
+DROP TRIGGER reuse_request_municipalities_state_update ON reuse_requests;
+DROP FUNCTION reuse_request_municipalities_state_follow();
+DROP TRIGGER reuse_request_municipalities_state_insert ON reuse_request_municipalities;
+DROP FUNCTION reuse_request_municipalities_state_of();
+DROP INDEX reuse_request_municipalities_org_state_idx;
+CREATE INDEX reuse_request_municipalities_org_idx ON reuse_request_municipalities (municipality_org_id, request_id);
+ALTER TABLE reuse_request_municipalities DROP COLUMN state;

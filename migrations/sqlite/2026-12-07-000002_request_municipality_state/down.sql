@@ -1,0 +1,5 @@
+DROP TRIGGER reuse_request_municipalities_state_update;
+DROP TRIGGER reuse_request_municipalities_state_insert;
+DROP INDEX reuse_request_municipalities_org_state_idx;
+CREATE INDEX reuse_request_municipalities_org_idx ON reuse_request_municipalities (municipality_org_id, request_id);
+ALTER TABLE reuse_request_municipalities DROP COLUMN state;
