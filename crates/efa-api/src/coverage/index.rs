@@ -54,6 +54,10 @@ pub struct CoverageIndex {
     /// Gemeinden (indices into `Catalogue::gemeinden`) per Kreis and per Land.
     pub gemeinden_by_kreis: HashMap<String, Vec<usize>>,
     pub gemeinden_by_land: HashMap<String, Vec<usize>>,
+    /// The reports of Länder and Kreise asked for lately ([`crate::coverage::reports::land`]):
+    /// an index never changes, so a report stays right for as long as the index lives, and a
+    /// rebuild starts with none — each instance keeps only what it can compute again.
+    pub(crate) areas: std::sync::Mutex<crate::memo::Memo<Arc<crate::coverage::reports::AreaCoverage>>>,
 }
 
 /// The best cover of one OZG-Leistung for one Gemeinde.
@@ -146,6 +150,7 @@ impl CoverageIndex {
             gemeinden_by_kreis,
             gemeinden_by_land,
             catalogue: c,
+            areas: Default::default(),
         };
         let c = index.catalogue.clone();
         let mut counts = vec![OzgCounts::default(); c.ozg.len()];

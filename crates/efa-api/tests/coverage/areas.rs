@@ -61,6 +61,15 @@ world_test!(kreis_ammerland_by_hand, |w, app| {
     assert_eq!((b["laender"].as_u64(), b["kreise"].as_u64(), b["gemeinden"].as_u64(), b["population"].as_i64()), (Some(1), Some(1), Some(1), Some(22_453)));
     let ni = |o: &Value| o["per_land"].as_array().unwrap().iter().find(|r| r["land"] == "03").unwrap()["gemeinden_covered"].as_u64();
     assert_eq!((ni(&a), ni(&b)), (Some(6), Some(1)));
+
+    // The reports are kept per coverage snapshot: once Apen's agreement goes live, the Kreis's
+    // and the Land's reports asked for again show it.
+    let covered_in = |r: &Value, ags: &str| r["per_gemeinde"].as_array().unwrap().iter().find(|g| g["ags"] == ags).unwrap()["covered"].as_u64();
+    let land_before = ok_json(app, "/api/v1/coverage/laender/03").await;
+    assert_eq!(covered_in(&land_before, APEN), Some(2));
+    crate::live::onboard(app, w, &f.apen_agreement, &w.kommune(APEN), &f.hebamme).await;
+    assert_eq!(covered_in(&ok_json(app, "/api/v1/coverage/kreise/03451").await, APEN), Some(3));
+    assert_eq!(covered_in(&ok_json(app, "/api/v1/coverage/laender/03").await, APEN), Some(3));
 });
 
 world_test!(land_niedersachsen_with_the_ammerland_fixture, |w, app| {

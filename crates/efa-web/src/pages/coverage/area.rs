@@ -56,7 +56,7 @@ fn month_de(m: &str) -> String {
 }
 
 /// The Kreise ranked, as bars of their population-weighted share (of 100 %).
-fn kreise_chart(land: &str, kreise: &[AreaCoverage]) -> Chart {
+fn kreise_chart(land: &str, kreise: &[std::sync::Arc<AreaCoverage>]) -> Chart {
     let rows: Vec<Row> = kreise
         .iter()
         .map(|k| {
