@@ -119,6 +119,29 @@ unsafe extern "C" fn stable_plans(db: *mut libsqlite3_sys::sqlite3, _err: *mut *
     libsqlite3_sys::SQLITE_OK
 }
 
+/// `$query` narrowed to the rows whose `$column` is one of `$ids` (a page's requests, people), boxed,
+/// so that it stays prepared on both databases. PostgreSQL binds the list as one array (`= ANY($1)`);
+/// SQLite's `IN (?, …)` diesel never keeps prepared (its length varies), so each page would be
+/// parsed and planned again: there it is `$column = ? OR …`, which SQLite plans as the same IN
+/// lookup and diesel keeps, one statement per length.
+macro_rules! rows_of {
+    ($conn:expr, $query:expr, $column:expr, $ids:expr) => {{
+        let ids: &[String] = $ids;
+        let mut q = $query.into_boxed::<<crate::DbConn as diesel::Connection>::Backend>();
+        match (($conn).backend(), ids.split_first()) {
+            (crate::db::Backend::Sqlite, Some((first, rest))) => {
+                q = q.filter($column.eq(first.clone()));
+                for id in rest {
+                    q = q.or_filter($column.eq(id.clone()));
+                }
+            }
+            _ => q = q.filter($column.eq_any(ids.to_vec())),
+        }
+        q
+    }};
+}
+pub(crate) use rows_of;
+
 /// libpq's default `sslmode=prefer` encrypts even a loopback connection, where TLS protects
 /// nothing and costs a share of every round trip. Unless the URL says otherwise, a server on
 /// this host is reached without TLS; any other host keeps libpq's default.

@@ -103,7 +103,7 @@ pub fn users_of(conn: &mut DbConn, orgs: &[&str]) -> QueryResult<Vec<UserRecord>
 
 /// The names of the people `ids` (subjects) as their last login gave them: (id, name).
 pub fn display_names(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<(String, String)>> {
-    users::table.filter(users::id.eq_any(ids)).select((users::id, users::display_name)).load(conn)
+    crate::db::rows_of!(conn, users::table, users::id, ids).select((users::id, users::display_name)).load(conn)
 }
 
 /// The people who act for `land` (its coordinators, by their role).

@@ -428,42 +428,20 @@ pub fn list_requests(conn: &mut DbConn, viewer: Viewer<'_>, filter: &ListFilter,
     Ok(ListPage { rows: merged(rows, |r| (r.created_at, r.id.clone()), filter.order, offset, limit), total })
 }
 
-/// `$query` narrowed to the rows whose `$column` is one of `$ids` (a page's requests), boxed,
-/// so that it stays prepared on both databases. PostgreSQL binds the list as one array (`= ANY($1)`);
-/// SQLite's `IN (?, …)` diesel never keeps prepared (its length varies), so each page would be
-/// parsed and planned again: there it is `$column = ? OR …`, which SQLite plans as the same IN
-/// lookup and diesel keeps, one statement per length.
-macro_rules! rows_of {
-    ($conn:expr, $query:expr, $column:expr, $ids:expr) => {{
-        let ids: &[String] = $ids;
-        let mut q = $query.into_boxed::<Backend>();
-        match (($conn).backend(), ids.split_first()) {
-            (crate::db::Backend::Sqlite, Some((first, rest))) => {
-                q = q.filter($column.eq(first.clone()));
-                for id in rest {
-                    q = q.or_filter($column.eq(id.clone()));
-                }
-            }
-            _ => q = q.filter($column.eq_any(ids.to_vec())),
-        }
-        q
-    }};
-}
-
 /// The municipalities of each of the requests `ids`: (request id, organisation id), in order.
 pub fn municipalities_of(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<(String, String)>> {
-    rows_of!(conn, rm::table, rm::request_id, ids).order((rm::request_id, rm::municipality_org_id)).select((rm::request_id, rm::municipality_org_id)).load(conn)
+    crate::db::rows_of!(conn, rm::table, rm::request_id, ids).order((rm::request_id, rm::municipality_org_id)).select((rm::request_id, rm::municipality_org_id)).load(conn)
 }
 
 /// The agreement numbers of each of the requests `ids`: (request id, number), in order.
 pub fn agreement_numbers_of(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<(String, String)>> {
-    let rows: Vec<(Option<String>, String)> = rows_of!(conn, ag::table, ag::request_id, ids).order((ag::request_id, ag::number)).select((ag::request_id, ag::number)).load(conn)?;
+    let rows: Vec<(Option<String>, String)> = crate::db::rows_of!(conn, ag::table, ag::request_id, ids).order((ag::request_id, ag::number)).select((ag::request_id, ag::number)).load(conn)?;
     Ok(rows.into_iter().filter_map(|(r, n)| r.map(|r| (r, n))).collect())
 }
 
 /// How many messages each of the requests `ids` has: (request id, count), for those with any.
 pub fn message_counts(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<(String, i64)>> {
-    rows_of!(conn, msg::table.group_by(msg::request_id).select((msg::request_id, diesel::dsl::count_star())), msg::request_id, ids).load(conn)
+    crate::db::rows_of!(conn, msg::table.group_by(msg::request_id).select((msg::request_id, diesel::dsl::count_star())), msg::request_id, ids).load(conn)
 }
 
 pub fn add_message(conn: &mut DbConn, m: &MessageRow) -> QueryResult<()> {
