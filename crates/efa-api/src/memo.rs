@@ -5,6 +5,7 @@
 //! in it is a fact only this process knows: a miss recomputes the same answer.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 #[derive(Debug)]
 pub struct Memo<V> {
@@ -39,6 +40,18 @@ impl<V: Clone> Memo<V> {
         }
         self.young.insert(key, value);
     }
+}
+
+/// The answer kept in `memo` for `key`, or `compute`d (outside the lock, so that other
+/// requests are not held up by it) and kept.
+pub fn kept<V>(memo: &Mutex<Memo<Arc<V>>>, key: &str, half: usize, compute: impl FnOnce() -> V) -> Arc<V> {
+    let lock = || memo.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(v) = lock().get(key, half) {
+        return v;
+    }
+    let v = Arc::new(compute());
+    lock().put(key.into(), v.clone(), half);
+    v
 }
 
 #[cfg(test)]

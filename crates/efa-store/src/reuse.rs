@@ -353,8 +353,13 @@ pub(crate) fn sum_n() -> SumN {
 /// empty list), drafts left out with `without_drafts`: from the counts the writes keep
 /// (`reuse_request_counts`, kept by triggers in the writing transaction).
 pub fn kept_count(conn: &mut DbConn, land: Option<&str>, states: &[String], without_drafts: bool) -> QueryResult<i64> {
+    kept_sum(land, states, without_drafts).first(conn)
+}
+
+/// The statement of [`kept_count`], for use as a subquery too.
+fn kept_sum<'a>(land: Option<&str>, states: &[String], without_drafts: bool) -> crate::schema::reuse_request_counts::BoxedQuery<'a, Backend, diesel::sql_types::BigInt> {
     use crate::schema::reuse_request_counts as c;
-    let mut q = c::table.into_boxed();
+    let mut q = c::table.select(sum_n()).into_boxed();
     if let Some(l) = land {
         q = q.filter(c::land_code.eq(l.to_owned()));
     }
@@ -362,7 +367,7 @@ pub fn kept_count(conn: &mut DbConn, land: Option<&str>, states: &[String], with
     if without_drafts {
         q = q.filter(c::state.ne("draft"));
     }
-    q.select(sum_n()).first(conn)
+    q
 }
 
 /// How many requests for `provider`'s services, filed by others and submitted (not drafts),
@@ -727,7 +732,6 @@ impl Awaiting {
 /// them on every page.
 pub fn awaiting(conn: &mut DbConn, org: &str, land: Option<&str>) -> QueryResult<Awaiting> {
     use crate::schema::agreement_counts as ac;
-    use crate::schema::reuse_request_counts as rc;
     use crate::schema::reuse_request_provider_counts as pc;
     // One statement for all of them (on PostgreSQL one round trip instead of five per page).
     let to_sign = ac::table.filter(ac::org_id.eq(org.to_owned())).filter(ac::awaiting.eq(1)).select(sum_n()).single_value();
@@ -735,7 +739,7 @@ pub fn awaiting(conn: &mut DbConn, org: &str, land: Option<&str>) -> QueryResult
     let to_accept = pc::table.filter(pc::provider_org_id.eq(org.to_owned())).filter(pc::state.eq("land_approved")).select(sum_n()).single_value();
     let counts: [Option<i64>; 5] = match land {
         Some(l) => {
-            let to_approve = rc::table.filter(rc::land_code.eq(l.to_owned())).filter(rc::state.eq("submitted")).select(sum_n()).single_value();
+            let to_approve = kept_sum(Some(l), &["submitted".to_owned()], false).single_value();
             let frameworks = fw::table.filter(fw::state.eq("offered")).filter(fw::land_code.eq(l.to_owned())).count().single_value();
             let (a, b, c, d, e) = diesel::select((to_sign, drafts, to_accept, to_approve, frameworks)).get_result(conn)?;
             [a, b, c, d, e]

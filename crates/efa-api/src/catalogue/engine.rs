@@ -411,14 +411,7 @@ impl TextIndex {
 
     /// Searches the index, or answers from its memo when the same query was searched lately.
     pub fn search(&self, q: &Query) -> Arc<Found> {
-        let key = q.key();
-        let memo = || self.memo.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(found) = memo().get(&key, memo_half()) {
-            return found;
-        }
-        let found = Arc::new(self.compute(q));
-        memo().put(key.into_boxed_str(), found.clone(), memo_half());
-        found
+        crate::memo::kept(&self.memo, &q.key(), memo_half(), || self.compute(q))
     }
 
     fn compute(&self, q: &Query) -> Found {

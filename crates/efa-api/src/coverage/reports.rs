@@ -220,29 +220,18 @@ fn area(ix: &CoverageIndex, code: &str, name: &str, members: &[usize]) -> AreaCo
 /// Every Land and Kreis fits in the memo of an index (16 + 401 areas).
 const AREAS_HALF: usize = 512;
 
-/// The report of an area from the index's memo, computed on its first request.
-fn area_kept(ix: &CoverageIndex, key: &str, compute: impl FnOnce() -> AreaCoverage) -> Arc<AreaCoverage> {
-    let areas = || ix.areas.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some(a) = areas().get(key, AREAS_HALF) {
-        return a;
-    }
-    let a = Arc::new(compute());
-    areas().put(key.into(), a.clone(), AREAS_HALF);
-    a
-}
-
 /// Coverage of every Gemeinde of the Kreis `code`.
 pub fn kreis(ix: &CoverageIndex, code: &KreisCode) -> Result<Arc<AreaCoverage>, ApiError> {
     let kreis = ix.catalogue.kreis(code.as_str()).ok_or_else(|| ApiError::not_found(format!("Kreis {code} does not exist")))?;
     let members = ix.gemeinden_by_kreis.get(code.as_str()).map(Vec::as_slice).unwrap_or_default();
-    Ok(area_kept(ix, &format!("k{code}"), || area(ix, &kreis.code, &kreis.name, members)))
+    Ok(crate::memo::kept(&ix.areas, &format!("k{code}"), AREAS_HALF, || area(ix, &kreis.code, &kreis.name, members)))
 }
 
 /// Coverage of every Gemeinde of the Land `code`.
 pub fn land(ix: &CoverageIndex, code: &LandCode) -> Result<Arc<AreaCoverage>, ApiError> {
     let land = ix.catalogue.land(code.as_str()).ok_or_else(|| ApiError::not_found(format!("Land {code} does not exist")))?;
     let members = ix.gemeinden_by_land.get(code.as_str()).map(Vec::as_slice).unwrap_or_default();
-    Ok(area_kept(ix, &format!("l{code}"), || area(ix, &land.code, &land.name, members)))
+    Ok(crate::memo::kept(&ix.areas, &format!("l{code}"), AREAS_HALF, || area(ix, &land.code, &land.name, members)))
 }
 
 impl AreaCoverage {
