@@ -16,6 +16,7 @@ pub mod schema;
 pub mod seed;
 pub mod synthetic;
 pub mod tx;
+pub mod union;
 pub mod webhooks;
 #[cfg(feature = "test-util")]
 pub mod test_util;

@@ -9,6 +9,8 @@ use crate::DbConn;
 use chrono::{NaiveDate, NaiveDateTime};
 use efa_domain::reuse::AgreementState;
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer};
+use crate::union::{part_of, Tag, UnionAll};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = rr, treat_none_as_default_value = false)]
@@ -358,8 +360,13 @@ pub fn kept_count(conn: &mut DbConn, land: Option<&str>, states: &[String], with
 
 /// The statement of [`kept_count`], for use as a subquery too.
 fn kept_sum<'a>(land: Option<&str>, states: &[String], without_drafts: bool) -> crate::schema::reuse_request_counts::BoxedQuery<'a, Backend, diesel::sql_types::BigInt> {
+    kept_rows(land, states, without_drafts).select(sum_n())
+}
+
+/// The kept count rows [`kept_count`] sums.
+fn kept_rows<'a>(land: Option<&str>, states: &[String], without_drafts: bool) -> crate::schema::reuse_request_counts::BoxedQuery<'a, Backend> {
     use crate::schema::reuse_request_counts as c;
-    let mut q = c::table.select(sum_n()).into_boxed();
+    let mut q = c::table.into_boxed();
     if let Some(l) = land {
         q = q.filter(c::land_code.eq(l.to_owned()));
     }
@@ -370,30 +377,29 @@ fn kept_sum<'a>(land: Option<&str>, states: &[String], without_drafts: bool) -> 
     q
 }
 
-/// How many requests for `provider`'s services, filed by others and submitted (not drafts),
-/// are in any of `states` (all with an empty list), leaving out those of `land` (a
-/// coordinator's own Land, which its Land part lists): from the kept
+/// The kept rows counting the requests for `provider`'s services, filed by others and
+/// submitted (not drafts), in any of `states` (all with an empty list), leaving out those of
+/// `land` (a coordinator's own Land, which its Land part lists): from the kept
 /// `reuse_request_provider_counts`, as [`Part::Provided`] lists them.
-fn provided_count(conn: &mut DbConn, provider: &str, land: Option<&str>, states: &[String]) -> QueryResult<i64> {
+fn provided_rows<'a>(provider: &str, land: Option<&str>, states: &[String]) -> crate::schema::reuse_request_provider_counts::BoxedQuery<'a, Backend> {
     use crate::schema::reuse_request_provider_counts as c;
     let mut q = c::table.filter(c::provider_org_id.eq(provider.to_owned())).filter(c::own.eq(0)).filter(c::state.ne("draft")).into_boxed();
     if let Some(l) = land {
         q = q.filter(c::land_code.ne(l.to_owned()));
     }
-    q = in_states!(q, c::state, states);
-    q.select(sum_n()).first(conn)
+    in_states!(q, c::state, states)
 }
 
-/// A part's count: from the kept counts where they answer it exactly (all requests, or a
-/// Land's, narrowed by state only), else counted from the rows (a page's filter of service or
-/// Kreis keeps that small).
-fn part_count(conn: &mut DbConn, part: Part, viewer: Viewer<'_>, filter: &ListFilter, kreis: Option<&[String]>) -> QueryResult<i64> {
+/// The statement counting a part, tagged with its index: from the kept counts where they answer
+/// it exactly (all requests, or a Land's, narrowed by state only), else counted from the rows
+/// (a page's filter of service or Kreis keeps that small).
+fn push_part_count(counts: &mut UnionAll<'_, (Integer, BigInt)>, tag: Tag, part: Part, viewer: Viewer<'_>, filter: &ListFilter, kreis: Option<&[String]>) {
     let by_state_only = filter.online_service.is_none() && filter.kreis.is_none();
     match part {
-        Part::All if by_state_only => kept_count(conn, None, &filter.states, false),
-        Part::Land if by_state_only => kept_count(conn, viewer.land, &filter.states, true),
-        Part::Provided if by_state_only => provided_count(conn, viewer.org.unwrap_or_default(), viewer.land, &filter.states),
-        _ => request_part(part, viewer, filter, kreis).count().get_result(conn),
+        Part::All if by_state_only => counts.push(kept_rows(None, &filter.states, false).select((tag, sum_n()))),
+        Part::Land if by_state_only => counts.push(kept_rows(viewer.land, &filter.states, true).select((tag, sum_n()))),
+        Part::Provided if by_state_only => counts.push(provided_rows(viewer.org.unwrap_or_default(), viewer.land, &filter.states).select((tag, sum_n()))),
+        _ => counts.push(request_part(part, viewer, filter, kreis).select((tag, diesel::dsl::count_star()))),
     }
 }
 
@@ -401,6 +407,9 @@ fn part_count(conn: &mut DbConn, part: Part, viewer: Viewer<'_>, filter: &ListFi
 /// one of the municipalities covered; with `land`, also all of that Land (coordinators).
 /// A page of them in `filter.order`, after `filter.after` (a [`request_cursor`]; an
 /// unreadable one matches nothing), skipping `offset`.
+///
+/// Two statements: the parts' pages as one, then, for the parts that filled their page, their
+/// counts as one.
 pub fn list_requests(conn: &mut DbConn, viewer: Viewer<'_>, filter: &ListFilter, offset: i64, limit: i64) -> QueryResult<ListPage<ReuseRequestRow>> {
     let after = match filter.after.as_deref().map(parse_request_cursor) {
         Some(None) => return Ok(ListPage { rows: Vec::new(), total: 0 }),
@@ -408,12 +417,12 @@ pub fn list_requests(conn: &mut DbConn, viewer: Viewer<'_>, filter: &ListFilter,
         None => None,
     };
     let kreis = kreis_members(conn, filter)?;
-    let mut total = 0;
-    let mut rows = Vec::new();
+    let parts = parts(viewer);
     // Each part walks its index in the list's order and reads at most a page; the merge of
     // the parts is the page.
-    for part in parts(viewer) {
-        let mut q = request_part(part, viewer, filter, kreis.as_deref());
+    let mut pages = UnionAll::new(conn);
+    for (i, part) in parts.iter().enumerate() {
+        let mut q = request_part(*part, viewer, filter, kreis.as_deref());
         q = match (filter.order, &after) {
             (Order::NewestFirst, Some((at, id))) => q.filter(rr::created_at.le(*at)).filter(rr::created_at.lt(*at).or(rr::id.lt(id.clone()))),
             (Order::OldestFirst, Some((at, id))) => q.filter(rr::created_at.ge(*at)).filter(rr::created_at.gt(*at).or(rr::id.gt(id.clone()))),
@@ -423,19 +432,45 @@ pub fn list_requests(conn: &mut DbConn, viewer: Viewer<'_>, filter: &ListFilter,
             Order::NewestFirst => q.order((rr::created_at.desc(), rr::id.desc())),
             Order::OldestFirst => q.order((rr::created_at.asc(), rr::id.asc())),
         };
-        let read: Vec<ReuseRequestRow> = q.limit(offset.saturating_add(limit)).select(ReuseRequestRow::as_select()).load(conn)?;
-        total += match fewer_than_asked(read.len(), after.is_some(), offset, limit) {
-            Some(all) => all,
-            None => part_count(conn, part, viewer, filter, kreis.as_deref())?,
-        };
-        rows.extend(read);
+        pages.push_limited(q.select((ReuseRequestRow::as_select(), Tag(i as u8))), offset.saturating_add(limit));
+    }
+    let tagged: Vec<(ReuseRequestRow, i32)> = pages.load(conn)?;
+    let mut read = vec![0usize; parts.len()];
+    let mut rows = Vec::with_capacity(tagged.len());
+    for (row, tag) in tagged {
+        read[part_of(tag, parts.len())?] += 1;
+        rows.push(row);
+    }
+    let mut total = 0;
+    let mut counts = UnionAll::new(conn);
+    for (i, part) in parts.iter().enumerate() {
+        match fewer_than_asked(read[i], after.is_some(), offset, limit) {
+            Some(all) => total += all,
+            None => push_part_count(&mut counts, Tag(i as u8), *part, viewer, filter, kreis.as_deref()),
+        }
+    }
+    if !counts.is_empty() {
+        let counted: Vec<(i32, i64)> = counts.load(conn)?;
+        total += counted.iter().map(|(_, n)| n).sum::<i64>();
     }
     Ok(ListPage { rows: merged(rows, |r| (r.created_at, r.id.clone()), filter.order, offset, limit), total })
 }
 
-/// The municipalities of each of the requests `ids`: (request id, organisation id), in order.
-pub fn municipalities_of(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<(String, String)>> {
-    crate::db::rows_of!(conn, rm::table, rm::request_id, ids).order((rm::request_id, rm::municipality_org_id)).select((rm::request_id, rm::municipality_org_id)).load(conn)
+/// The municipalities and the agreement numbers of each of the requests `ids`, in one
+/// statement: ((request id, organisation id) in order, (request id, number) in order).
+pub fn page_details(conn: &mut DbConn, ids: &[String]) -> QueryResult<(Vec<(String, String)>, Vec<(String, String)>)> {
+    let mut both = UnionAll::new(conn);
+    both.push(crate::db::rows_of!(conn, rm::table, rm::request_id, ids).order((rm::request_id, rm::municipality_org_id)).select((rm::request_id, rm::municipality_org_id, Tag(0))));
+    both.push(crate::db::rows_of!(conn, ag::table, ag::request_id, ids).order((ag::request_id, ag::number)).select((ag::request_id.assume_not_null(), ag::number, Tag(1))));
+    let rows: Vec<(String, String, i32)> = both.load(conn)?;
+    let (mut municipalities, mut numbers) = (Vec::new(), Vec::new());
+    for (request, value, tag) in rows {
+        match part_of(tag, 2)? {
+            0 => municipalities.push((request, value)),
+            _ => numbers.push((request, value)),
+        }
+    }
+    Ok((municipalities, numbers))
 }
 
 /// The agreement numbers of each of the requests `ids`: (request id, number), in order.
