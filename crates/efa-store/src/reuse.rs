@@ -408,8 +408,8 @@ fn push_part_count(counts: &mut UnionAll<'_, (Integer, BigInt)>, tag: Tag, part:
 /// A page of them in `filter.order`, after `filter.after` (a [`request_cursor`]; an
 /// unreadable one matches nothing), skipping `offset`.
 ///
-/// Two statements: the parts' pages as one, then, for the parts that filled their page, their
-/// counts as one.
+/// Two statements (a third reads a Kreis filter's members): the parts' pages as one, then, for
+/// the parts that filled their page, their counts as one.
 pub fn list_requests(conn: &mut DbConn, viewer: Viewer<'_>, filter: &ListFilter, offset: i64, limit: i64) -> QueryResult<ListPage<ReuseRequestRow>> {
     let after = match filter.after.as_deref().map(parse_request_cursor) {
         Some(None) => return Ok(ListPage { rows: Vec::new(), total: 0 }),
@@ -470,6 +470,9 @@ pub fn page_details(conn: &mut DbConn, ids: &[String]) -> QueryResult<(Vec<(Stri
             _ => numbers.push((request, value)),
         }
     }
+    // Each part is read in order, but a UNION ALL promises no order of its rows: sorted here.
+    municipalities.sort_unstable();
+    numbers.sort_unstable();
     Ok((municipalities, numbers))
 }
 
