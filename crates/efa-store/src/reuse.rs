@@ -9,7 +9,7 @@ use crate::DbConn;
 use chrono::{NaiveDate, NaiveDateTime};
 use efa_domain::reuse::AgreementState;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Integer};
+use diesel::sql_types::BigInt;
 use crate::union::{part_of, Tag, UnionAll};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
@@ -390,16 +390,16 @@ fn provided_rows<'a>(provider: &str, land: Option<&str>, states: &[String]) -> c
     in_states!(q, c::state, states)
 }
 
-/// The statement counting a part, tagged with its index: from the kept counts where they answer
+/// The statement counting a part: from the kept counts where they answer
 /// it exactly (all requests, or a Land's, narrowed by state only), else counted from the rows
 /// (a page's filter of service or Kreis keeps that small).
-fn push_part_count(counts: &mut UnionAll<'_, (Integer, BigInt)>, tag: Tag, part: Part, viewer: Viewer<'_>, filter: &ListFilter, kreis: Option<&[String]>) {
+fn push_part_count(counts: &mut UnionAll<'_, BigInt>, part: Part, viewer: Viewer<'_>, filter: &ListFilter, kreis: Option<&[String]>) {
     let by_state_only = filter.online_service.is_none() && filter.kreis.is_none();
     match part {
-        Part::All if by_state_only => counts.push(kept_rows(None, &filter.states, false).select((tag, sum_n()))),
-        Part::Land if by_state_only => counts.push(kept_rows(viewer.land, &filter.states, true).select((tag, sum_n()))),
-        Part::Provided if by_state_only => counts.push(provided_rows(viewer.org.unwrap_or_default(), viewer.land, &filter.states).select((tag, sum_n()))),
-        _ => counts.push(request_part(part, viewer, filter, kreis).select((tag, diesel::dsl::count_star()))),
+        Part::All if by_state_only => counts.push(kept_rows(None, &filter.states, false).select(sum_n())),
+        Part::Land if by_state_only => counts.push(kept_rows(viewer.land, &filter.states, true).select(sum_n())),
+        Part::Provided if by_state_only => counts.push(provided_rows(viewer.org.unwrap_or_default(), viewer.land, &filter.states).select(sum_n())),
+        _ => counts.push(request_part(part, viewer, filter, kreis).select(diesel::dsl::count_star())),
     }
 }
 
@@ -446,12 +446,12 @@ pub fn list_requests(conn: &mut DbConn, viewer: Viewer<'_>, filter: &ListFilter,
     for (i, part) in parts.iter().enumerate() {
         match fewer_than_asked(read[i], after.is_some(), offset, limit) {
             Some(all) => total += all,
-            None => push_part_count(&mut counts, Tag(i as u8), *part, viewer, filter, kreis.as_deref()),
+            None => push_part_count(&mut counts, *part, viewer, filter, kreis.as_deref()),
         }
     }
     if !counts.is_empty() {
-        let counted: Vec<(i32, i64)> = counts.load(conn)?;
-        total += counted.iter().map(|(_, n)| n).sum::<i64>();
+        // One row per counted part; only their sum is wanted.
+        total += counts.load::<i64>(conn)?.into_iter().sum::<i64>();
     }
     Ok(ListPage { rows: merged(rows, |r| (r.created_at, r.id.clone()), filter.order, offset, limit), total })
 }
@@ -474,12 +474,6 @@ pub fn page_details(conn: &mut DbConn, ids: &[String]) -> QueryResult<(Vec<(Stri
     municipalities.sort_unstable();
     numbers.sort_unstable();
     Ok((municipalities, numbers))
-}
-
-/// The agreement numbers of each of the requests `ids`: (request id, number), in order.
-pub fn agreement_numbers_of(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<(String, String)>> {
-    let rows: Vec<(Option<String>, String)> = crate::db::rows_of!(conn, ag::table, ag::request_id, ids).order((ag::request_id, ag::number)).select((ag::request_id, ag::number)).load(conn)?;
-    Ok(rows.into_iter().filter_map(|(r, n)| r.map(|r| (r, n))).collect())
 }
 
 /// How many messages each of the requests `ids` has: (request id, count), for those with any.

@@ -1,6 +1,7 @@
 //! Several statements of one row type sent as one: `(a) UNION ALL (b) …`, each part keeping its
-//! own `ORDER BY` and `LIMIT`, each row carrying the [`Tag`] of its part. A workspace list reads
-//! the disjoint parts of what a viewer sees; on PostgreSQL every statement is a round trip
+//! own `ORDER BY` and `LIMIT`; where the caller needs to know a row's part, it selects the
+//! part's [`Tag`]. A workspace list reads the disjoint parts of what a viewer sees; on
+//! PostgreSQL every statement is a round trip
 //! (two context switches, a bind, an executor start), so the parts go in one statement and
 //! their counts in a second. The multi-connection backend has no `UNION` of its own, so the
 //! parts are written here: in parentheses on PostgreSQL, as `SELECT * FROM (…)` on SQLite (which

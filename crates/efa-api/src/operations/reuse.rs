@@ -39,10 +39,9 @@ pub struct ReuseRequest {
 }
 
 fn view(conn: &mut DbConn, r: ReuseRequestRow) -> Result<ReuseRequest, ApiError> {
-    let municipalities = store::request_municipalities(conn, &r.id)?;
     // The numbers only: the agreement rows carry the frozen listing and terms.
-    let agreements = store::agreement_numbers_of(conn, std::slice::from_ref(&r.id))?.into_iter().map(|(_, n)| n).collect();
-    view_of(r, municipalities, agreements)
+    let (municipalities, agreements) = store::page_details(conn, std::slice::from_ref(&r.id))?;
+    view_of(r, municipalities.into_iter().map(|(_, m)| m).collect(), agreements.into_iter().map(|(_, n)| n).collect())
 }
 
 /// `municipalities` in ascending order, as `request_municipalities` reads them.
