@@ -10,7 +10,8 @@ use chrono::{NaiveDate, NaiveDateTime};
 use efa_domain::reuse::AgreementState;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
-use crate::union::{part_of, Tag, UnionAll};
+use crate::union::{part_of, CountOver, Db, Tag, UnionAll};
+use diesel::query_builder::{Query, QueryFragment};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = rr, treat_none_as_default_value = false)]
@@ -249,12 +250,6 @@ macro_rules! kreis_orgs {
     }};
 }
 
-/// The organisations of the filter's Kreis, read once per list: each part's statements then
-/// take them as one list instead of planning the subquery again.
-fn kreis_members(conn: &mut DbConn, filter: &ListFilter) -> QueryResult<Option<Vec<String>>> {
-    filter.kreis.as_deref().map(|k| kreis_orgs!(k).load(conn)).transpose()
-}
-
 /// A part's count when its page query already read all of it: without a cursor, a part that
 /// returned fewer than the `offset + limit` rows asked for has no more, so it is not counted
 /// again (most parts of most viewers are small: a Land government requests nothing itself).
@@ -277,6 +272,8 @@ fn merged<T, K: Ord>(mut rows: Vec<T>, key: impl Fn(&T) -> K, order: Order, offs
 /// those covering it, each without the rows of the parts before.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Part {
+    /// All the viewer sees, as one part: everything for operators; for the others, what a
+    /// narrow filter (a service, a Kreis) leaves, read from the filter's index.
     All,
     Land,
     Requested,
@@ -285,18 +282,34 @@ enum Part {
 }
 
 /// The rows of one part of what `viewer` sees, narrowed by `filter` (without its cursor).
-fn request_part<'a>(part: Part, viewer: Viewer<'_>, filter: &ListFilter, kreis: Option<&[String]>) -> rr::BoxedQuery<'a, Backend> {
+fn request_part<'a>(part: Part, viewer: Viewer<'_>, filter: &ListFilter) -> rr::BoxedQuery<'a, Backend> {
     let mut q = rr::table.into_boxed();
     let org = viewer.org.unwrap_or_default().to_owned();
     if part != Part::All && part != Part::Land {
         if let Some(l) = viewer.land {
-            // Not in the Land part.
-            q = q.filter(rr::land_code.ne(l.to_owned()).or(rr::state.eq("draft")));
+            // Not in the Land part. The provided part lists no drafts: for it that is another
+            // Land's, without an OR (whose estimate keeps PostgreSQL from a generic plan).
+            q = match part {
+                Part::Provided => q.filter(rr::land_code.ne(l.to_owned())),
+                _ => q.filter(rr::land_code.ne(l.to_owned()).or(rr::state.eq("draft"))),
+            };
         }
     }
     // A draft is the requester's business: providers and coordinators see requests once submitted.
     q = match part {
-        Part::All => q,
+        Part::All => match viewer.org {
+            None => q,
+            Some(_) => {
+                let mine = rr::requester_org_id
+                    .eq(org.clone())
+                    .or(rr::provider_org_id.eq(org.clone()).and(rr::state.ne("draft")))
+                    .or(rr::id.eq_any(rm::table.filter(rm::municipality_org_id.eq(org.clone())).select(rm::request_id)));
+                match viewer.land {
+                    Some(l) => q.filter(rr::land_code.eq(l.to_owned()).and(rr::state.ne("draft")).or(mine)),
+                    None => q.filter(mine),
+                }
+            }
+        },
         Part::Land => q.filter(rr::land_code.eq(viewer.land.unwrap_or_default().to_owned())).filter(rr::state.ne("draft")),
         Part::Requested => q.filter(rr::requester_org_id.eq(org.clone())),
         Part::Provided => q.filter(rr::provider_org_id.eq(org.clone())).filter(rr::state.ne("draft")).filter(rr::requester_org_id.ne(org.clone())),
@@ -308,13 +321,21 @@ fn request_part<'a>(part: Part, viewer: Viewer<'_>, filter: &ListFilter, kreis: 
     if let Some(s) = &filter.online_service {
         q = q.filter(rr::online_service_id.eq(s.clone()));
     }
-    if let Some(members) = kreis {
-        q = covering!(q, rm::municipality_org_id.eq_any(members.to_vec()), filter.states.as_slice());
+    if let Some(k) = filter.kreis.as_deref() {
+        q = covering!(q, rm::municipality_org_id.eq_any(kreis_orgs!(k)), filter.states.as_slice());
     }
     q
 }
 
-/// The parts of what `viewer` sees: everything for operators.
+/// Whether `filter` narrows a list to few rows (a service's, a Kreis's): then all the viewer
+/// sees is one part, read from the filter's index with its count in the same statement. Four
+/// parts each walking its own index would plan the filter's subquery four times (on
+/// PostgreSQL 3.3 ms at every bind, for a Kreis) and count it again.
+fn narrow(filter: &ListFilter) -> bool {
+    filter.online_service.is_some() || filter.kreis.is_some()
+}
+
+/// The parts of what `viewer` sees, without a narrow filter: one for operators.
 fn parts(viewer: Viewer<'_>) -> Vec<Part> {
     match (viewer.org, viewer.land) {
         (None, _) => vec![Part::All],
@@ -393,14 +414,74 @@ fn provided_rows<'a>(provider: &str, land: Option<&str>, states: &[String]) -> c
 /// The statement counting a part: from the kept counts where they answer
 /// it exactly (all requests, or a Land's, narrowed by state only), else counted from the rows
 /// (a page's filter of service or Kreis keeps that small).
-fn push_part_count(counts: &mut UnionAll<'_, BigInt>, part: Part, viewer: Viewer<'_>, filter: &ListFilter, kreis: Option<&[String]>) {
+fn push_part_count(counts: &mut UnionAll<'_, BigInt>, part: Part, viewer: Viewer<'_>, filter: &ListFilter) {
     let by_state_only = filter.online_service.is_none() && filter.kreis.is_none();
     match part {
         Part::All if by_state_only => counts.push(kept_rows(None, &filter.states, false).select(sum_n())),
         Part::Land if by_state_only => counts.push(kept_rows(viewer.land, &filter.states, true).select(sum_n())),
         Part::Provided if by_state_only => counts.push(provided_rows(viewer.org.unwrap_or_default(), viewer.land, &filter.states).select(sum_n())),
-        _ => counts.push(request_part(part, viewer, filter, kreis).select(diesel::dsl::count_star())),
+        _ => counts.push(request_part(part, viewer, filter).select(diesel::dsl::count_star())),
     }
+}
+
+/// The rows of `pages` (each part's page tagged with its index, see [`Tag`]) and the total of
+/// all `parts`: a part that read fewer rows than asked (without a cursor) has no more; the
+/// others are counted by `count(part, counts)`, all in one more statement.
+fn parts_read<'a, ST, T>(
+    conn: &mut DbConn,
+    pages: UnionAll<'a, ST>,
+    parts: usize,
+    after_cursor: bool,
+    offset: i64,
+    limit: i64,
+    mut count: impl FnMut(usize, &mut UnionAll<'a, BigInt>),
+) -> QueryResult<(Vec<T>, i64)>
+where
+    UnionAll<'a, ST>: for<'c> diesel::query_dsl::LoadQuery<'c, DbConn, (T, i32)>,
+{
+    let tagged: Vec<(T, i32)> = pages.load(conn)?;
+    let mut read = vec![0usize; parts];
+    let mut rows = Vec::with_capacity(tagged.len());
+    for (row, tag) in tagged {
+        read[part_of(tag, parts)?] += 1;
+        rows.push(row);
+    }
+    let mut total = 0;
+    let mut counts = UnionAll::new(conn);
+    for (i, n) in read.into_iter().enumerate() {
+        match fewer_than_asked(n, after_cursor, offset, limit) {
+            Some(all) => total += all,
+            None => count(i, &mut counts),
+        }
+    }
+    if !counts.is_empty() {
+        // One row per counted part; only their sum is wanted.
+        total += counts.load::<i64>(conn)?.into_iter().sum::<i64>();
+    }
+    Ok((rows, total))
+}
+
+/// A page of a narrow list read with its total (`page` selects each row with [`CountOver`]),
+/// in one statement. After a cursor, or past the last row, the window counts less than all:
+/// then `count` counts them in a second.
+fn counted_page<'a, ST, T, C>(conn: &mut DbConn, page: impl Query<SqlType = ST> + QueryFragment<Db> + Send + 'a, count: impl FnOnce() -> C, after_cursor: bool, offset: i64, limit: i64) -> QueryResult<ListPage<T>>
+where
+    UnionAll<'a, ST>: for<'c> diesel::query_dsl::LoadQuery<'c, DbConn, (T, i64)>,
+    C: Query<SqlType = BigInt> + QueryFragment<Db> + Send + 'a,
+{
+    let mut one = UnionAll::new(conn);
+    one.push_offset(page, offset, limit);
+    let read: Vec<(T, i64)> = one.load(conn)?;
+    let total = match read.first() {
+        Some((_, n)) if !after_cursor => *n,
+        None if !after_cursor && offset == 0 => 0,
+        _ => {
+            let mut counts = UnionAll::new(conn);
+            counts.push(count());
+            counts.load::<i64>(conn)?.into_iter().sum()
+        }
+    };
+    Ok(ListPage { rows: read.into_iter().map(|(row, _)| row).collect(), total })
 }
 
 /// Requests visible to an organisation: it requested them, they are for its services, or it is
@@ -408,51 +489,40 @@ fn push_part_count(counts: &mut UnionAll<'_, BigInt>, part: Part, viewer: Viewer
 /// A page of them in `filter.order`, after `filter.after` (a [`request_cursor`]; an
 /// unreadable one matches nothing), skipping `offset`.
 ///
-/// Two statements (a third reads a Kreis filter's members): the parts' pages as one, then, for
-/// the parts that filled their page, their counts as one.
+/// Two statements: the parts' pages as one, then, for the parts that filled their page, their
+/// counts as one. A service or Kreis filter narrows the list to one part with the visibility
+/// OR-ed ([`narrow`]), read with its total in one statement ([`counted_page`]).
 pub fn list_requests(conn: &mut DbConn, viewer: Viewer<'_>, filter: &ListFilter, offset: i64, limit: i64) -> QueryResult<ListPage<ReuseRequestRow>> {
     let after = match filter.after.as_deref().map(parse_request_cursor) {
         Some(None) => return Ok(ListPage { rows: Vec::new(), total: 0 }),
         Some(Some(c)) => Some(c),
         None => None,
     };
-    let kreis = kreis_members(conn, filter)?;
-    let parts = parts(viewer);
-    // Each part walks its index in the list's order and reads at most a page; the merge of
-    // the parts is the page.
-    let mut pages = UnionAll::new(conn);
-    for (i, part) in parts.iter().enumerate() {
-        let mut q = request_part(*part, viewer, filter, kreis.as_deref());
+    let ordered = |part: Part| {
+        let mut q = request_part(part, viewer, filter);
         q = match (filter.order, &after) {
             (Order::NewestFirst, Some((at, id))) => q.filter(rr::created_at.le(*at)).filter(rr::created_at.lt(*at).or(rr::id.lt(id.clone()))),
             (Order::OldestFirst, Some((at, id))) => q.filter(rr::created_at.ge(*at)).filter(rr::created_at.gt(*at).or(rr::id.gt(id.clone()))),
             (_, None) => q,
         };
-        q = match filter.order {
+        match filter.order {
             Order::NewestFirst => q.order((rr::created_at.desc(), rr::id.desc())),
             Order::OldestFirst => q.order((rr::created_at.asc(), rr::id.asc())),
-        };
-        pages.push_limited(q.select((ReuseRequestRow::as_select(), Tag(i as u8))), offset.saturating_add(limit));
-    }
-    let tagged: Vec<(ReuseRequestRow, i32)> = pages.load(conn)?;
-    let mut read = vec![0usize; parts.len()];
-    let mut rows = Vec::with_capacity(tagged.len());
-    for (row, tag) in tagged {
-        read[part_of(tag, parts.len())?] += 1;
-        rows.push(row);
-    }
-    let mut total = 0;
-    let mut counts = UnionAll::new(conn);
-    for (i, part) in parts.iter().enumerate() {
-        match fewer_than_asked(read[i], after.is_some(), offset, limit) {
-            Some(all) => total += all,
-            None => push_part_count(&mut counts, *part, viewer, filter, kreis.as_deref()),
         }
+    };
+    if narrow(filter) {
+        let page = |q: rr::BoxedQuery<'static, Backend>| q.select((ReuseRequestRow::as_select(), CountOver));
+        let count = || request_part(Part::All, viewer, filter).select(diesel::dsl::count_star());
+        return counted_page(conn, page(ordered(Part::All)), count, after.is_some(), offset, limit);
     }
-    if !counts.is_empty() {
-        // One row per counted part; only their sum is wanted.
-        total += counts.load::<i64>(conn)?.into_iter().sum::<i64>();
+    let parts = parts(viewer);
+    // Each part walks its index in the list's order and reads at most a page; the merge of
+    // the parts is the page.
+    let mut pages = UnionAll::new(conn);
+    for (i, part) in parts.iter().enumerate() {
+        pages.push_limited(ordered(*part).select((ReuseRequestRow::as_select(), Tag(i as u8))), offset.saturating_add(limit));
     }
+    let (rows, total) = parts_read(conn, pages, parts.len(), after.is_some(), offset, limit, |i, counts| push_part_count(counts, parts[i], viewer, filter))?;
     Ok(ListPage { rows: merged(rows, |r| (r.created_at, r.id.clone()), filter.order, offset, limit), total })
 }
 
@@ -575,21 +645,23 @@ impl Side {
     }
 }
 
-/// How many agreements `org` is party to on one side, in any of `states` (all with an empty
-/// list): from the kept `agreement_counts`.
-fn side_count(conn: &mut DbConn, org: &str, side: &str, states: &[String]) -> QueryResult<i64> {
+/// The statement counting the agreements `org` is party to on one side, in any of `states`
+/// (all with an empty list): from the kept `agreement_counts`.
+fn side_counted<'a>(org: &str, side: &str, states: &[String]) -> crate::schema::agreement_counts::BoxedQuery<'a, Backend, BigInt> {
     use crate::schema::agreement_counts as c;
     let mut q = c::table.filter(c::org_id.eq(org.to_owned())).filter(c::side.eq(side.to_owned())).into_boxed();
     q = in_states!(q, c::state, states);
-    q.select(sum_n()).first(conn)
+    q.select(sum_n())
 }
 
 /// The agreements of one side of `org`, narrowed by `filter` (without its cursor).
-fn agreements_side<'a>(side: Side, org: &str, filter: &ListFilter, kreis: Option<&[String]>) -> ag::BoxedQuery<'a, Backend> {
-    let o = org.to_owned();
+fn agreements_side<'a>(side: Side, org: Option<&str>, filter: &ListFilter) -> ag::BoxedQuery<'a, Backend> {
+    let o = org.unwrap_or_default().to_owned();
     let mut q = ag::table.into_boxed();
     q = match side {
-        Side::All => q,
+        Side::All if org.is_none() => q,
+        // A narrow list's one part: every side at once.
+        Side::All => q.filter(ag::provider_org_id.eq(o.clone()).or(ag::customer_org_id.eq(o.clone())).or(ag::signatory_org_id.eq(o))),
         Side::Provider => q.filter(ag::provider_org_id.eq(o)),
         Side::Customer => q.filter(ag::customer_org_id.eq(o.clone())).filter(ag::provider_org_id.ne(o)),
         Side::Signatory => q.filter(ag::signatory_org_id.eq(o.clone())).filter(ag::provider_org_id.ne(o.clone())).filter(ag::customer_org_id.ne(o)),
@@ -598,40 +670,43 @@ fn agreements_side<'a>(side: Side, org: &str, filter: &ListFilter, kreis: Option
     if let Some(s) = &filter.online_service {
         q = q.filter(ag::online_service_id.eq(s.clone()));
     }
-    if let Some(members) = kreis {
-        q = q.filter(ag::customer_org_id.eq_any(members.to_vec()));
+    if let Some(k) = filter.kreis.as_deref() {
+        q = q.filter(ag::customer_org_id.eq_any(kreis_orgs!(k)));
     }
     q
 }
 
 /// A page of the agreements `org` is party to (all with `None`), by contract number in
 /// `filter.order` (newest first: highest number first), after `filter.after` (a number).
+/// Each side (provider, customer, signatory) walks its own index; a narrow filter (a
+/// service, a Kreis) reads all sides as one, with its count (see [`narrow`]).
 pub fn list_agreements(conn: &mut DbConn, org: Option<&str>, filter: &ListFilter, offset: i64, limit: i64) -> QueryResult<ListPage<AgreementRow>> {
-    let sides = match org {
-        None => vec![Side::All],
-        Some(_) => vec![Side::Provider, Side::Customer, Side::Signatory],
-    };
-    let org = org.unwrap_or_default();
-    let mut total = 0;
-    let mut rows = Vec::new();
-    let by_state_only = filter.online_service.is_none() && filter.kreis.is_none();
-    let kreis = kreis_members(conn, filter)?;
-    for side in sides {
-        let mut q = agreements_side(side, org, filter, kreis.as_deref());
-        q = match (filter.order, filter.after.clone()) {
+    let ordered = |side: Side| {
+        let q = agreements_side(side, org, filter);
+        match (filter.order, filter.after.clone()) {
             (Order::NewestFirst, Some(n)) => q.filter(ag::number.lt(n)).order(ag::number.desc()),
             (Order::NewestFirst, None) => q.order(ag::number.desc()),
             (Order::OldestFirst, Some(n)) => q.filter(ag::number.gt(n)).order(ag::number.asc()),
             (Order::OldestFirst, None) => q.order(ag::number.asc()),
-        };
-        let read: Vec<AgreementRow> = q.limit(offset.saturating_add(limit)).select(AgreementRow::as_select()).load(conn)?;
-        total += match (fewer_than_asked(read.len(), filter.after.is_some(), offset, limit), side.kept()) {
-            (Some(all), _) => all,
-            (None, Some(name)) if by_state_only => side_count(conn, org, name, &filter.states)?,
-            (None, _) => agreements_side(side, org, filter, kreis.as_deref()).count().get_result::<i64>(conn)?,
-        };
-        rows.extend(read);
+        }
+    };
+    if narrow(filter) {
+        let count = || agreements_side(Side::All, org, filter).select(diesel::dsl::count_star());
+        return counted_page(conn, ordered(Side::All).select((AgreementRow::as_select(), CountOver)), count, filter.after.is_some(), offset, limit);
     }
+    let sides = match org {
+        None => vec![Side::All],
+        Some(_) => vec![Side::Provider, Side::Customer, Side::Signatory],
+    };
+    let mut pages = UnionAll::new(conn);
+    for (i, side) in sides.iter().enumerate() {
+        pages.push_limited(ordered(*side).select((AgreementRow::as_select(), Tag(i as u8))), offset.saturating_add(limit));
+    }
+    let who = org.unwrap_or_default();
+    let (rows, total) = parts_read(conn, pages, sides.len(), filter.after.is_some(), offset, limit, |i, counts| match sides[i].kept() {
+        Some(name) => counts.push(side_counted(who, name, &filter.states)),
+        None => counts.push(agreements_side(sides[i], org, filter).select(diesel::dsl::count_star())),
+    })?;
     Ok(ListPage { rows: merged(rows, |a| a.number.clone(), filter.order, offset, limit), total })
 }
 

@@ -14,11 +14,12 @@ use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::{Connection, QueryResult, RunQueryDsl};
 use std::marker::PhantomData;
 
-type Db = <DbConn as Connection>::Backend;
+pub(crate) type Db = <DbConn as Connection>::Backend;
 
 /// The parts, in order, as one statement whose rows have the SQL type `ST`.
 pub struct UnionAll<'a, ST> {
-    parts: Vec<(Box<dyn QueryFragment<Db> + Send + 'a>, Option<u64>)>,
+    /// Each part with its LIMIT and OFFSET, if any.
+    parts: Vec<(Box<dyn QueryFragment<Db> + Send + 'a>, Option<(u64, u64)>)>,
     backend: Backend,
     row: PhantomData<ST>,
 }
@@ -44,7 +45,16 @@ impl<'a, ST> UnionAll<'a, ST> {
     where
         Q: Query<SqlType = ST> + QueryFragment<Db> + Send + 'a,
     {
-        self.parts.push((Box::new(part), Some(u64::try_from(limit).unwrap_or(0))));
+        self.parts.push((Box::new(part), Some((u64::try_from(limit).unwrap_or(0), 0))));
+    }
+
+    /// Adds a part (ordered) that skips `offset` rows and reads at most `limit` (written into
+    /// the statement as with [`UnionAll::push_limited`]).
+    pub fn push_offset<Q>(&mut self, part: Q, offset: i64, limit: i64)
+    where
+        Q: Query<SqlType = ST> + QueryFragment<Db> + Send + 'a,
+    {
+        self.parts.push((Box::new(part), Some((u64::try_from(limit).unwrap_or(0), u64::try_from(offset).unwrap_or(0)))));
     }
 
     pub fn is_empty(&self) -> bool {
@@ -63,8 +73,10 @@ impl<ST> QueryFragment<Db> for UnionAll<'_, ST> {
                 Backend::Sqlite => "SELECT * FROM (",
             });
             part.0.walk_ast(out.reborrow())?;
-            if let Some(n) = part.1 {
-                out.push_sql(&format!(" LIMIT {n}"));
+            match part.1 {
+                Some((n, 0)) => out.push_sql(&format!(" LIMIT {n}")),
+                Some((n, skip)) => out.push_sql(&format!(" LIMIT {n} OFFSET {skip}")),
+                None => {}
             }
             out.push_sql(")");
         }
@@ -108,6 +120,28 @@ impl<DB: diesel::backend::Backend> QueryFragment<DB> for Tag {
 impl<QS> SelectableExpression<QS> for Tag {}
 impl<QS> AppearsOnTable<QS> for Tag {}
 impl<GB> ValidGrouping<GB> for Tag {
+    type IsAggregate = is_aggregate::Never;
+}
+
+/// `COUNT(*) OVER ()`: in each row, how many rows the statement has before its LIMIT and
+/// OFFSET (a page and its total in one statement, for the narrow lists whose rows are few).
+#[derive(Debug, Clone, Copy, QueryId)]
+pub struct CountOver;
+
+impl Expression for CountOver {
+    type SqlType = diesel::sql_types::BigInt;
+}
+
+impl<DB: diesel::backend::Backend> QueryFragment<DB> for CountOver {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        out.push_sql("COUNT(*) OVER ()");
+        Ok(())
+    }
+}
+
+impl<QS> SelectableExpression<QS> for CountOver {}
+impl<QS> AppearsOnTable<QS> for CountOver {}
+impl<GB> ValidGrouping<GB> for CountOver {
     type IsAggregate = is_aggregate::Never;
 }
 
