@@ -10,7 +10,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use efa_domain::reuse::AgreementState;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
-use crate::union::{part_of, CountOver, Db, Tag, UnionAll};
+use crate::union::{count_over, count_text, part_of, Db, Tag, UnionAll};
 use diesel::query_builder::{Query, QueryFragment};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
@@ -461,7 +461,7 @@ where
     Ok((rows, total))
 }
 
-/// A page of a narrow list read with its total (`page` selects each row with [`CountOver`]),
+/// A page of a narrow list read with its total (`page` selects each row with [`count_over`]),
 /// in one statement. After a cursor, or past the last row, the window counts less than all:
 /// then `count` counts them in a second.
 fn counted_page<'a, ST, T, C>(conn: &mut DbConn, page: impl Query<SqlType = ST> + QueryFragment<Db> + Send + 'a, count: impl FnOnce() -> C, after_cursor: bool, offset: i64, limit: i64) -> QueryResult<ListPage<T>>
@@ -511,7 +511,7 @@ pub fn list_requests(conn: &mut DbConn, viewer: Viewer<'_>, filter: &ListFilter,
         }
     };
     if narrow(filter) {
-        let page = |q: rr::BoxedQuery<'static, Backend>| q.select((ReuseRequestRow::as_select(), CountOver));
+        let page = |q: rr::BoxedQuery<'static, Backend>| q.select((ReuseRequestRow::as_select(), count_over()));
         let count = || request_part(Part::All, viewer, filter).select(diesel::dsl::count_star());
         return counted_page(conn, page(ordered(Part::All)), count, after.is_some(), offset, limit);
     }
@@ -526,29 +526,41 @@ pub fn list_requests(conn: &mut DbConn, viewer: Viewer<'_>, filter: &ListFilter,
     Ok(ListPage { rows: merged(rows, |r| (r.created_at, r.id.clone()), filter.order, offset, limit), total })
 }
 
-/// The municipalities and the agreement numbers of each of the requests `ids`, in one
-/// statement: ((request id, organisation id) in order, (request id, number) in order).
-pub fn page_details(conn: &mut DbConn, ids: &[String]) -> QueryResult<(Vec<(String, String)>, Vec<(String, String)>)> {
-    let mut both = UnionAll::new(conn);
-    both.push(crate::db::rows_of!(conn, rm::table, rm::request_id, ids).order((rm::request_id, rm::municipality_org_id)).select((rm::request_id, rm::municipality_org_id, Tag(0))));
-    both.push(crate::db::rows_of!(conn, ag::table, ag::request_id, ids).order((ag::request_id, ag::number)).select((ag::request_id.assume_not_null(), ag::number, Tag(1))));
-    let rows: Vec<(String, String, i32)> = both.load(conn)?;
-    let (mut municipalities, mut numbers) = (Vec::new(), Vec::new());
+/// What a page of requests shows beside their rows, for each of the requests `ids`.
+#[derive(Debug, Default)]
+pub struct PageDetails {
+    /// (request id, organisation id), in order.
+    pub municipalities: Vec<(String, String)>,
+    /// (request id, contract number), in order.
+    pub numbers: Vec<(String, String)>,
+    /// (request id, how many messages), for those with any.
+    pub messages: Vec<(String, i64)>,
+}
+
+/// The municipalities, agreement numbers and message counts of each of the requests `ids`, in
+/// one statement.
+pub fn page_details(conn: &mut DbConn, ids: &[String]) -> QueryResult<PageDetails> {
+    let mut all = UnionAll::new(conn);
+    all.push(crate::db::rows_of!(conn, rm::table, rm::request_id, ids).order((rm::request_id, rm::municipality_org_id)).select((rm::request_id, rm::municipality_org_id, Tag(0))));
+    all.push(crate::db::rows_of!(conn, ag::table, ag::request_id, ids).order((ag::request_id, ag::number)).select((ag::request_id.assume_not_null(), ag::number, Tag(1))));
+    // The count as text, to share the parts' row type; read back as a number below.
+    all.push(crate::db::rows_of!(conn, msg::table.group_by(msg::request_id).select((msg::request_id, count_text(), Tag(2))), msg::request_id, ids));
+    let rows: Vec<(String, String, i32)> = all.load(conn)?;
+    let mut d = PageDetails::default();
     for (request, value, tag) in rows {
-        match part_of(tag, 2)? {
-            0 => municipalities.push((request, value)),
-            _ => numbers.push((request, value)),
+        match part_of(tag, 3)? {
+            0 => d.municipalities.push((request, value)),
+            1 => d.numbers.push((request, value)),
+            _ => {
+                let n = value.parse().map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
+                d.messages.push((request, n));
+            }
         }
     }
     // Each part is read in order, but a UNION ALL promises no order of its rows: sorted here.
-    municipalities.sort_unstable();
-    numbers.sort_unstable();
-    Ok((municipalities, numbers))
-}
-
-/// How many messages each of the requests `ids` has: (request id, count), for those with any.
-pub fn message_counts(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<(String, i64)>> {
-    crate::db::rows_of!(conn, msg::table.group_by(msg::request_id).select((msg::request_id, diesel::dsl::count_star())), msg::request_id, ids).load(conn)
+    d.municipalities.sort_unstable();
+    d.numbers.sort_unstable();
+    Ok(d)
 }
 
 pub fn add_message(conn: &mut DbConn, m: &MessageRow) -> QueryResult<()> {
@@ -692,7 +704,7 @@ pub fn list_agreements(conn: &mut DbConn, org: Option<&str>, filter: &ListFilter
     };
     if narrow(filter) {
         let count = || agreements_side(Side::All, org, filter).select(diesel::dsl::count_star());
-        return counted_page(conn, ordered(Side::All).select((AgreementRow::as_select(), CountOver)), count, filter.after.is_some(), offset, limit);
+        return counted_page(conn, ordered(Side::All).select((AgreementRow::as_select(), count_over())), count, filter.after.is_some(), offset, limit);
     }
     let sides = match org {
         None => vec![Side::All],

@@ -123,25 +123,42 @@ impl<GB> ValidGrouping<GB> for Tag {
     type IsAggregate = is_aggregate::Never;
 }
 
+/// A select expression whose SQL is a constant of this module (so, unlike `diesel::dsl::sql`,
+/// its statement stays one prepared statement): see [`count_over`] and [`count_text`].
+#[derive(Debug, Clone, Copy)]
+pub struct Fixed<ST>(&'static str, PhantomData<ST>);
+
 /// `COUNT(*) OVER ()`: in each row, how many rows the statement has before its LIMIT and
 /// OFFSET (a page and its total in one statement, for the narrow lists whose rows are few).
-#[derive(Debug, Clone, Copy, QueryId)]
-pub struct CountOver;
-
-impl Expression for CountOver {
-    type SqlType = diesel::sql_types::BigInt;
+pub fn count_over() -> Fixed<diesel::sql_types::BigInt> {
+    Fixed("COUNT(*) OVER ()", PhantomData)
 }
 
-impl<DB: diesel::backend::Backend> QueryFragment<DB> for CountOver {
+/// A group's `COUNT(*)` as text, for a part whose row type has a text column where a count goes.
+pub fn count_text() -> Fixed<diesel::sql_types::Text> {
+    Fixed("CAST(COUNT(*) AS TEXT)", PhantomData)
+}
+
+impl<ST: diesel::sql_types::SqlType + diesel::sql_types::SingleValue> Expression for Fixed<ST> {
+    type SqlType = ST;
+}
+
+impl<ST> QueryId for Fixed<ST> {
+    type QueryId = ();
+    // The SQL differs between the constants: the statement is identified by its text.
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<ST, DB: diesel::backend::Backend> QueryFragment<DB> for Fixed<ST> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
-        out.push_sql("COUNT(*) OVER ()");
+        out.push_sql(self.0);
         Ok(())
     }
 }
 
-impl<QS> SelectableExpression<QS> for CountOver {}
-impl<QS> AppearsOnTable<QS> for CountOver {}
-impl<GB> ValidGrouping<GB> for CountOver {
+impl<ST, QS> SelectableExpression<QS> for Fixed<ST> where Fixed<ST>: Expression {}
+impl<ST, QS> AppearsOnTable<QS> for Fixed<ST> where Fixed<ST>: Expression {}
+impl<ST, GB> ValidGrouping<GB> for Fixed<ST> {
     type IsAggregate = is_aggregate::Never;
 }
 

@@ -34,19 +34,23 @@ pub struct ReuseRequest {
     pub decision_reason: Option<String>,
     /// Contract numbers of the agreements made from this request.
     pub agreements: Vec<String>,
+    /// How many messages the parties have written about the request (the Abstimmung).
+    pub message_count: i64,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 
 fn view(conn: &mut DbConn, r: ReuseRequestRow) -> Result<ReuseRequest, ApiError> {
     // The numbers only: the agreement rows carry the frozen listing and terms.
-    let (municipalities, agreements) = store::page_details(conn, std::slice::from_ref(&r.id))?;
-    view_of(r, municipalities.into_iter().map(|(_, m)| m).collect(), agreements.into_iter().map(|(_, n)| n).collect())
+    let d = store::page_details(conn, std::slice::from_ref(&r.id))?;
+    let messages = d.messages.first().map_or(0, |(_, n)| *n);
+    view_of(r, d.municipalities.into_iter().map(|(_, m)| m).collect(), d.numbers.into_iter().map(|(_, n)| n).collect(), messages)
 }
 
 /// `municipalities` in ascending order, as `request_municipalities` reads them.
-fn view_of(r: ReuseRequestRow, municipalities: Vec<String>, agreements: Vec<String>) -> Result<ReuseRequest, ApiError> {
+fn view_of(r: ReuseRequestRow, municipalities: Vec<String>, agreements: Vec<String>, message_count: i64) -> Result<ReuseRequest, ApiError> {
     Ok(ReuseRequest {
+        message_count,
         state: RequestState::parse(&r.state).map_err(|e| ApiError::Internal(e.into()))?,
         id: r.id,
         online_service_id: r.online_service_id,
@@ -143,7 +147,7 @@ pub async fn create_request(state: &AppState, p: &Principal, ctx: &Ctx, input: N
         let id = row.id.clone();
         let owner = Some(row.requester_org_id.clone());
         // Everything the response shows was just written here: no read-back.
-        let v = view_of(row, sorted, Vec::new())?;
+        let v = view_of(row, sorted, Vec::new(), 0)?;
         let body = serde_json::to_value(&v).map_err(|e| ApiError::Internal(e.into()))?;
         let audience = events::request_audience(&nn::request_facts(conn, &row_for_facts)?);
         let emit = Emit::new(EventType::RequestCreated, "reuse_request", &id, audience, serde_json::json!({"state": RequestState::Draft, "revision": 1, "online_service_id": row_for_facts.online_service_id}));
@@ -165,21 +169,23 @@ pub async fn list_requests(state: &AppState, p: &Principal, filter: ListFilter, 
             let found = store::list_requests(conn, viewer, &filter, page.offset(), i64::from(page.per_page))?;
             // One statement for the whole page, not two per request.
             let ids: Vec<String> = found.rows.iter().map(|r| r.id.clone()).collect();
-            let (found_municipalities, found_numbers) = store::page_details(conn, &ids)?;
+            let d = store::page_details(conn, &ids)?;
             let mut municipalities: HashMap<String, Vec<String>> = HashMap::new();
-            for (r, m) in found_municipalities {
+            for (r, m) in d.municipalities {
                 municipalities.entry(r).or_default().push(m);
             }
             let mut numbers: HashMap<String, Vec<String>> = HashMap::new();
-            for (r, n) in found_numbers {
+            for (r, n) in d.numbers {
                 numbers.entry(r).or_default().push(n);
             }
+            let messages: HashMap<String, i64> = d.messages.into_iter().collect();
             let items = found
                 .rows
                 .into_iter()
                 .map(|r| {
                     let (m, n) = (municipalities.remove(&r.id).unwrap_or_default(), numbers.remove(&r.id).unwrap_or_default());
-                    view_of(r, m, n)
+                    let count = messages.get(&r.id).copied().unwrap_or(0);
+                    view_of(r, m, n, count)
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             Ok((items, usize::try_from(found.total).unwrap_or(0)))

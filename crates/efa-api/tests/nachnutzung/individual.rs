@@ -61,6 +61,13 @@ world_test!(a_municipality_goes_from_request_to_live_and_to_termination, |w, app
     expect(&post(app, &format!("{uri}/messages"), Some(&by_coord), Some(&msg)).await, 404);
     let messages = ok(app, &format!("{uri}/messages"), &koeln).await;
     assert_eq!(crate::helpers::total(&messages), 1);
+    // The request counts its messages, alone and in the lists of both sides.
+    assert_eq!(ok(app, &uri, &koeln).await["message_count"], 1);
+    for who in [&koeln, &nrw_coord] {
+        let listed = ok(app, "/api/v1/reuse-requests", who).await;
+        let row = crate::helpers::items(&listed).iter().find(|i| i["id"] == id.as_str()).cloned().expect("the request in the list");
+        assert_eq!(row["message_count"], 1, "{row}");
+    }
 
     // The provider accepts: exactly one agreement, number 1 of this year.
     let start = date(2027, 3, 1);

@@ -185,8 +185,6 @@ pub async fn list(shop: Shop, q: web::Query<ListQuery>) -> Page {
     } else {
         (Vec::new(), 0)
     };
-    let ids: Vec<String> = items.iter().map(|r| r.id.clone()).collect();
-    let counts: std::collections::HashMap<String, i64> = shop.app.db(move |conn| Ok(efa_store::reuse::message_counts(conn, &ids)?)).await?.into_iter().collect();
     let mut rows = Vec::with_capacity(items.len());
     for r in &items {
         let year_total: i64 = cost_sums(&shop, &c, &r.online_service_id, &r.municipalities)?;
@@ -199,7 +197,7 @@ pub async fn list(shop: Shop, q: web::Query<ListQuery>) -> Page {
             state: state_of(r),
             date: date(efa_domain::calendar::date_at(r.created_at)),
             cost: super::euro(year_total),
-            messages: counts.get(&r.id).copied().unwrap_or(0),
+            messages: r.message_count,
         });
     }
     let options = std::iter::once((String::new(), "Alle Stände".to_owned())).chain(RequestState::ALL.iter().map(|s| (s.as_str().to_owned(), request_state_de(*s).to_owned()))).collect();
