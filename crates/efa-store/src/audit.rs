@@ -102,7 +102,7 @@ impl AuditQuery {
 /// The events of one scope of `audit_counts`, summed over its slots.
 fn kept_count(conn: &mut DbConn, scope: &str) -> QueryResult<i64> {
     use crate::schema::audit_counts as c;
-    c::table.filter(c::scope.eq(scope)).select(crate::reuse::sum_n()).first(conn)
+    c::table.filter(c::scope.eq(scope)).select(crate::union::sum_n()).first(conn)
 }
 
 /// Every event about one resource, oldest first, leaving out the actions in `except`: the

@@ -10,7 +10,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use efa_domain::reuse::AgreementState;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
-use crate::union::{count_over, count_text, part_of, Db, Tag, UnionAll};
+use crate::union::{count_over, count_text, part_of, sum_n, Db, Tag, UnionAll};
 use diesel::query_builder::{Query, QueryFragment};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
@@ -344,34 +344,6 @@ fn parts(viewer: Viewer<'_>) -> Vec<Part> {
     }
 }
 
-/// The sum of the `n` slots of a kept count (0 when no row matches), as a BIGINT on both
-/// databases (PostgreSQL's SUM of a BIGINT is a NUMERIC): `CAST(COALESCE(SUM(n), 0) AS BIGINT)`.
-/// Its own expression rather than `dsl::sql`, which diesel never keeps prepared: these sums
-/// run on every workspace page, and each would be parsed and planned again.
-#[derive(Debug, Clone, Copy, diesel::query_builder::QueryId)]
-pub(crate) struct SumN;
-
-impl Expression for SumN {
-    type SqlType = diesel::sql_types::BigInt;
-}
-
-impl<DB: diesel::backend::Backend> diesel::query_builder::QueryFragment<DB> for SumN {
-    fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> QueryResult<()> {
-        out.push_sql("CAST(COALESCE(SUM(n), 0) AS BIGINT)");
-        Ok(())
-    }
-}
-
-impl<QS> diesel::SelectableExpression<QS> for SumN {}
-impl<QS> diesel::AppearsOnTable<QS> for SumN {}
-impl diesel::expression::ValidGrouping<()> for SumN {
-    type IsAggregate = diesel::expression::is_aggregate::Yes;
-}
-
-pub(crate) fn sum_n() -> SumN {
-    SumN
-}
-
 /// How many requests of `land` (every Land with `None`) are in any of `states` (all with an
 /// empty list), drafts left out with `without_drafts`: from the counts the writes keep
 /// (`reuse_request_counts`, kept by triggers in the writing transaction).
@@ -411,16 +383,17 @@ fn provided_rows<'a>(provider: &str, land: Option<&str>, states: &[String]) -> c
     in_states!(q, c::state, states)
 }
 
-/// The statement counting a part: from the kept counts where they answer
-/// it exactly (all requests, or a Land's, narrowed by state only), else counted from the rows
-/// (a page's filter of service or Kreis keeps that small).
+/// The statement counting a part of a list without a narrow filter (narrowed by state only,
+/// see [`narrow`]): from the kept counts where they answer it exactly (all requests, a Land's,
+/// a provider's from other Länder), else counted from the rows (the viewer's own requests and
+/// those covering it, which are few).
 fn push_part_count(counts: &mut UnionAll<'_, BigInt>, part: Part, viewer: Viewer<'_>, filter: &ListFilter) {
-    let by_state_only = filter.online_service.is_none() && filter.kreis.is_none();
+    debug_assert!(!narrow(filter), "a narrow list is read as one counted part");
     match part {
-        Part::All if by_state_only => counts.push(kept_rows(None, &filter.states, false).select(sum_n())),
-        Part::Land if by_state_only => counts.push(kept_rows(viewer.land, &filter.states, true).select(sum_n())),
-        Part::Provided if by_state_only => counts.push(provided_rows(viewer.org.unwrap_or_default(), viewer.land, &filter.states).select(sum_n())),
-        _ => counts.push(request_part(part, viewer, filter).select(diesel::dsl::count_star())),
+        Part::All => counts.push(kept_rows(None, &filter.states, false).select(sum_n())),
+        Part::Land => counts.push(kept_rows(viewer.land, &filter.states, true).select(sum_n())),
+        Part::Provided => counts.push(provided_rows(viewer.org.unwrap_or_default(), viewer.land, &filter.states).select(sum_n())),
+        Part::Requested | Part::Covered => counts.push(request_part(part, viewer, filter).select(diesel::dsl::count_star())),
     }
 }
 

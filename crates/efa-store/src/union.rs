@@ -123,43 +123,52 @@ impl<GB> ValidGrouping<GB> for Tag {
     type IsAggregate = is_aggregate::Never;
 }
 
-/// A select expression whose SQL is a constant of this module (so, unlike `diesel::dsl::sql`,
-/// its statement stays one prepared statement): see [`count_over`] and [`count_text`].
+/// A select expression whose SQL is a constant of this module, an aggregate or not (`A`, one of
+/// diesel's `is_aggregate` kinds): unlike `diesel::dsl::sql`, which diesel never keeps
+/// prepared, its statement stays one prepared statement. See [`count_over`], [`count_text`]
+/// and [`sum_n`].
 #[derive(Debug, Clone, Copy)]
-pub struct Fixed<ST>(&'static str, PhantomData<ST>);
+pub struct Fixed<ST, A>(&'static str, PhantomData<(ST, A)>);
 
 /// `COUNT(*) OVER ()`: in each row, how many rows the statement has before its LIMIT and
 /// OFFSET (a page and its total in one statement, for the narrow lists whose rows are few).
-pub fn count_over() -> Fixed<diesel::sql_types::BigInt> {
+pub fn count_over() -> Fixed<diesel::sql_types::BigInt, is_aggregate::Never> {
     Fixed("COUNT(*) OVER ()", PhantomData)
 }
 
 /// A group's `COUNT(*)` as text, for a part whose row type has a text column where a count goes.
-pub fn count_text() -> Fixed<diesel::sql_types::Text> {
+pub fn count_text() -> Fixed<diesel::sql_types::Text, is_aggregate::Yes> {
     Fixed("CAST(COUNT(*) AS TEXT)", PhantomData)
 }
 
-impl<ST: diesel::sql_types::SqlType + diesel::sql_types::SingleValue> Expression for Fixed<ST> {
+/// The sum of the `n` slots of a kept count (0 when no row matches), as a BIGINT on both
+/// databases (PostgreSQL's SUM of a BIGINT is a NUMERIC). These sums run on every workspace
+/// page.
+pub fn sum_n() -> Fixed<diesel::sql_types::BigInt, is_aggregate::Yes> {
+    Fixed("CAST(COALESCE(SUM(n), 0) AS BIGINT)", PhantomData)
+}
+
+impl<ST: diesel::sql_types::SqlType + diesel::sql_types::SingleValue, A> Expression for Fixed<ST, A> {
     type SqlType = ST;
 }
 
-impl<ST> QueryId for Fixed<ST> {
+impl<ST, A> QueryId for Fixed<ST, A> {
     type QueryId = ();
     // The SQL differs between the constants: the statement is identified by its text.
     const HAS_STATIC_QUERY_ID: bool = false;
 }
 
-impl<ST, DB: diesel::backend::Backend> QueryFragment<DB> for Fixed<ST> {
+impl<ST, A, DB: diesel::backend::Backend> QueryFragment<DB> for Fixed<ST, A> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
         out.push_sql(self.0);
         Ok(())
     }
 }
 
-impl<ST, QS> SelectableExpression<QS> for Fixed<ST> where Fixed<ST>: Expression {}
-impl<ST, QS> AppearsOnTable<QS> for Fixed<ST> where Fixed<ST>: Expression {}
-impl<ST, GB> ValidGrouping<GB> for Fixed<ST> {
-    type IsAggregate = is_aggregate::Never;
+impl<ST, A, QS> SelectableExpression<QS> for Fixed<ST, A> where Fixed<ST, A>: Expression {}
+impl<ST, A, QS> AppearsOnTable<QS> for Fixed<ST, A> where Fixed<ST, A>: Expression {}
+impl<ST, A, GB> ValidGrouping<GB> for Fixed<ST, A> {
+    type IsAggregate = A;
 }
 
 /// What a tagged row's tag means: its part's index (a negative or unknown tag is a bug of the
